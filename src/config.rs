@@ -1,0 +1,113 @@
+//! Typed settings from the environment (CONTRACT.md, "Environment").
+
+use std::{net::SocketAddr, path::PathBuf};
+
+use anyhow::{Context, bail};
+use base64::Engine;
+use secrecy::{ExposeSecret, SecretString};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Env {
+    Development,
+    Production,
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub env: Env,
+    pub bind: SocketAddr,
+    pub data_dir: PathBuf,
+    /// The service role's connection string; never logged (it may hold a password).
+    pub database_url: SecretString,
+    /// The owner role that runs migrations; defaults to `database_url`.
+    pub database_admin_url: SecretString,
+    pub redis_url: Option<SecretString>,
+    pub platform_token: Option<SecretString>,
+    /// Base64 text of 32 or more random bytes.
+    pub secret_key: Option<SecretString>,
+    pub wechat_api_base: String,
+    pub wechatpay_api_base: String,
+    pub meili_url: Option<String>,
+    pub meili_api_key: Option<SecretString>,
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+impl Config {
+    pub fn from_env() -> anyhow::Result<Self> {
+        let env = match var("CIVIC_ENV").as_deref() {
+            None | Some("development") => Env::Development,
+            Some("production") => Env::Production,
+            Some(other) => bail!("CIVIC_ENV must be development or production, not {other:?}"),
+        };
+        let data_dir = PathBuf::from(var("CIVIC_DATA_DIR").unwrap_or_else(|| "./data".into()));
+        let database_url = var("DATABASE_URL").unwrap_or_else(|| {
+            format!("sqlite://{}/civic.db?mode=rwc", data_dir.display())
+        });
+        let database_admin_url = var("DATABASE_ADMIN_URL").unwrap_or_else(|| database_url.clone());
+        let bind = var("CIVIC_BIND")
+            .unwrap_or_else(|| "127.0.0.1:8080".into())
+            .parse()
+            .context("CIVIC_BIND must be host:port")?;
+        let config = Config {
+            env,
+            bind,
+            data_dir,
+            database_url: database_url.into(),
+            database_admin_url: database_admin_url.into(),
+            redis_url: var("REDIS_URL").map(Into::into),
+            platform_token: var("CIVIC_PLATFORM_TOKEN").map(Into::into),
+            secret_key: var("CIVIC_SECRET_KEY").map(Into::into),
+            wechat_api_base: var("CIVIC_WECHAT_API_BASE")
+                .unwrap_or_else(|| "https://api.weixin.qq.com".into()),
+            wechatpay_api_base: var("CIVIC_WECHATPAY_API_BASE")
+                .unwrap_or_else(|| "https://api.mch.weixin.qq.com".into()),
+            meili_url: var("MEILI_URL"),
+            meili_api_key: var("MEILI_API_KEY").map(Into::into),
+        };
+        config.check()?;
+        Ok(config)
+    }
+
+    /// Production refuses to start without its secrets; a present secret key must decode to 32+ bytes.
+    pub fn check(&self) -> anyhow::Result<()> {
+        if self.env == Env::Production {
+            if self.platform_token.is_none() {
+                bail!("CIVIC_ENV=production requires CIVIC_PLATFORM_TOKEN");
+            }
+            if self.secret_key.is_none() {
+                bail!("CIVIC_ENV=production requires CIVIC_SECRET_KEY");
+            }
+        }
+        if let Some(token) = &self.platform_token
+            && token.expose_secret().len() < 24
+        {
+            bail!("CIVIC_PLATFORM_TOKEN must be at least 24 characters");
+        }
+        if let Some(key) = &self.secret_key {
+            decode_secret_key(key.expose_secret())?;
+        }
+        Ok(())
+    }
+
+    pub fn is_production(&self) -> bool {
+        self.env == Env::Production
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.database_url.expose_secret().starts_with("postgres")
+    }
+}
+
+pub fn decode_secret_key(text: &str) -> anyhow::Result<Vec<u8>> {
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(text.trim())
+        .or_else(|_| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(text.trim()))
+        .context("CIVIC_SECRET_KEY must be base64")?;
+    if bytes.len() < 32 {
+        bail!("CIVIC_SECRET_KEY must hold at least 32 bytes");
+    }
+    Ok(bytes)
+}

@@ -1,0 +1,250 @@
+//! The database, reachable only through a tenant-scoped handle.
+//!
+//! `Db` keeps its connection private. Tenant-owned tables are read and written through [`TenantTx`], a
+//! transaction bound to one tenant: on PostgreSQL it first runs `set_config('app.tenant_id', …, true)` so that
+//! row-level security applies, and on every backend each query it builds carries `tenant_id = <tenant>` and
+//! each row it inserts gets the tenant's id. The few code paths that need no tenant live in [`unscoped`].
+
+pub mod unscoped;
+
+use std::time::Duration;
+
+use sea_orm::{
+    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectOptions, ConnectionTrait, Database,
+    DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, DeleteMany, EntityTrait,
+    IntoActiveModel, PaginatorTrait, QueryFilter, Select, SqliteTransactionMode, Statement,
+    TransactionOptions, TransactionTrait, UpdateMany, sea_query::Value,
+};
+use uuid::Uuid;
+
+/// A tenant's id. `TenantId::PLATFORM` (the nil id) scopes the platform operator's own audit rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub struct TenantId(pub Uuid);
+
+impl TenantId {
+    pub const PLATFORM: TenantId = TenantId(Uuid::nil());
+}
+
+impl std::fmt::Display for TenantId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// A table whose rows belong to one tenant. Implemented with [`tenant_entity!`].
+pub trait TenantEntity: EntityTrait {
+    fn tenant_column() -> Self::Column;
+    fn id_column() -> Self::Column;
+}
+
+/// `tenant_entity!(crate::identity::entity::staff);` marks an entity module's `Entity` as tenant-owned; the
+/// module's model must have `tenant_id` and `id` columns.
+#[macro_export]
+macro_rules! tenant_entity {
+    ($($module:path),+ $(,)?) => {$(
+        const _: () = {
+            use $module as m;
+            impl $crate::db::TenantEntity for m::Entity {
+                fn tenant_column() -> m::Column {
+                    m::Column::TenantId
+                }
+                fn id_column() -> m::Column {
+                    m::Column::Id
+                }
+            }
+        };
+    )+};
+}
+
+#[derive(Clone)]
+pub struct Db {
+    conn: DatabaseConnection,
+}
+
+pub struct PoolOptions {
+    pub max_connections: u32,
+    pub min_connections: u32,
+}
+
+impl Default for PoolOptions {
+    fn default() -> Self {
+        PoolOptions { max_connections: 32, min_connections: 4 }
+    }
+}
+
+impl Db {
+    pub async fn connect(url: &str, pool: PoolOptions) -> Result<Db, DbErr> {
+        let mut opts = ConnectOptions::new(url.to_owned());
+        // sqlx's statement log would print bound values: personal data must never reach the log.
+        opts.sqlx_logging(false)
+            .acquire_timeout(Duration::from_secs(5))
+            .max_connections(pool.max_connections)
+            .min_connections(pool.min_connections);
+        if url.starts_with("sqlite") {
+            opts.max_connections(pool.max_connections.min(8)).map_sqlx_sqlite_opts(|o| {
+                use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+                o.journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .busy_timeout(Duration::from_secs(10))
+                    .foreign_keys(true)
+            });
+        }
+        Ok(Db { conn: Database::connect(opts).await? })
+    }
+
+    pub fn backend(&self) -> DbBackend {
+        self.conn.get_database_backend()
+    }
+
+    /// A transaction for `tenant` that may write. On SQLite it takes the write lock at once (`BEGIN
+    /// IMMEDIATE`), so that two writers queue on the busy timeout instead of failing on a lock upgrade.
+    pub async fn begin(&self, tenant: TenantId) -> Result<TenantTx, DbErr> {
+        self.scoped(tenant, Some(SqliteTransactionMode::Immediate)).await
+    }
+
+    /// A transaction for `tenant` that only reads.
+    pub async fn read(&self, tenant: TenantId) -> Result<TenantTx, DbErr> {
+        self.scoped(tenant, None).await
+    }
+
+    async fn scoped(&self, tenant: TenantId, mode: Option<SqliteTransactionMode>) -> Result<TenantTx, DbErr> {
+        let options = TransactionOptions { sqlite_transaction_mode: mode, ..Default::default() };
+        let txn = self.conn.begin_with_options(options).await?;
+        if txn.get_database_backend() == DbBackend::Postgres {
+            txn.execute_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT set_config('app.tenant_id', $1, true)",
+                [tenant.0.to_string().into()],
+            ))
+            .await?;
+        }
+        Ok(TenantTx { txn, tenant })
+    }
+
+    pub async fn ping(&self) -> bool {
+        self.conn.ping().await.is_ok()
+    }
+
+    /// Pool gauges for `/metrics`: (connections open, of which idle).
+    pub fn pool_stats(&self) -> (u32, usize) {
+        match self.backend() {
+            DbBackend::Postgres => {
+                let p = self.conn.get_postgres_connection_pool();
+                (p.size(), p.num_idle())
+            }
+            DbBackend::Sqlite => {
+                let p = self.conn.get_sqlite_connection_pool();
+                (p.size(), p.num_idle())
+            }
+            _ => (0, 0),
+        }
+    }
+
+    pub async fn close(self) {
+        let _ = self.conn.close().await;
+    }
+
+    fn raw(&self) -> &DatabaseConnection {
+        &self.conn
+    }
+}
+
+/// A query or statement already restricted to the handle's tenant. Refine it with [`Scoped::map`]; the
+/// tenant condition cannot be taken off.
+pub struct Scoped<Q>(Q);
+
+impl<Q> Scoped<Q> {
+    pub fn map(self, f: impl FnOnce(Q) -> Q) -> Self {
+        Scoped(f(self.0))
+    }
+}
+
+/// A transaction bound to one tenant: the only way to touch tenant-owned rows.
+pub struct TenantTx {
+    txn: DatabaseTransaction,
+    tenant: TenantId,
+}
+
+impl TenantTx {
+    pub fn tenant(&self) -> TenantId {
+        self.tenant
+    }
+
+    pub fn backend(&self) -> DbBackend {
+        self.txn.get_database_backend()
+    }
+
+    fn tenant_value(&self) -> Value {
+        self.tenant.0.into()
+    }
+
+    /// `SELECT … FROM e WHERE tenant_id = <tenant>`.
+    pub fn select<E: TenantEntity>(&self) -> Scoped<Select<E>> {
+        Scoped(E::find().filter(E::tenant_column().eq(self.tenant.0)))
+    }
+
+    pub async fn all<E: TenantEntity>(&self, q: Scoped<Select<E>>) -> Result<Vec<E::Model>, DbErr> {
+        q.0.all(&self.txn).await
+    }
+
+    pub async fn one<E: TenantEntity>(&self, q: Scoped<Select<E>>) -> Result<Option<E::Model>, DbErr> {
+        q.0.one(&self.txn).await
+    }
+
+    pub async fn count<E: TenantEntity>(&self, q: Scoped<Select<E>>) -> Result<u64, DbErr>
+    where
+        E::Model: Sync,
+    {
+        q.0.count(&self.txn).await
+    }
+
+    /// The row with this id, if it belongs to the tenant.
+    pub async fn get<E: TenantEntity>(&self, id: Uuid) -> Result<Option<E::Model>, DbErr> {
+        self.one(self.select::<E>().map(|q| q.filter(E::id_column().eq(id)))).await
+    }
+
+    /// Inserts a row, setting its `tenant_id` to the handle's tenant whatever it held.
+    pub async fn insert<A>(&self, mut row: A) -> Result<<A::Entity as EntityTrait>::Model, DbErr>
+    where
+        A: ActiveModelTrait + ActiveModelBehavior + Send,
+        A::Entity: TenantEntity,
+        <A::Entity as EntityTrait>::Model: IntoActiveModel<A>,
+    {
+        row.set(<A::Entity as TenantEntity>::tenant_column(), self.tenant_value());
+        row.insert(&self.txn).await
+    }
+
+    /// Updates a row by its primary key, which leads with `tenant_id`: the handle's tenant is written into
+    /// it, so a row of another tenant is never matched.
+    pub async fn update<A>(&self, mut row: A) -> Result<<A::Entity as EntityTrait>::Model, DbErr>
+    where
+        A: ActiveModelTrait + ActiveModelBehavior + Send,
+        A::Entity: TenantEntity,
+        <A::Entity as EntityTrait>::Model: IntoActiveModel<A>,
+    {
+        row.set(<A::Entity as TenantEntity>::tenant_column(), self.tenant_value());
+        row.update(&self.txn).await
+    }
+
+    /// `UPDATE e SET … WHERE tenant_id = <tenant>`; refine with `map`, run with [`TenantTx::exec_update`].
+    pub fn update_many<E: TenantEntity>(&self) -> Scoped<UpdateMany<E>> {
+        Scoped(E::update_many().filter(E::tenant_column().eq(self.tenant.0)))
+    }
+
+    pub async fn exec_update<E: TenantEntity>(&self, q: Scoped<UpdateMany<E>>) -> Result<u64, DbErr> {
+        Ok(q.0.exec(&self.txn).await?.rows_affected)
+    }
+
+    /// `DELETE FROM e WHERE tenant_id = <tenant>`; refine with `map`, run with [`TenantTx::exec_delete`].
+    pub fn delete_many<E: TenantEntity>(&self) -> Scoped<DeleteMany<E>> {
+        Scoped(E::delete_many().filter(E::tenant_column().eq(self.tenant.0)))
+    }
+
+    pub async fn exec_delete<E: TenantEntity>(&self, q: Scoped<DeleteMany<E>>) -> Result<u64, DbErr> {
+        Ok(q.0.exec(&self.txn).await?.rows_affected)
+    }
+
+    pub async fn commit(self) -> Result<(), DbErr> {
+        self.txn.commit().await
+    }
+}

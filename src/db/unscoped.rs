@@ -1,0 +1,166 @@
+//! The code paths that run without a tenant, all of them. Each is named for what it does; nothing else in the
+//! service reaches the database except through a `TenantTx`.
+//!
+//! 1. The tenant registry (`tenants`): look-ups by slug, API key hash and id happen before a tenant is known,
+//!    and the platform operator creates, lists, suspends and re-keys tenants.
+//! 2. Readiness: `Db::ping`.
+//! 3. Operations: migrations, service-role grants and tenant purge, run by the CLI as the owner role.
+
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Statement, TransactionTrait,
+};
+use uuid::Uuid;
+
+use super::{Db, TenantId};
+use crate::tenancy::entity::tenant;
+
+pub async fn tenant_by_slug(db: &Db, slug: &str) -> Result<Option<tenant::Model>, DbErr> {
+    tenant::Entity::find().filter(tenant::Column::Slug.eq(slug)).one(db.raw()).await
+}
+
+pub async fn tenant_by_id(db: &Db, id: Uuid) -> Result<Option<tenant::Model>, DbErr> {
+    tenant::Entity::find_by_id(id).one(db.raw()).await
+}
+
+pub async fn tenant_by_api_key_hash(db: &Db, hash: &str) -> Result<Option<tenant::Model>, DbErr> {
+    tenant::Entity::find().filter(tenant::Column::ApiKeyHash.eq(hash)).one(db.raw()).await
+}
+
+/// Tenants ordered by id (time-ordered UUIDv7), after the given id.
+pub async fn list_tenants(db: &Db, after: Option<Uuid>, limit: u64) -> Result<Vec<tenant::Model>, DbErr> {
+    let mut q = tenant::Entity::find().order_by_asc(tenant::Column::Id).limit(limit);
+    if let Some(after) = after {
+        q = q.filter(tenant::Column::Id.gt(after));
+    }
+    q.all(db.raw()).await
+}
+
+pub async fn insert_tenant(db: &Db, row: tenant::ActiveModel) -> Result<tenant::Model, DbErr> {
+    row.insert(db.raw()).await
+}
+
+pub async fn update_tenant(db: &Db, row: tenant::ActiveModel) -> Result<tenant::Model, DbErr> {
+    row.update(db.raw()).await
+}
+
+/// Runs pending migrations. Call with the owner's connection (`DATABASE_ADMIN_URL`).
+pub async fn migrate(db: &Db) -> Result<(), DbErr> {
+    use migration::MigratorTrait;
+    migration::Migrator::up(db.raw(), None).await
+}
+
+/// PostgreSQL: gives the service role exactly what the service needs: use of the schema, read and write on the
+/// tenant tables and the registry, insert-only on the audit log, nothing on the migration table.
+pub async fn grant_service_role(admin: &Db, role: &str) -> Result<(), DbErr> {
+    if admin.backend() != DbBackend::Postgres {
+        return Ok(());
+    }
+    let role = quote_ident(role);
+    admin
+        .raw()
+        .execute_unprepared(&format!(
+            "GRANT USAGE ON SCHEMA public TO {role};
+             GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role};
+             REVOKE ALL ON seaql_migrations FROM {role};
+             REVOKE UPDATE, DELETE, TRUNCATE ON audit_log FROM {role};
+             GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role};"
+        ))
+        .await?;
+    Ok(())
+}
+
+/// What PostgreSQL says of the connected role: (superuser, bypasses RLS, owns any table in public).
+pub async fn role_powers(db: &Db) -> Result<Option<(bool, bool, bool)>, DbErr> {
+    if db.backend() != DbBackend::Postgres {
+        return Ok(None);
+    }
+    let row = db
+        .raw()
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT r.rolsuper, r.rolbypassrls,
+                    EXISTS (SELECT 1 FROM pg_tables t WHERE t.schemaname = 'public' AND t.tableowner = current_user)
+             FROM pg_roles r WHERE r.rolname = current_user",
+        ))
+        .await?;
+    Ok(match row {
+        Some(r) => Some((r.try_get_by_index(0)?, r.try_get_by_index(1)?, r.try_get_by_index(2)?)),
+        None => None,
+    })
+}
+
+/// Deletes a tenant and every row it owns, in one transaction. Run by the CLI as the owner; on PostgreSQL the
+/// deletes run with `app.tenant_id` set, as row-level security (forced, so the owner too) requires.
+pub async fn purge_tenant(db: &Db, tenant: TenantId) -> Result<(), DbErr> {
+    let txn = db.raw().begin().await?;
+    let backend = txn.get_database_backend();
+    if backend == DbBackend::Postgres {
+        txn.execute_raw(Statement::from_sql_and_values(
+            backend,
+            "SELECT set_config('app.tenant_id', $1, true)",
+            [tenant.0.to_string().into()],
+        ))
+        .await?;
+    }
+    let placeholder = if backend == DbBackend::Postgres { "$1" } else { "?" };
+    for table in migration::TENANT_TABLES {
+        txn.execute_raw(Statement::from_sql_and_values(
+            backend,
+            format!("DELETE FROM {table} WHERE tenant_id = {placeholder}"),
+            [tenant.0.into()],
+        ))
+        .await?;
+    }
+    tenant::Entity::delete_by_id(tenant.0).exec(&txn).await?;
+    txn.commit().await
+}
+
+/// Every table in the database that has a `tenant_id` column.
+pub async fn tables_with_tenant_id(db: &Db) -> Result<Vec<String>, DbErr> {
+    let backend = db.backend();
+    let sql = match backend {
+        DbBackend::Postgres => {
+            "SELECT table_name::text FROM information_schema.columns
+             WHERE table_schema = 'public' AND column_name = 'tenant_id' ORDER BY 1"
+        }
+        _ => {
+            "SELECT m.name FROM sqlite_master m JOIN pragma_table_info(m.name) p
+             WHERE m.type = 'table' AND p.name = 'tenant_id' ORDER BY 1"
+        }
+    };
+    let rows = db.raw().query_all_raw(Statement::from_string(backend, sql)).await?;
+    rows.iter().map(|r| r.try_get_by_index::<String>(0)).collect()
+}
+
+/// PostgreSQL: for each tenant table, whether RLS is enabled and forced, and how many policies it has.
+pub async fn rls_state(db: &Db) -> Result<Vec<(String, bool, bool, i64)>, DbErr> {
+    let rows = db
+        .raw()
+        .query_all_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT c.relname::text, c.relrowsecurity, c.relforcerowsecurity,
+                    (SELECT count(*) FROM pg_policy p WHERE p.polrelid = c.oid)
+             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE n.nspname = 'public' AND c.relkind = 'r'
+               AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenant_id')
+             ORDER BY 1",
+        ))
+        .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get_by_index(0)?, r.try_get_by_index(1)?, r.try_get_by_index(2)?, r.try_get_by_index(3)?)))
+        .collect()
+}
+
+/// Counts the rows of `table` visible to this connection with no tenant set (outside any tenant transaction).
+pub async fn count_rows_without_tenant(db: &Db, table: &str) -> Result<i64, DbErr> {
+    let row = db
+        .raw()
+        .query_one_raw(Statement::from_string(db.backend(), format!("SELECT count(*) FROM {}", quote_ident(table))))
+        .await?;
+    Ok(row.map(|r| r.try_get_by_index::<i64>(0)).transpose()?.unwrap_or(0))
+}
+
+fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}

@@ -1,0 +1,33 @@
+//! Gives every error in a response its `extensions.code`, and makes internal failures opaque.
+
+use async_graphql::{ErrorExtensionValues, Response, ServerError};
+
+use crate::error::AppError;
+
+/// The code of an error: an `AppError`'s own; `INTERNAL` for any other error a resolver raised (a database
+/// or driver error that was `?`-ed through); `BAD_REQUEST` for what async-graphql itself refused (syntax,
+/// validation, limits).
+pub fn code_of(err: &ServerError) -> &'static str {
+    if let Some(app) = err.source::<AppError>() {
+        return app.code();
+    }
+    if err.source.is_some() { "INTERNAL" } else { "BAD_REQUEST" }
+}
+
+pub fn finish(response: &mut Response, request_id: &str) {
+    for err in &mut response.errors {
+        let code = code_of(err);
+        if code == "INTERNAL" {
+            match err.source::<AppError>() {
+                Some(AppError::Internal(cause)) => tracing::error!(error = %format!("{cause:#}"), "internal error"),
+                _ => tracing::error!(error = %err.message, "internal error"),
+            }
+            err.message = format!("internal error (request {request_id})");
+        }
+        let ext = err.extensions.get_or_insert_with(ErrorExtensionValues::default);
+        ext.set("code", code);
+        if code == "INTERNAL" {
+            ext.set("requestId", request_id);
+        }
+    }
+}

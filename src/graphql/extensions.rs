@@ -1,0 +1,160 @@
+//! Hooks that every operation passes through: the metrics label of the operation, and for each root mutation
+//! the rate limit (consumers and anonymous callers) and the audit row (staff, API keys, the platform).
+
+use std::{collections::HashMap, sync::Arc};
+
+use async_graphql::{
+    ServerError, ServerResult, Value, Variables,
+    extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextResolve, ResolveInfo},
+    parser::types::{ExecutableDocument, OperationType, Selection},
+};
+
+use super::{context::RequestCtx, errors::code_of};
+use crate::{
+    audit::service::{self as audit, Entry},
+    db::TenantId,
+    error::AppError,
+    identity::principal::Principal,
+    state::AppState,
+};
+
+/// Root field names of the schema, interned once, so that metrics labels are bounded by the schema.
+#[derive(Default)]
+pub struct RootFields(HashMap<String, &'static str>);
+
+impl RootFields {
+    pub fn from_sdl(sdl: &str) -> RootFields {
+        let mut map = HashMap::new();
+        if let Ok(doc) = async_graphql::parser::parse_schema(sdl) {
+            use async_graphql::parser::types::{TypeKind, TypeSystemDefinition};
+            for def in doc.definitions {
+                if let TypeSystemDefinition::Type(t) = def {
+                    let prefix = match t.node.name.node.as_str() {
+                        "Query" => "query",
+                        "Mutation" => "mutation",
+                        _ => continue,
+                    };
+                    if let TypeKind::Object(obj) = &t.node.kind {
+                        for f in &obj.fields {
+                            let label = format!("{prefix}.{}", f.node.name.node);
+                            map.insert(label.clone(), &*Box::leak(label.into_boxed_str()));
+                        }
+                    }
+                }
+            }
+        }
+        RootFields(map)
+    }
+
+    fn label(&self, doc: &ExecutableDocument, operation_name: Option<&str>) -> Option<&'static str> {
+        let op = match operation_name {
+            Some(name) => doc.operations.iter().find(|(n, _)| n.is_some_and(|n| n.as_str() == name))?.1,
+            None => doc.operations.iter().next()?.1,
+        };
+        let prefix = match op.node.ty {
+            OperationType::Query => "query",
+            OperationType::Mutation => "mutation",
+            OperationType::Subscription => return None,
+        };
+        let field = op.node.selection_set.node.items.iter().find_map(|s| match &s.node {
+            Selection::Field(f) => Some(f.node.name.node.as_str()),
+            _ => None,
+        })?;
+        self.0.get(&format!("{prefix}.{field}")).copied()
+    }
+}
+
+pub struct Hooks {
+    pub roots: Arc<RootFields>,
+}
+
+impl ExtensionFactory for Hooks {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(HooksExt { roots: self.roots.clone() })
+    }
+}
+
+struct HooksExt {
+    roots: Arc<RootFields>,
+}
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for HooksExt {
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        let doc = next.run(ctx, query, variables).await?;
+        if let Some(req) = ctx.data_opt::<RequestCtx>() {
+            let label = self.roots.label(&doc, None);
+            *req.op_label.lock().unwrap_or_else(|p| p.into_inner()) = label;
+        }
+        Ok(doc)
+    }
+
+    async fn resolve(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        info: ResolveInfo<'_>,
+        next: NextResolve<'_>,
+    ) -> ServerResult<Option<Value>> {
+        let is_root_mutation = info.parent_type == "Mutation" && info.path_node.parent.is_none();
+        let (Some(state), Some(req)) = (ctx.data_opt::<AppState>(), ctx.data_opt::<RequestCtx>()) else {
+            return next.run(ctx, info).await;
+        };
+        if !is_root_mutation {
+            return next.run(ctx, info).await;
+        }
+        let pos = info.field.name.pos;
+        let action = info.name.to_owned();
+        if let Err(err) = rate_limit(state, req) {
+            let mut refused = ServerError::new(err.to_string(), Some(pos));
+            refused.source = Some(Arc::new(err));
+            return Err(refused);
+        }
+        req.take_audit();
+        let result = next.run(ctx, info).await;
+        let note = req.take_audit();
+        let tenant = match &req.principal {
+            Principal::Staff { tenant, .. } | Principal::ApiKey { tenant } => Some(tenant.id),
+            Principal::Platform => Some(note.tenant.unwrap_or(TenantId::PLATFORM)),
+            // Sign-in attempts are audited in the tenant they name.
+            Principal::Anonymous { .. } => note.tenant,
+            Principal::Consumer { .. } => None,
+        };
+        if let Some(tenant) = tenant {
+            let (actor_kind, actor_id) = req.principal.actor();
+            let outcome = match &result {
+                Ok(_) => "OK",
+                Err(e) => code_of(e),
+            };
+            let entry = Entry { actor_kind, actor_id, action, target: note.target, outcome };
+            if let Err(e) = audit::record(state, tenant, entry, &req.request_id).await {
+                tracing::error!(error = %format!("{e:#}"), "audit row not written");
+            }
+        }
+        result
+    }
+}
+
+/// Consumers and anonymous callers: a budget per client address, and per consumer.
+fn rate_limit(state: &AppState, req: &RequestCtx) -> Result<(), AppError> {
+    let limited = || AppError::RateLimited("too many requests; try again in a minute".into());
+    match &req.principal {
+        Principal::Anonymous { .. } | Principal::Consumer { .. } => {
+            if !state.limits.allow_ip(req.ip) {
+                return Err(limited());
+            }
+            if let Some(key) = req.principal.credential_key()
+                && !state.limits.allow_credential(&key)
+            {
+                return Err(limited());
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,68 @@
+//! Schema assembly: per-domain roots merged into one Query and one Mutation, with the limits and hooks that
+//! every operation passes through.
+
+pub mod context;
+pub mod errors;
+pub mod extensions;
+pub mod guard;
+pub mod pagination;
+
+use std::sync::Arc;
+
+use async_graphql::{EmptySubscription, ID, MergedObject, Schema, SchemaBuilder};
+use uuid::Uuid;
+
+use crate::{
+    audit::graphql::AuditQuery,
+    error::{AppError, AppResult},
+    identity::graphql::{IdentityMutation, IdentityQuery},
+    state::AppState,
+    tenancy::graphql::{TenancyMutation, TenancyQuery},
+};
+
+#[derive(MergedObject, Default)]
+pub struct Query(TenancyQuery, IdentityQuery, AuditQuery);
+
+#[derive(MergedObject, Default)]
+pub struct Mutation(TenancyMutation, IdentityMutation);
+
+pub type CivicSchema = Schema<Query, Mutation, EmptySubscription>;
+
+/// Deepest selection allowed. GraphiQL's introspection query needs 13.
+pub const MAX_DEPTH: usize = 15;
+/// Most fields (each alias counted) one operation may select.
+pub const MAX_COMPLEXITY: usize = 1_000;
+
+fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .limit_depth(MAX_DEPTH)
+        .limit_complexity(MAX_COMPLEXITY)
+        .limit_recursive_depth(32)
+        .limit_directives(10)
+}
+
+/// The SDL, as `civic schema` prints it and `graphql/schema.graphql` holds it.
+pub fn sdl() -> String {
+    builder().finish().sdl()
+}
+
+pub fn build(state: AppState) -> CivicSchema {
+    let production = state.config.is_production();
+    let roots = Arc::new(extensions::RootFields::from_sdl(&sdl()));
+    let mut b = builder().data(state).extension(extensions::Hooks { roots });
+    if production {
+        b = b.disable_introspection().disable_suggestions();
+    }
+    b.finish()
+}
+
+/// The uuid inside an id; an id that is not one of ours names nothing, so it is `NOT_FOUND`.
+pub fn id_of(id: &ID, what: &'static str) -> AppResult<Uuid> {
+    Uuid::parse_str(id.as_str()).map_err(|_| AppError::NotFound(what))
+}
+
+pub fn ids_of(ids: &[ID]) -> AppResult<Vec<Uuid>> {
+    ids.iter()
+        .map(|id| Uuid::parse_str(id.as_str()).map_err(|_| AppError::validation("an id in the list is malformed")))
+        .collect()
+}

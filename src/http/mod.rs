@@ -1,0 +1,88 @@
+//! The HTTP surface: routes, request ids, tracing, limits, metrics.
+
+mod graphql;
+mod health;
+
+use std::{net::SocketAddr, time::Instant};
+
+use axum::{
+    Router,
+    body::Body,
+    extract::{MatchedPath, State},
+    http::{HeaderName, Request},
+    middleware::{self, Next},
+    response::Response,
+    routing::get,
+};
+use tower_http::{
+    catch_panic::CatchPanicLayer,
+    limit::RequestBodyLimitLayer,
+    request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer},
+    trace::TraceLayer,
+};
+
+use crate::{graphql::CivicSchema, state::AppState};
+
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+/// Largest request body: GraphQL documents and variables. Uploads (`/media`) get their own limit.
+pub const MAX_BODY: usize = 256 * 1024;
+
+#[derive(Clone)]
+pub struct Web {
+    pub state: AppState,
+    pub schema: CivicSchema,
+}
+
+/// The metrics label of a request, set by the handler that knows it (the GraphQL operation).
+#[derive(Clone, Copy)]
+pub struct OpLabel(pub &'static str);
+
+#[derive(Clone, Copy, Default)]
+struct MakeId;
+
+impl MakeRequestId for MakeId {
+    fn make_request_id<B>(&mut self, _: &Request<B>) -> Option<RequestId> {
+        uuid::Uuid::now_v7().to_string().parse().ok().map(RequestId::new)
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    let schema = crate::graphql::build(state.clone());
+    let web = Web { state, schema };
+    Router::new()
+        .route("/graphql", get(graphql::graphiql).post(graphql::graphql))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(health::metrics))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY))
+        .layer(middleware::from_fn_with_state(web.clone(), record_metrics))
+        .layer(CatchPanicLayer::new())
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<Body>| {
+            let id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
+            tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path(),
+                tenant = tracing::field::Empty, operation = tracing::field::Empty)
+        }))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeId))
+        .with_state(web)
+}
+
+/// Counts requests and their latency by operation (a GraphQL root field, or the route).
+async fn record_metrics(State(_web): State<Web>, req: Request<Body>, next: Next) -> Response {
+    let route = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned());
+    let start = Instant::now();
+    let response = next.run(req).await;
+    let op = match response.extensions().get::<OpLabel>() {
+        Some(l) => l.0.to_owned(),
+        None => route.unwrap_or_else(|| "unmatched".into()),
+    };
+    let status = response.status().as_u16().to_string();
+    metrics::counter!("civic_requests_total", "operation" => op.clone(), "status" => status).increment(1);
+    metrics::histogram!("civic_request_duration_seconds", "operation" => op).record(start.elapsed().as_secs_f64());
+    response
+}
+
+/// The client address: the TCP peer. (Behind a proxy, configure it to pass the real address; see README.)
+pub fn client_addr(req_addr: Option<SocketAddr>) -> std::net::IpAddr {
+    req_addr.map(|a| a.ip()).unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST))
+}

@@ -1,0 +1,4 @@
+pub mod consumer;
+pub mod staff;
+
+crate::tenant_entity!(consumer, staff);

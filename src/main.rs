@@ -1,0 +1,158 @@
+//! The `civic` command line (CONTRACT.md, "Binary and commands").
+
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use secrecy::ExposeSecret;
+
+use civic::{
+    config::Config,
+    db::{Db, PoolOptions},
+    state::AppState,
+    tenancy::service::{self as tenancy, NewTenant},
+};
+
+#[derive(Parser)]
+#[command(name = "civic", version, about = "Multi-tenant GraphQL service for massage centres and water utilities")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the API (pending migrations first).
+    Serve {
+        /// Load the demo tenants on first start and print their credentials.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Run pending migrations and exit.
+    Migrate,
+    /// Load data.
+    Seed {
+        #[command(subcommand)]
+        what: Seed,
+    },
+    /// Print the GraphQL SDL.
+    Schema,
+    /// Onboard or remove tenants.
+    Tenant {
+        #[command(subcommand)]
+        action: TenantCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum Seed {
+    /// The demo tenants: a Beijing blind-massage centre and a Shanghai water utility.
+    Demo,
+    /// Volume data for load tests (arrives with the load-test work).
+    Volume {
+        #[arg(long, default_value_t = 100)]
+        tenants: u32,
+        #[arg(long, default_value_t = 200)]
+        shops_per_tenant: u32,
+    },
+}
+
+#[derive(Subcommand)]
+enum TenantCommand {
+    /// Create a tenant and print its API key once.
+    Create {
+        #[arg(long)]
+        slug: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        template: String,
+        /// Mark it as a load-test tenant.
+        #[arg(long)]
+        load_test: bool,
+    },
+    /// Delete a tenant and all its data.
+    Purge {
+        #[arg(long)]
+        slug: String,
+    },
+}
+
+fn init_tracing(config: &Config) {
+    use tracing_subscriber::{EnvFilter, fmt};
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
+    if config.is_production() {
+        fmt().json().with_current_span(true).with_env_filter(filter).init();
+    } else {
+        fmt().with_env_filter(filter).init();
+    }
+}
+
+fn env_secs(name: &str, default: u64) -> Duration {
+    Duration::from_secs(std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default))
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    if let Command::Schema = cli.command {
+        print!("{}", civic::graphql::sdl());
+        return Ok(());
+    }
+    let config = Config::from_env()?;
+    init_tracing(&config);
+    match cli.command {
+        Command::Schema => unreachable!("handled above"),
+        Command::Migrate => {
+            civic::migrate(&config).await?;
+            println!("migrations are up to date");
+        }
+        Command::Serve { demo } => {
+            civic::migrate(&config).await?;
+            let listener = civic::listen(config.bind)?;
+            let state = AppState::build(config).await?;
+            civic::check_service_role(&state).await?;
+            if demo {
+                civic::seed::demo(&state).await?;
+            }
+            let addr = listener.local_addr()?;
+            tracing::info!(%addr, database = if state.config.is_postgres() { "postgres" } else { "sqlite" },
+                cache = state.cache.kind(), "civic is listening");
+            if !state.config.is_production() {
+                println!("civic: GraphQL and GraphiQL at http://{addr}/graphql");
+            }
+            let drain = env_secs("CIVIC_SHUTDOWN_DRAIN_SECS", 0);
+            let grace = env_secs("CIVIC_SHUTDOWN_GRACE_SECS", 20);
+            let shutdown = async move {
+                civic::shutdown_signal().await;
+                tokio::time::sleep(drain).await;
+            };
+            civic::serve(state, listener, shutdown, grace).await?;
+        }
+        Command::Seed { what: Seed::Demo } => {
+            civic::migrate(&config).await?;
+            civic::seed::demo(&AppState::build(config).await?).await?;
+        }
+        Command::Seed { what: Seed::Volume { .. } } => {
+            anyhow::bail!("`civic seed volume` is not built yet (issue 5: hot-query cache and load test)");
+        }
+        Command::Tenant { action: TenantCommand::Create { slug, name, template, load_test } } => {
+            civic::migrate(&config).await?;
+            let state = AppState::build(config).await?;
+            let (tenant, key) =
+                tenancy::create(&state, NewTenant { slug: &slug, name: &name, template: &template, is_load_test: load_test })
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("tenant {} created (id {})", tenant.slug, tenant.id);
+            println!("API key (shown once): {key}");
+        }
+        Command::Tenant { action: TenantCommand::Purge { slug } } => {
+            let admin = Db::connect(config.database_admin_url.expose_secret(), PoolOptions { max_connections: 2, min_connections: 0 })
+                .await
+                .context("cannot connect as the owner (DATABASE_ADMIN_URL)")?;
+            tenancy::purge(&admin, &slug).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("tenant {slug} and all its data deleted");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,56 @@
+//! Demo data (`seed/demo.toml`).
+
+use serde::Deserialize;
+
+use crate::{
+    identity::service::{self as identity, NewStaff, StaffRole},
+    infra::crypto,
+    state::AppState,
+    tenancy::service::{self as tenancy, NewTenant},
+};
+
+#[derive(Deserialize)]
+struct Demo {
+    tenant: Vec<DemoTenant>,
+}
+
+#[derive(Deserialize)]
+struct DemoTenant {
+    slug: String,
+    name: String,
+    template: String,
+    admin_username: String,
+    admin_display_name: String,
+}
+
+/// Creates the demo tenants that do not exist yet, each with an administrator, and prints their credentials
+/// (shown only when created).
+pub async fn demo(state: &AppState) -> anyhow::Result<()> {
+    let demo: Demo = toml::from_str(include_str!("../seed/demo.toml"))?;
+    for t in demo.tenant {
+        if tenancy::by_slug(state, &t.slug).await?.is_some() {
+            println!("demo tenant {} exists already; its credentials were printed when it was created", t.slug);
+            continue;
+        }
+        let new = NewTenant { slug: &t.slug, name: &t.name, template: &t.template, is_load_test: false };
+        let (tenant, api_key) = tenancy::create(state, new).await?;
+        let password = crypto::random_token(12);
+        identity::create_staff(
+            state,
+            tenant.id,
+            NewStaff {
+                username: t.admin_username.clone(),
+                password: password.clone(),
+                display_name: t.admin_display_name,
+                role: StaffRole::TenantAdmin,
+                shop_ids: vec![],
+                phone: None,
+            },
+        )
+        .await?;
+        println!("demo tenant {} ({}):", t.slug, t.name);
+        println!("  API key:       {api_key}");
+        println!("  administrator: {} / {password}", t.admin_username);
+    }
+    Ok(())
+}

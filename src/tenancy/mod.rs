@@ -1,0 +1,8 @@
+//! Tenants: the registry, templates, API keys, status, and the tenant of a request.
+
+pub mod entity;
+pub mod graphql;
+pub mod service;
+pub mod template;
+
+pub use service::TenantInfo;

@@ -1,0 +1,190 @@
+use std::sync::Arc;
+
+use chrono::Utc;
+use sea_orm::ActiveValue::Set;
+use uuid::Uuid;
+
+use super::{entity::tenant, template};
+use crate::{
+    db::{TenantId, unscoped},
+    error::{AppError, AppResult, is_unique_violation},
+    infra::crypto,
+    state::AppState,
+};
+
+pub const ACTIVE: &str = "ACTIVE";
+pub const SUSPENDED: &str = "SUSPENDED";
+
+/// What a request knows of its tenant.
+#[derive(Debug, Clone)]
+pub struct TenantInfo {
+    pub id: TenantId,
+    pub slug: String,
+    pub name: String,
+    pub kind: String,
+    pub template: String,
+    pub time_zone: chrono_tz::Tz,
+    pub status: String,
+    pub wechat_app_id: Option<String>,
+    pub is_load_test: bool,
+    pub created_at: chrono::DateTime<Utc>,
+}
+
+impl From<&tenant::Model> for TenantInfo {
+    fn from(t: &tenant::Model) -> Self {
+        TenantInfo {
+            id: TenantId(t.id),
+            slug: t.slug.clone(),
+            name: t.name.clone(),
+            kind: t.kind.clone(),
+            template: t.template.clone(),
+            time_zone: t.time_zone.parse().unwrap_or(chrono_tz::Asia::Shanghai),
+            status: t.status.clone(),
+            wechat_app_id: t.wechat_app_id.clone(),
+            is_load_test: t.is_load_test,
+            created_at: t.created_at,
+        }
+    }
+}
+
+/// A slug: 3–63 of `a-z 0-9 -`, starting and ending with a letter or digit.
+pub fn parse_slug(slug: &str) -> AppResult<&str> {
+    let b = slug.as_bytes();
+    let ok = (3..=63).contains(&b.len())
+        && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+        && b[0] != b'-'
+        && b[b.len() - 1] != b'-';
+    if ok { Ok(slug) } else { Err(AppError::validation("slug must be 3-63 characters of a-z, 0-9 and '-'")) }
+}
+
+pub struct NewTenant<'a> {
+    pub slug: &'a str,
+    pub name: &'a str,
+    pub template: &'a str,
+    pub is_load_test: bool,
+}
+
+/// Creates a tenant from a template. Answers the tenant and its API key, which is shown only this once.
+pub async fn create(state: &AppState, new: NewTenant<'_>) -> AppResult<(Arc<TenantInfo>, String)> {
+    let slug = parse_slug(new.slug)?;
+    let name = new.name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(AppError::validation("name must be 1-200 characters"));
+    }
+    let tpl = template::find(new.template).ok_or_else(|| {
+        AppError::validation(format!("template must be one of: {}", template::names().join(", ")))
+    })?;
+    let (key, key_hash) = crypto::new_api_key();
+    let now = Utc::now();
+    let row = tenant::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        slug: Set(slug.to_owned()),
+        name: Set(name.to_owned()),
+        template: Set(new.template.to_owned()),
+        kind: Set(tpl.kind.clone()),
+        time_zone: Set(tpl.time_zone.clone()),
+        status: Set(ACTIVE.to_owned()),
+        api_key_hash: Set(Some(key_hash)),
+        wechat_app_id: Set(None),
+        wechat_secret_enc: Set(None),
+        is_load_test: Set(new.is_load_test),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    let model = unscoped::insert_tenant(&state.db, row).await.map_err(|e| {
+        if is_unique_violation(&e) { AppError::conflict("a tenant with this slug exists") } else { e.into() }
+    })?;
+    Ok((Arc::new(TenantInfo::from(&model)), key))
+}
+
+async fn load(state: &AppState, id: TenantId) -> AppResult<tenant::Model> {
+    unscoped::tenant_by_id(&state.db, id.0).await?.ok_or(AppError::NotFound("tenant"))
+}
+
+/// Replaces the tenant's API key; the old key stops working at once.
+pub async fn rotate_api_key(state: &AppState, id: TenantId) -> AppResult<String> {
+    let t = load(state, id).await?;
+    let (key, hash) = crypto::new_api_key();
+    let mut row: tenant::ActiveModel = t.into();
+    row.api_key_hash = Set(Some(hash));
+    row.updated_at = Set(Utc::now());
+    unscoped::update_tenant(&state.db, row).await?;
+    Ok(key)
+}
+
+pub async fn set_status(state: &AppState, id: TenantId, status: &str) -> AppResult<Arc<TenantInfo>> {
+    let t = load(state, id).await?;
+    let mut row: tenant::ActiveModel = t.into();
+    row.status = Set(status.to_owned());
+    row.updated_at = Set(Utc::now());
+    Ok(Arc::new(TenantInfo::from(&unscoped::update_tenant(&state.db, row).await?)))
+}
+
+/// Sets the tenant's WeChat official account. The secret is stored encrypted.
+pub async fn configure_wechat(state: &AppState, id: TenantId, app_id: &str, secret: &str) -> AppResult<Arc<TenantInfo>> {
+    let app_id = app_id.trim();
+    if !(app_id.starts_with("wx") && (10..=32).contains(&app_id.len()) && app_id.bytes().all(|b| b.is_ascii_alphanumeric())) {
+        return Err(AppError::validation("appId must look like wx followed by letters and digits"));
+    }
+    if !(16..=64).contains(&secret.len()) || !secret.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(AppError::validation("appSecret must be 16-64 letters and digits"));
+    }
+    let t = load(state, id).await?;
+    let mut row: tenant::ActiveModel = t.into();
+    row.wechat_app_id = Set(Some(app_id.to_owned()));
+    row.wechat_secret_enc = Set(Some(state.keys.encrypt(secret)));
+    row.updated_at = Set(Utc::now());
+    Ok(Arc::new(TenantInfo::from(&unscoped::update_tenant(&state.db, row).await?)))
+}
+
+/// The tenant's WeChat appid and decrypted secret, if configured.
+pub async fn wechat_credentials(state: &AppState, id: TenantId) -> AppResult<Option<(String, String)>> {
+    let t = load(state, id).await?;
+    match (t.wechat_app_id, t.wechat_secret_enc) {
+        (Some(app_id), Some(enc)) => Ok(Some((app_id, state.keys.decrypt(&enc)?))),
+        _ => Ok(None),
+    }
+}
+
+/// An active tenant by slug; `TENANT_UNKNOWN` or `TENANT_SUSPENDED` otherwise.
+pub async fn active_by_slug(state: &AppState, slug: &str) -> AppResult<Arc<TenantInfo>> {
+    let t = unscoped::tenant_by_slug(&state.db, slug).await?.ok_or(AppError::TenantUnknown)?;
+    active(&t)
+}
+
+pub async fn active_by_id(state: &AppState, id: Uuid) -> AppResult<Arc<TenantInfo>> {
+    let t = unscoped::tenant_by_id(&state.db, id).await?.ok_or(AppError::Unauthenticated)?;
+    active(&t)
+}
+
+/// The active tenant whose API key this is; `None` when no tenant has it.
+pub async fn active_by_api_key(state: &AppState, key: &str) -> AppResult<Option<Arc<TenantInfo>>> {
+    match unscoped::tenant_by_api_key_hash(&state.db, &crypto::sha256_hex(key)).await? {
+        Some(t) => active(&t).map(Some),
+        None => Ok(None),
+    }
+}
+
+fn active(t: &tenant::Model) -> AppResult<Arc<TenantInfo>> {
+    if t.status == SUSPENDED {
+        return Err(AppError::TenantSuspended);
+    }
+    Ok(Arc::new(TenantInfo::from(t)))
+}
+
+pub async fn list(state: &AppState, after: Option<Uuid>, limit: u64) -> AppResult<Vec<Arc<TenantInfo>>> {
+    Ok(unscoped::list_tenants(&state.db, after, limit).await?.iter().map(|t| Arc::new(TenantInfo::from(t))).collect())
+}
+
+pub async fn by_slug(state: &AppState, slug: &str) -> AppResult<Option<Arc<TenantInfo>>> {
+    Ok(unscoped::tenant_by_slug(&state.db, slug).await?.map(|t| Arc::new(TenantInfo::from(&t))))
+}
+
+/// Deletes a tenant and all its data.
+/// Deletes a tenant and all its data. `admin` is the owner's connection: the service role may not delete
+/// audit rows.
+pub async fn purge(admin: &crate::db::Db, slug: &str) -> AppResult<()> {
+    let t = unscoped::tenant_by_slug(admin, slug).await?.ok_or(AppError::TenantUnknown)?;
+    unscoped::purge_tenant(admin, TenantId(t.id)).await?;
+    Ok(())
+}
