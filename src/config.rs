@@ -29,6 +29,10 @@ pub struct Config {
     pub wechatpay_api_base: String,
     pub meili_url: Option<String>,
     pub meili_api_key: Option<SecretString>,
+    /// Database pool bounds (`CIVIC_DB_POOL_MAX`, `CIVIC_DB_POOL_MIN`); the minimum stays open so that a burst
+    /// of cancelled requests cannot drain the pool.
+    pub db_pool_max: u32,
+    pub db_pool_min: u32,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -66,6 +70,8 @@ impl Config {
                 .unwrap_or_else(|| "https://api.mch.weixin.qq.com".into()),
             meili_url: var("MEILI_URL"),
             meili_api_key: var("MEILI_API_KEY").map(Into::into),
+            db_pool_max: var("CIVIC_DB_POOL_MAX").and_then(|v| v.parse().ok()).unwrap_or(32),
+            db_pool_min: var("CIVIC_DB_POOL_MIN").and_then(|v| v.parse().ok()).unwrap_or(4),
         };
         config.check()?;
         Ok(config)

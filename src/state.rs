@@ -48,7 +48,10 @@ impl AppState {
     /// data directory (the platform token is printed the one time it is made).
     pub async fn build(config: Config) -> anyhow::Result<AppState> {
         let secrets = load_secrets(&config)?;
-        let db = Db::connect(config.database_url.expose_secret(), PoolOptions::default())
+        let db = Db::connect(
+            config.database_url.expose_secret(),
+            PoolOptions { max_connections: config.db_pool_max, min_connections: config.db_pool_min },
+        )
             .await
             .context("cannot connect to the database")?;
         let cache = Cache::connect(config.redis_url.as_ref().map(|u| u.expose_secret()))

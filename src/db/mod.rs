@@ -66,12 +66,6 @@ pub struct PoolOptions {
     pub min_connections: u32,
 }
 
-impl Default for PoolOptions {
-    fn default() -> Self {
-        PoolOptions { max_connections: 32, min_connections: 4 }
-    }
-}
-
 impl Db {
     pub async fn connect(url: &str, pool: PoolOptions) -> Result<Db, DbErr> {
         let mut opts = ConnectOptions::new(url.to_owned());

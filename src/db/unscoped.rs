@@ -116,51 +116,6 @@ pub async fn purge_tenant(db: &Db, tenant: TenantId) -> Result<(), DbErr> {
     txn.commit().await
 }
 
-/// Every table in the database that has a `tenant_id` column.
-pub async fn tables_with_tenant_id(db: &Db) -> Result<Vec<String>, DbErr> {
-    let backend = db.backend();
-    let sql = match backend {
-        DbBackend::Postgres => {
-            "SELECT table_name::text FROM information_schema.columns
-             WHERE table_schema = 'public' AND column_name = 'tenant_id' ORDER BY 1"
-        }
-        _ => {
-            "SELECT m.name FROM sqlite_master m JOIN pragma_table_info(m.name) p
-             WHERE m.type = 'table' AND p.name = 'tenant_id' ORDER BY 1"
-        }
-    };
-    let rows = db.raw().query_all_raw(Statement::from_string(backend, sql)).await?;
-    rows.iter().map(|r| r.try_get_by_index::<String>(0)).collect()
-}
-
-/// PostgreSQL: for each tenant table, whether RLS is enabled and forced, and how many policies it has.
-pub async fn rls_state(db: &Db) -> Result<Vec<(String, bool, bool, i64)>, DbErr> {
-    let rows = db
-        .raw()
-        .query_all_raw(Statement::from_string(
-            DbBackend::Postgres,
-            "SELECT c.relname::text, c.relrowsecurity, c.relforcerowsecurity,
-                    (SELECT count(*) FROM pg_policy p WHERE p.polrelid = c.oid)
-             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-             WHERE n.nspname = 'public' AND c.relkind = 'r'
-               AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenant_id')
-             ORDER BY 1",
-        ))
-        .await?;
-    rows.iter()
-        .map(|r| Ok((r.try_get_by_index(0)?, r.try_get_by_index(1)?, r.try_get_by_index(2)?, r.try_get_by_index(3)?)))
-        .collect()
-}
-
-/// Counts the rows of `table` visible to this connection with no tenant set (outside any tenant transaction).
-pub async fn count_rows_without_tenant(db: &Db, table: &str) -> Result<i64, DbErr> {
-    let row = db
-        .raw()
-        .query_one_raw(Statement::from_string(db.backend(), format!("SELECT count(*) FROM {}", quote_ident(table))))
-        .await?;
-    Ok(row.map(|r| r.try_get_by_index::<i64>(0)).transpose()?.unwrap_or(0))
-}
-
 fn quote_ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }

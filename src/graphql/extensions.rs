@@ -66,16 +66,28 @@ impl RootFields {
 
 pub struct Hooks {
     pub roots: Arc<RootFields>,
+    /// Refuse introspection with an error (async-graphql's own switch answers `null` silently).
+    pub refuse_introspection: bool,
 }
 
 impl ExtensionFactory for Hooks {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(HooksExt { roots: self.roots.clone() })
+        Arc::new(HooksExt { roots: self.roots.clone(), refuse_introspection: self.refuse_introspection })
     }
 }
 
 struct HooksExt {
     roots: Arc<RootFields>,
+    refuse_introspection: bool,
+}
+
+/// True when an operation or fragment selects `__schema` or `__type` at its top.
+fn asks_introspection(doc: &ExecutableDocument) -> bool {
+    let top = |set: &async_graphql::parser::types::SelectionSet| {
+        set.items.iter().any(|s| matches!(&s.node, Selection::Field(f) if matches!(f.node.name.node.as_str(), "__schema" | "__type")))
+    };
+    doc.operations.iter().any(|(_, op)| top(&op.node.selection_set.node))
+        || doc.fragments.values().any(|f| top(&f.node.selection_set.node))
 }
 
 #[async_graphql::async_trait::async_trait]
@@ -88,6 +100,9 @@ impl Extension for HooksExt {
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         let doc = next.run(ctx, query, variables).await?;
+        if self.refuse_introspection && asks_introspection(&doc) {
+            return Err(ServerError::new("introspection is disabled", None));
+        }
         if let Some(req) = ctx.data_opt::<RequestCtx>() {
             let label = self.roots.label(&doc, None);
             *req.op_label.lock().unwrap_or_else(|p| p.into_inner()) = label;

@@ -49,7 +49,7 @@ pub fn sdl() -> String {
 pub fn build(state: AppState) -> CivicSchema {
     let production = state.config.is_production();
     let roots = Arc::new(extensions::RootFields::from_sdl(&sdl()));
-    let mut b = builder().data(state).extension(extensions::Hooks { roots });
+    let mut b = builder().data(state).extension(extensions::Hooks { roots, refuse_introspection: production });
     if production {
         b = b.disable_introspection().disable_suggestions();
     }

@@ -1,0 +1,80 @@
+//! Every mutation by staff, an API key or the platform leaves an audit row.
+
+use serde_json::{Value, json};
+
+use crate::helpers::TestApp;
+
+async fn log(app: &TestApp, admin: &str) -> Vec<Value> {
+    let r = app
+        .bearer(admin)
+        .gql("{ auditLog(first: 100) { edges { node { actorKind actorId action target outcome requestId at } } } }", json!({}))
+        .await
+        .data();
+    r["auditLog"]["edges"].as_array().unwrap().iter().map(|e| e["node"].clone()).collect()
+}
+
+#[tokio::test]
+async fn mutations_are_audited_with_actor_target_outcome_and_request_id() {
+    let app = TestApp::spawn().await;
+    let t = app.tenant("massage").await;
+    let created = app
+        .bearer(&t.api_key)
+        .post_raw(
+            json!({ "query": "mutation { createStaff(input: { username: \"audit.me\", password: \"long enough 1\", displayName: \"审计\", role: TENANT_ADMIN }) { id } }" })
+                .to_string(),
+        )
+        .await;
+    let created = crate::helpers::Gql::from(created).await;
+    let request_id = created.request_id.clone().unwrap();
+    let staff_id = created.data()["createStaff"]["id"].as_str().unwrap().to_owned();
+    let token = app.login(&t.slug, "audit.me", "long enough 1").await.data()["staffLogin"]["token"].as_str().unwrap().to_owned();
+    app.bearer(&token)
+        .gql("mutation { createStaff(input: { username: \"x\", password: \"short\", displayName: \"x\", role: CS_AGENT }) { id } }", json!({}))
+        .await
+        .expect_code("VALIDATION");
+    app.login(&t.slug, "audit.me", "wrong password").await.expect_code("UNAUTHENTICATED");
+
+    let entries = log(&app, &token).await;
+    let find = |action: &str, outcome: &str| {
+        entries.iter().find(|e| e["action"] == action && e["outcome"] == outcome).unwrap_or_else(|| panic!("no {action}/{outcome} in {entries:?}")).clone()
+    };
+    let first = find("createStaff", "OK");
+    assert_eq!(first["actorKind"], "API_KEY");
+    assert_eq!(first["target"], staff_id.as_str());
+    assert_eq!(first["requestId"], request_id.as_str());
+    let failed = find("createStaff", "VALIDATION");
+    assert_eq!(failed["actorKind"], "STAFF");
+    assert_eq!(failed["actorId"], staff_id.as_str());
+    find("staffLogin", "OK");
+    find("staffLogin", "UNAUTHENTICATED");
+    // Newest first.
+    assert!(entries.windows(2).all(|w| w[0]["at"].as_str() >= w[1]["at"].as_str()));
+
+    // Platform actions on a tenant appear in that tenant's log.
+    app.platform().gql("mutation($id: ID!) { rotateApiKey(tenantId: $id) { apiKey } }", json!({ "id": t.id })).await.data();
+    let entries = log(&app, &token).await;
+    assert!(entries.iter().any(|e| e["action"] == "rotateApiKey" && e["actorKind"] == "PLATFORM" && e["target"] == t.id.as_str()));
+}
+
+#[tokio::test]
+async fn consumers_mutations_are_not_staff_actions() {
+    let app = TestApp::spawn().await;
+    let t = app.tenant("massage").await;
+    let admin = app.staff(&t, "TENANT_ADMIN", &[]).await;
+    let consumer = app.consumer(&t, "o-audit").await;
+    app.bearer(&consumer).gql("mutation { changePassword(currentPassword: \"a\", newPassword: \"b\") }", json!({})).await.expect_code("FORBIDDEN");
+    let entries = log(&app, &admin.token).await;
+    assert!(entries.iter().all(|e| e["actorKind"] != "CONSUMER"), "{entries:?}");
+    // Paging through the log.
+    let page = app.bearer(&admin.token).gql("{ auditLog(first: 1) { edges { cursor } pageInfo { hasNextPage } } }", json!({})).await.data();
+    assert_eq!(page["auditLog"]["pageInfo"]["hasNextPage"], true);
+    let cursor = page["auditLog"]["edges"][0]["cursor"].as_str().unwrap();
+    let next = app
+        .bearer(&admin.token)
+        .gql("query($c: String) { auditLog(first: 100, after: $c) { edges { cursor } } }", json!({ "c": cursor }))
+        .await
+        .data();
+    let rest = next["auditLog"]["edges"].as_array().unwrap();
+    assert_eq!(rest.len() + 1, entries.len());
+    assert!(rest.iter().all(|e| e["cursor"] != cursor));
+}

@@ -1,0 +1,118 @@
+//! The role × operation table: every root field of the schema, and who may call it. A field missing from the
+//! table fails the test; a caller outside a field's roles must be refused (FORBIDDEN, or UNAUTHENTICATED for
+//! anonymous callers) before anything happens.
+
+use serde_json::json;
+
+use crate::helpers::{TestApp, unique};
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Caller {
+    Anonymous,
+    Platform,
+    ApiKey,
+    TenantAdmin,
+    ShopManager,
+    ShopStaff,
+    CsAgent,
+    Consumer,
+}
+
+use Caller::*;
+
+const ALL: &[Caller] = &[Anonymous, Platform, ApiKey, TenantAdmin, ShopManager, ShopStaff, CsAgent, Consumer];
+const PUBLIC: &[Caller] = ALL;
+const ADMINS: &[Caller] = &[ApiKey, TenantAdmin];
+const STAFF: &[Caller] = &[TenantAdmin, ShopManager, ShopStaff, CsAgent];
+
+/// (root field, operation, who may call it). Ids in the operations are fresh: an allowed caller gets some
+/// other answer (NOT_FOUND, VALIDATION), never FORBIDDEN.
+fn table() -> Vec<(&'static str, String, &'static [Caller])> {
+    let id = uuid::Uuid::now_v7();
+    vec![
+        ("tenant", "{ tenant { id } }".into(), PUBLIC),
+        ("me", "{ me { kind } }".into(), PUBLIC),
+        ("wechatAuthorizeUrl", "{ wechatAuthorizeUrl(tenant: \"x-none\", redirectUri: \"https://a.cn\") }".into(), PUBLIC),
+        ("tenants", "{ tenants { edges { node { id } } } }".into(), &[Platform]),
+        ("staff", format!("{{ staff(id: \"{id}\") {{ id }} }}"), ADMINS),
+        ("staffMembers", "{ staffMembers { edges { node { id } } } }".into(), ADMINS),
+        ("auditLog", "{ auditLog { edges { node { id } } } }".into(), ADMINS),
+        (
+            "createTenant",
+            format!("mutation {{ createTenant(input: {{ slug: \"{}\", name: \"n\", template: \"massage\" }}) {{ apiKey }} }}", unique("z")),
+            &[Platform],
+        ),
+        ("rotateApiKey", format!("mutation {{ rotateApiKey(tenantId: \"{id}\") {{ apiKey }} }}"), &[Platform, ApiKey, TenantAdmin]),
+        ("suspendTenant", format!("mutation {{ suspendTenant(id: \"{id}\") {{ id }} }}"), &[Platform]),
+        ("activateTenant", format!("mutation {{ activateTenant(id: \"{id}\") {{ id }} }}"), &[Platform]),
+        ("configureWechat", "mutation { configureWechat(input: { appId: \"bad\", appSecret: \"bad\" }) { id } }".into(), ADMINS),
+        (
+            "createStaff",
+            "mutation { createStaff(input: { username: \"x\", password: \"short\", displayName: \"\", role: CS_AGENT }) { id } }".into(),
+            ADMINS,
+        ),
+        ("updateStaff", format!("mutation {{ updateStaff(id: \"{id}\", input: {{}}) {{ id }} }}"), ADMINS),
+        ("resetStaffPassword", format!("mutation {{ resetStaffPassword(id: \"{id}\", password: \"xxxxxxxxxxxx\") }}"), ADMINS),
+        ("changePassword", "mutation { changePassword(currentPassword: \"wrong pass 1\", newPassword: \"short\") }".into(), STAFF),
+        ("staffLogin", "mutation { staffLogin(tenant: \"x-none\", username: \"u\", password: \"p\") { token } }".into(), PUBLIC),
+        ("wechatLogin", "mutation { wechatLogin(tenant: \"x-none\", code: \"c\", state: \"s\") { token } }".into(), PUBLIC),
+    ]
+}
+
+#[tokio::test]
+async fn every_root_field_is_guarded_by_role() {
+    let app = TestApp::spawn().await;
+    let t = app.tenant("massage").await;
+    let shop = "0190f0f0-0000-7000-8000-0000000000bb";
+    let (app, t) = (&app, &t);
+    let credential = |c: Caller| async move {
+        match c {
+            Anonymous => None,
+            Platform => Some(app.platform_token.clone()),
+            ApiKey => Some(t.api_key.clone()),
+            TenantAdmin => Some(app.staff(t, "TENANT_ADMIN", &[]).await.token),
+            ShopManager => Some(app.staff(t, "SHOP_MANAGER", &[shop]).await.token),
+            ShopStaff => Some(app.staff(t, "SHOP_STAFF", &[shop]).await.token),
+            CsAgent => Some(app.staff(t, "CS_AGENT", &[]).await.token),
+            Consumer => Some(app.consumer(t, &unique("o")).await),
+        }
+    };
+    let mut creds = vec![];
+    for c in ALL {
+        creds.push((*c, credential(*c).await));
+    }
+
+    // The table names every root field of the schema.
+    let schema = app
+        .anon()
+        .gql("{ __schema { queryType { fields { name } } mutationType { fields { name } } } }", json!({}))
+        .await
+        .data();
+    let table = table();
+    for root in ["queryType", "mutationType"] {
+        for f in schema["__schema"][root]["fields"].as_array().unwrap() {
+            let name = f["name"].as_str().unwrap();
+            assert!(table.iter().any(|(n, _, _)| *n == name), "{name} is not in the role table: add it with its roles");
+        }
+    }
+
+    for (name, op, allowed) in &table {
+        for (caller, cred) in &creds {
+            let c = match cred {
+                Some(token) => app.bearer(token),
+                None => app.anon(),
+            };
+            let r = c.gql(op, json!({})).await;
+            if allowed.contains(caller) {
+                assert_ne!(r.code(), Some("FORBIDDEN"), "{name} as {caller:?} is allowed: {}", r.body);
+            } else {
+                let expected = if *caller == Anonymous { "UNAUTHENTICATED" } else { "FORBIDDEN" };
+                assert_eq!(r.code(), Some(expected), "{name} as {caller:?} must be refused: {}", r.body);
+                assert!(r.body["data"].is_null() || r.body["data"][name].is_null());
+            }
+        }
+    }
+    // Refused calls changed nothing: the platform-only createTenant made no tenant for anyone but the platform.
+    let tenants = app.platform().gql("{ tenants(first: 100) { edges { node { id } } } }", json!({})).await.data();
+    assert_eq!(tenants["tenants"]["edges"].as_array().unwrap().len(), 2, "the test tenant and the platform's own");
+}

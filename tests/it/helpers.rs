@@ -1,0 +1,478 @@
+//! `TestApp`: the real service on a loopback port, on SQLite (default) or PostgreSQL + Redis when
+//! `DATABASE_URL` / `DATABASE_ADMIN_URL` / `REDIS_URL` point at them. Each test gets its own SQLite file or its
+//! own PostgreSQL database (copied from a migrated template), and a fake WeChat server.
+
+use std::{
+    collections::{HashMap, HashSet},
+    net::SocketAddr,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use axum::{Json, Router, extract::Query, routing::get};
+use civic::{config::{Config, Env}, state::AppState};
+use serde_json::{Value, json};
+use tokio::sync::OnceCell;
+
+pub fn random_secret() -> String {
+    use base64::Engine;
+    let bytes: [u8; 32] = rand::random();
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+pub fn unique(prefix: &str) -> String {
+    format!("{prefix}-{}", &uuid::Uuid::new_v4().simple().to_string()[..12])
+}
+
+pub enum Backend {
+    Sqlite,
+    Postgres { service_url: String, admin_url: String },
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub platform_token: String,
+    pub wechat: FakeWechat,
+    pub backend: Backend,
+    pub database_url: String,
+    pub state: AppState,
+    pub shutdown: Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
+    pub server: Mutex<Option<tokio::task::JoinHandle<anyhow::Result<()>>>>,
+    _dir: tempfile::TempDir,
+}
+
+pub fn pg_urls() -> Option<(String, String)> {
+    let service = std::env::var("DATABASE_URL").ok().filter(|u| u.starts_with("postgres"))?;
+    let admin = std::env::var("DATABASE_ADMIN_URL").ok().filter(|u| u.starts_with("postgres")).unwrap_or(service.clone());
+    Some((service, admin))
+}
+
+pub fn is_postgres() -> bool {
+    pg_urls().is_some()
+}
+
+fn with_db(url: &str, db: &str) -> String {
+    let mut u = reqwest::Url::parse(url).expect("database URL");
+    u.set_path(&format!("/{db}"));
+    u.to_string()
+}
+
+static TEMPLATE: OnceCell<String> = OnceCell::const_new();
+
+async fn admin_exec(url: &str, sql: &str) -> Result<(), sea_orm::DbErr> {
+    use sea_orm::ConnectionTrait;
+    let conn = sea_orm::Database::connect(sea_orm::ConnectOptions::new(url.to_owned()).sqlx_logging(false).to_owned()).await?;
+    let result = conn.execute_unprepared(sql).await.map(|_| ());
+    conn.close().await?;
+    result
+}
+
+/// A fresh PostgreSQL database for one test, copied from a template migrated once per test run.
+async fn pg_database(service: &str, admin: &str) -> (String, String) {
+    let maintenance = with_db(admin, "postgres");
+    let template = TEMPLATE
+        .get_or_init(|| async {
+            let role = reqwest::Url::parse(service).unwrap().username().to_owned();
+            admin_exec(
+                &maintenance,
+                &format!(
+                    "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{role}') THEN
+                       CREATE ROLE \"{role}\" LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE; END IF; END $$;"
+                ),
+            )
+            .await
+            .expect("create the service role");
+            // Databases of earlier runs.
+            use sea_orm::ConnectionTrait;
+            let conn = sea_orm::Database::connect(maintenance.clone()).await.unwrap();
+            let rows = conn
+                .query_all_raw(sea_orm::Statement::from_string(
+                    sea_orm::DbBackend::Postgres,
+                    "SELECT datname::text FROM pg_database WHERE datname LIKE 'civic\\_t\\_%' OR datname = 'civic_tpl'",
+                ))
+                .await
+                .unwrap();
+            for r in rows {
+                let name: String = r.try_get_by_index(0).unwrap();
+                conn.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await.unwrap();
+            }
+            conn.execute_unprepared("CREATE DATABASE civic_tpl").await.unwrap();
+            conn.close().await.unwrap();
+            let mut config = base_config(std::path::Path::new("/nonexistent"));
+            config.database_url = with_db(service, "civic_tpl").into();
+            config.database_admin_url = with_db(admin, "civic_tpl").into();
+            civic::migrate(&config).await.expect("migrate the template database");
+            "civic_tpl".to_owned()
+        })
+        .await;
+    let name = format!("civic_t_{}", uuid::Uuid::new_v4().simple());
+    let mut tries = 0;
+    loop {
+        match admin_exec(&maintenance, &format!("CREATE DATABASE \"{name}\" TEMPLATE \"{template}\"")).await {
+            Ok(()) => break,
+            Err(e) if tries < 20 => {
+                tries += 1;
+                let _ = e;
+                tokio::time::sleep(Duration::from_millis(100 * tries)).await;
+            }
+            Err(e) => panic!("cannot create a test database: {e}"),
+        }
+    }
+    (with_db(service, &name), with_db(admin, &name))
+}
+
+pub fn base_config(data_dir: &std::path::Path) -> Config {
+    Config {
+        env: Env::Development,
+        bind: "127.0.0.1:0".parse().unwrap(),
+        data_dir: data_dir.to_owned(),
+        database_url: format!("sqlite://{}/civic.db?mode=rwc", data_dir.display()).into(),
+        database_admin_url: format!("sqlite://{}/civic.db?mode=rwc", data_dir.display()).into(),
+        redis_url: std::env::var("REDIS_URL").ok().filter(|u| !u.is_empty()).map(Into::into),
+        platform_token: Some(format!("cpt_{}", random_secret()).into()),
+        secret_key: Some(random_secret().into()),
+        wechat_api_base: "http://127.0.0.1:9".into(),
+        wechatpay_api_base: "http://127.0.0.1:9".into(),
+        meili_url: None,
+        meili_api_key: None,
+        db_pool_max: 8,
+        db_pool_min: 1,
+    }
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// Starts the service; `adjust` may change the configuration (production mode, say).
+    pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+        use secrecy::ExposeSecret;
+        let dir = tempfile::tempdir().unwrap();
+        let wechat = FakeWechat::start().await;
+        let mut config = base_config(dir.path());
+        config.wechat_api_base = wechat.base.clone();
+        let backend = match pg_urls() {
+            Some((service, admin)) => {
+                let (s, a) = pg_database(&service, &admin).await;
+                config.database_url = s.clone().into();
+                config.database_admin_url = a.clone().into();
+                Backend::Postgres { service_url: s, admin_url: a }
+            }
+            None => Backend::Sqlite,
+        };
+        adjust(&mut config);
+        let platform_token = config.platform_token.as_ref().unwrap().expose_secret().to_owned();
+        let database_url = config.database_url.expose_secret().to_owned();
+        civic::migrate(&config).await.expect("migrate");
+        let listener = civic::listen(config.bind).unwrap();
+        let addr: SocketAddr = listener.local_addr().unwrap();
+        let state = AppState::build(config).await.expect("build state");
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(civic::serve(
+            state.clone(),
+            listener,
+            async move {
+                let _ = rx.await;
+            },
+            Duration::from_secs(5),
+        ));
+        TestApp {
+            base: format!("http://{addr}"),
+            client: reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap(),
+            platform_token,
+            wechat,
+            backend,
+            database_url,
+            state,
+            shutdown: Mutex::new(Some(tx)),
+            server: Mutex::new(Some(server)),
+            _dir: dir,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn anon(&self) -> Caller<'_> {
+        Caller { app: self, headers: vec![] }
+    }
+
+    pub fn with_tenant(&self, slug: &str) -> Caller<'_> {
+        Caller { app: self, headers: vec![("x-tenant".into(), slug.into())] }
+    }
+
+    pub fn bearer(&self, credential: &str) -> Caller<'_> {
+        Caller { app: self, headers: vec![("authorization".into(), format!("Bearer {credential}"))] }
+    }
+
+    pub fn platform(&self) -> Caller<'_> {
+        self.bearer(&self.platform_token)
+    }
+
+    /// A new tenant (created through the API by the platform operator).
+    pub async fn tenant(&self, template: &str) -> TestTenant {
+        let slug = unique("t");
+        let r = self
+            .platform()
+            .gql(
+                "mutation($i: CreateTenantInput!) { createTenant(input: $i) { tenant { id slug } apiKey } }",
+                json!({ "i": { "slug": slug, "name": format!("Tenant {slug}"), "template": template } }),
+            )
+            .await
+            .data();
+        TestTenant {
+            id: r["createTenant"]["tenant"]["id"].as_str().unwrap().to_owned(),
+            slug,
+            api_key: r["createTenant"]["apiKey"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    /// A staff account of `tenant`, signed in.
+    pub async fn staff(&self, tenant: &TestTenant, role: &str, shop_ids: &[&str]) -> TestStaff {
+        let username = unique("u");
+        let password = format!("pw-{}", random_secret());
+        let r = self
+            .bearer(&tenant.api_key)
+            .gql(
+                "mutation($i: CreateStaffInput!) { createStaff(input: $i) { id } }",
+                json!({ "i": { "username": username, "password": password, "displayName": "测试员工",
+                               "role": role, "shopIds": shop_ids } }),
+            )
+            .await
+            .data();
+        let id = r["createStaff"]["id"].as_str().unwrap().to_owned();
+        let token = self.login(&tenant.slug, &username, &password).await.data()["staffLogin"]["token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        TestStaff { id, username, password, token }
+    }
+
+    pub async fn login(&self, tenant: &str, username: &str, password: &str) -> Gql {
+        self.anon()
+            .gql(
+                "mutation($t: String!, $u: String!, $p: String!) { staffLogin(tenant: $t, username: $u, password: $p) { token expiresAt } }",
+                json!({ "t": tenant, "u": username, "p": password }),
+            )
+            .await
+    }
+
+    /// Configures the tenant's WeChat account (once) and signs a consumer in; answers the session token.
+    pub async fn consumer(&self, tenant: &TestTenant, openid: &str) -> String {
+        let app_id = format!("wx{}", &tenant.id.replace('-', "")[..16]);
+        let secret = format!("s{}", &tenant.id.replace('-', "")[..20]);
+        if self.wechat.register_app(&app_id, &secret) {
+            self.bearer(&tenant.api_key)
+                .gql(
+                    "mutation($i: ConfigureWechatInput!) { configureWechat(input: $i) { wechatAppId } }",
+                    json!({ "i": { "appId": app_id, "appSecret": secret } }),
+                )
+                .await
+                .data();
+        }
+        let code = self.wechat.issue_code(&app_id, openid);
+        let state = self.oauth_state(&tenant.slug).await;
+        self.anon()
+            .gql(
+                "mutation($t: String!, $c: String!, $s: String!) { wechatLogin(tenant: $t, code: $c, state: $s) { token } }",
+                json!({ "t": tenant.slug, "c": code, "s": state }),
+            )
+            .await
+            .data()["wechatLogin"]["token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// The `state` of the authorisation URL the service hands a WeChat page.
+    pub async fn oauth_state(&self, slug: &str) -> String {
+        let url = self
+            .anon()
+            .gql(
+                "query($t: String!) { wechatAuthorizeUrl(tenant: $t, redirectUri: \"https://h5.example.cn/cb\") }",
+                json!({ "t": slug }),
+            )
+            .await
+            .data()["wechatAuthorizeUrl"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let url = reqwest::Url::parse(&url).unwrap();
+        url.query_pairs().find(|(k, _)| k == "state").unwrap().1.into_owned()
+    }
+
+    /// A raw connection to the test's database as the service role.
+    pub async fn service_conn(&self) -> sea_orm::DatabaseConnection {
+        sea_orm::Database::connect(sea_orm::ConnectOptions::new(self.database_url.clone()).sqlx_logging(false).to_owned())
+            .await
+            .unwrap()
+    }
+
+    /// Asks the server to shut down, as SIGTERM does.
+    pub fn begin_shutdown(&self) {
+        if let Some(tx) = self.shutdown.lock().unwrap().take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+pub struct TestTenant {
+    pub id: String,
+    pub slug: String,
+    pub api_key: String,
+}
+
+pub struct TestStaff {
+    pub id: String,
+    pub username: String,
+    pub password: String,
+    pub token: String,
+}
+
+pub struct Caller<'a> {
+    app: &'a TestApp,
+    headers: Vec<(String, String)>,
+}
+
+impl Caller<'_> {
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    pub async fn post_raw(&self, body: impl Into<reqwest::Body>) -> reqwest::Response {
+        let mut req = self.app.client.post(self.app.url("/graphql")).header("content-type", "application/json");
+        for (k, v) in &self.headers {
+            req = req.header(k, v);
+        }
+        req.body(body).send().await.unwrap()
+    }
+
+    pub async fn gql(&self, query: &str, variables: Value) -> Gql {
+        let body = json!({ "query": query, "variables": variables }).to_string();
+        Gql::from(self.post_raw(body).await).await
+    }
+}
+
+#[derive(Debug)]
+pub struct Gql {
+    pub status: u16,
+    pub body: Value,
+    pub request_id: Option<String>,
+}
+
+impl Gql {
+    pub async fn from(r: reqwest::Response) -> Gql {
+        let status = r.status().as_u16();
+        let request_id = r.headers().get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let text = r.text().await.unwrap();
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Gql { status, body, request_id }
+    }
+
+    /// The data; panics (showing the errors) when there are errors.
+    pub fn data(self) -> Value {
+        assert!(self.body.get("errors").is_none(), "unexpected errors: {}", self.body);
+        self.body["data"].clone()
+    }
+
+    /// The code of the first error.
+    pub fn code(&self) -> Option<&str> {
+        self.body["errors"][0]["extensions"]["code"].as_str()
+    }
+
+    pub fn message(&self) -> &str {
+        self.body["errors"][0]["message"].as_str().unwrap_or("")
+    }
+
+    #[track_caller]
+    pub fn expect_code(&self, code: &str) {
+        assert_eq!(self.code(), Some(code), "expected {code}: {}", self.body);
+    }
+}
+
+/// A WeChat OAuth server on loopback: knows some (appid, secret) pairs and hands out one-time codes.
+#[derive(Clone)]
+pub struct FakeWechat {
+    pub base: String,
+    inner: Arc<Mutex<Fake>>,
+}
+
+#[derive(Default)]
+struct Fake {
+    apps: HashMap<String, String>,
+    codes: HashMap<String, (String, String)>,
+    used: HashSet<String>,
+    calls: usize,
+    delay: Duration,
+}
+
+impl FakeWechat {
+    async fn start() -> FakeWechat {
+        let inner = Arc::new(Mutex::new(Fake::default()));
+        let shared = inner.clone();
+        let app = Router::new().route(
+            "/sns/oauth2/access_token",
+            get(move |Query(q): Query<HashMap<String, String>>| {
+                let shared = shared.clone();
+                async move {
+                    let delay = {
+                        let mut f = shared.lock().unwrap();
+                        f.calls += 1;
+                        f.delay
+                    };
+                    tokio::time::sleep(delay).await;
+                    let mut f = shared.lock().unwrap();
+                    let (appid, secret, code) = (q.get("appid"), q.get("secret"), q.get("code"));
+                    if q.get("grant_type").map(String::as_str) != Some("authorization_code") {
+                        return Json(json!({ "errcode": 40002, "errmsg": "invalid grant_type" }));
+                    }
+                    let (Some(appid), Some(secret), Some(code)) = (appid, secret, code) else {
+                        return Json(json!({ "errcode": 41008, "errmsg": "missing code" }));
+                    };
+                    if f.apps.get(appid) != Some(secret) {
+                        return Json(json!({ "errcode": 40125, "errmsg": "invalid appsecret" }));
+                    }
+                    if f.used.contains(code) {
+                        return Json(json!({ "errcode": 40163, "errmsg": "code been used" }));
+                    }
+                    match f.codes.get(code).cloned() {
+                        Some((for_app, openid)) if &for_app == appid => {
+                            f.used.insert(code.clone());
+                            Json(json!({ "access_token": "ACCESS", "expires_in": 7200, "refresh_token": "REFRESH",
+                                         "openid": openid, "scope": "snsapi_base" }))
+                        }
+                        _ => Json(json!({ "errcode": 40029, "errmsg": "invalid code" })),
+                    }
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        FakeWechat { base, inner }
+    }
+
+    /// Registers an official account; false if it was known already.
+    pub fn register_app(&self, app_id: &str, secret: &str) -> bool {
+        self.inner.lock().unwrap().apps.insert(app_id.into(), secret.into()).is_none()
+    }
+
+    pub fn issue_code(&self, app_id: &str, openid: &str) -> String {
+        let code = unique("code");
+        self.inner.lock().unwrap().codes.insert(code.clone(), (app_id.into(), openid.into()));
+        code
+    }
+
+    /// Makes every answer wait, to hold requests in flight.
+    pub fn set_delay(&self, delay: Duration) {
+        self.inner.lock().unwrap().delay = delay;
+    }
+
+    pub fn calls(&self) -> usize {
+        self.inner.lock().unwrap().calls
+    }
+}

@@ -1,0 +1,11 @@
+//! The integration tests: one binary, a module per domain. Run on SQLite by default, on PostgreSQL + Redis
+//! when `DATABASE_URL` (the service role), `DATABASE_ADMIN_URL` (the owner) and `REDIS_URL` are set.
+
+mod audit;
+mod authz;
+mod helpers;
+mod identity;
+mod isolation;
+mod platform;
+mod postgres;
+mod tenancy;

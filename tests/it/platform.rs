@@ -1,0 +1,213 @@
+//! The HTTP surface and GraphQL hardening.
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::helpers::{Gql, TestApp, base_config};
+
+#[tokio::test]
+async fn health_ready_metrics_graphiql_and_request_ids() {
+    let app = TestApp::spawn().await;
+    let mut ids = std::collections::HashSet::new();
+    for (path, status) in [("/healthz", 200), ("/readyz", 200), ("/metrics", 200), ("/graphql", 200), ("/nope", 404)] {
+        let r = app.client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), status, "{path}");
+        let id = r.headers().get("x-request-id").expect("every response carries X-Request-Id").to_str().unwrap().to_owned();
+        assert!(ids.insert(id), "request ids are unique");
+        let text = r.text().await.unwrap();
+        if path == "/graphql" {
+            assert!(text.contains("graphiql"), "GraphiQL is served outside production");
+        }
+        if path == "/readyz" {
+            let body: serde_json::Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(body["database"], true);
+            assert_eq!(body["cache"], true);
+        }
+    }
+    let r = app.anon().gql("{ me { kind } }", json!({})).await;
+    assert!(r.request_id.is_some());
+    assert_eq!(r.data()["me"]["kind"], "ANONYMOUS");
+    let metrics = app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("civic_requests_total"), "{metrics}");
+    assert!(metrics.contains(r#"operation="query.me""#), "requests are counted by operation: {metrics}");
+    assert!(metrics.contains("civic_request_duration_seconds_bucket"));
+    assert!(metrics.contains("civic_db_pool_connections"));
+}
+
+#[tokio::test]
+async fn batches_and_malformed_bodies_are_refused_with_400() {
+    let app = TestApp::spawn().await;
+    let r = Gql::from(app.anon().post_raw(r#" [{"query":"{ me { kind } }"},{"query":"{ me { kind } }"}]"#).await).await;
+    assert_eq!(r.status, 400);
+    r.expect_code("BAD_REQUEST");
+    assert!(r.request_id.is_some());
+    let r = Gql::from(app.anon().post_raw("not json").await).await;
+    assert_eq!(r.status, 400);
+    r.expect_code("BAD_REQUEST");
+    let big = format!(r#"{{"query":"{{ me {{ kind }} }}","variables":{{"x":"{}"}}}}"#, "a".repeat(300 * 1024));
+    let r = app.anon().post_raw(big).await;
+    assert_eq!(r.status().as_u16(), 413, "the body size is bounded");
+}
+
+/// `{ __type(name: "Query") { fields { type { fields { type { ... } } } } } }` nested `levels` deep.
+fn deep_query(levels: usize) -> String {
+    let mut q = String::from("name");
+    for i in 0..levels {
+        q = if i % 2 == 0 { format!("type {{ {q} }}") } else { format!("fields {{ {q} }}") };
+    }
+    format!("{{ __type(name: \"Query\") {{ {q} }} }}")
+}
+
+fn alias_flood(n: usize) -> String {
+    let body: Vec<String> = (0..n).map(|i| format!("a{i}: tenant {{ slug }}")).collect();
+    format!("{{ {} }}", body.join(" "))
+}
+
+async fn assert_refused(app: &TestApp, query: &str) {
+    let r = app.anon().gql(query, json!({})).await;
+    r.expect_code("BAD_REQUEST");
+    assert!(r.body["data"].is_null(), "nothing was executed: {}", r.body);
+}
+
+#[tokio::test]
+async fn depth_and_alias_floods_are_refused() {
+    let app = TestApp::spawn().await;
+    assert_refused(&app, &deep_query(30)).await;
+    assert_refused(&app, &alias_flood(5_000)).await;
+    // The limits leave room for real clients.
+    app.anon().gql(&alias_flood(50), json!({})).await.data();
+}
+
+#[tokio::test]
+async fn page_sizes_are_capped_at_100() {
+    let app = TestApp::spawn().await;
+    let t = app.tenant("massage").await;
+    let q = "query($n: Int) { staffMembers(first: $n) { edges { node { id } } } }";
+    app.bearer(&t.api_key).gql(q, json!({ "n": 101 })).await.expect_code("VALIDATION");
+    app.bearer(&t.api_key).gql(q, json!({ "n": 0 })).await.expect_code("VALIDATION");
+    app.bearer(&t.api_key).gql(q, json!({ "n": 100 })).await.data();
+}
+
+#[tokio::test]
+async fn production_mode_hides_the_schema_and_refuses_abuse() {
+    let app = TestApp::spawn_with(|c| c.env = civic::config::Env::Production).await;
+    for q in [
+        "{ __schema { types { name } } }",
+        r#"{ __type(name: "Query") { name } }"#,
+        "query { ...F } fragment F on Query { __schema { queryType { name } } }",
+    ] {
+        let r = app.anon().gql(q, json!({})).await;
+        r.expect_code("BAD_REQUEST");
+        assert_eq!(r.message(), "introspection is disabled");
+        assert!(r.body["data"].is_null(), "{}", r.body);
+    }
+    // `__typename` is not introspection of the schema and still works.
+    app.anon().gql("{ __typename me { kind } }", json!({})).await.data();
+
+    let r = app.anon().gql("{ mee { kind } }", json!({})).await;
+    r.expect_code("BAD_REQUEST");
+    assert!(!r.message().to_lowercase().contains("did you mean"), "no suggestions: {}", r.message());
+
+    let r = app.client.get(app.url("/graphql")).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 404, "no GraphiQL in production");
+
+    let r = Gql::from(app.anon().post_raw(r#"[{"query":"{ me { kind } }"}]"#).await).await;
+    assert_eq!(r.status, 400);
+    assert_refused(&app, &deep_query(30)).await;
+    assert_refused(&app, &alias_flood(5_000)).await;
+}
+
+/// An internal failure (here: a table gone from under the service) shows an opaque message with the request
+/// id, never SQL, a driver's words or a file path.
+#[tokio::test]
+async fn internal_errors_are_opaque() {
+    let app = TestApp::spawn_with(|c| c.env = civic::config::Env::Production).await;
+    let t = app.tenant("massage").await;
+    let admin_url = match &app.backend {
+        crate::helpers::Backend::Postgres { admin_url, .. } => admin_url.clone(),
+        crate::helpers::Backend::Sqlite => app.database_url.clone(),
+    };
+    let conn = sea_orm::Database::connect(admin_url).await.unwrap();
+    sea_orm::ConnectionTrait::execute_unprepared(&conn, "DROP TABLE audit_log").await.unwrap();
+    let r = app.bearer(&t.api_key).gql("{ auditLog { edges { node { id } } } }", json!({})).await;
+    r.expect_code("INTERNAL");
+    let id = r.request_id.clone().unwrap();
+    assert_eq!(r.message(), format!("internal error (request {id})"));
+    let text = r.body.to_string().to_lowercase();
+    for leak in ["sql", "sqlite", "postgres", "relation", "table", "audit_log", ".rs", "sqlx", "select"] {
+        assert!(!text.contains(leak), "error text names {leak:?}: {text}");
+    }
+    assert_eq!(r.body["errors"][0]["extensions"]["requestId"], id.as_str());
+}
+
+#[tokio::test]
+async fn production_refuses_to_start_without_its_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = base_config(dir.path());
+    c.env = civic::config::Env::Production;
+    assert!(c.check().is_ok());
+    let mut no_token = c.clone();
+    no_token.platform_token = None;
+    assert!(no_token.check().unwrap_err().to_string().contains("CIVIC_PLATFORM_TOKEN"));
+    let mut no_key = c.clone();
+    no_key.secret_key = None;
+    assert!(no_key.check().unwrap_err().to_string().contains("CIVIC_SECRET_KEY"));
+    let mut short_key = c.clone();
+    short_key.secret_key = Some("c2hvcnQ=".to_owned().into());
+    assert!(short_key.check().is_err(), "a key under 32 bytes is refused");
+
+    // And the binary itself.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_civic"))
+        .arg("serve")
+        .env_clear()
+        .env("CIVIC_ENV", "production")
+        .env("CIVIC_DATA_DIR", dir.path())
+        .env("CIVIC_BIND", "127.0.0.1:0")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("CIVIC_PLATFORM_TOKEN"));
+}
+
+#[test]
+fn schema_file_matches_the_code() {
+    let file = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/graphql/schema.graphql"))
+        .expect("graphql/schema.graphql exists: write it with `cargo run -- schema > graphql/schema.graphql`");
+    assert!(
+        file == civic::graphql::sdl(),
+        "graphql/schema.graphql is stale: run `cargo run -- schema > graphql/schema.graphql`"
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_civic")).arg("schema").output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), file, "`civic schema` prints the same text");
+}
+
+/// SIGTERM's path: readiness turns false, the request in flight finishes, the server stops.
+#[tokio::test]
+async fn graceful_shutdown_finishes_requests_in_flight() {
+    let app = TestApp::spawn().await;
+    let t = app.tenant("massage").await;
+    app.consumer(&t, "warm-up").await;
+    app.wechat.set_delay(Duration::from_millis(800));
+    let before = app.wechat.calls();
+    let code = app.wechat.issue_code(&format!("wx{}", &t.id.replace('-', "")[..16]), "in-flight");
+    let state = app.oauth_state(&t.slug).await;
+    let caller = app.anon();
+    let in_flight = caller.gql(
+        "mutation($t: String!, $c: String!, $s: String!) { wechatLogin(tenant: $t, code: $c, state: $s) { token } }",
+        json!({ "t": t.slug, "c": code, "s": state }),
+    );
+    let stop = async {
+        while app.wechat.calls() == before {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        app.begin_shutdown();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert!(!app.state.is_ready(), "readiness goes false at once");
+    };
+    let (r, ()) = tokio::join!(in_flight, stop);
+    assert!(r.data()["wechatLogin"]["token"].is_string(), "the request in flight finished");
+    let server = app.server.lock().unwrap().take().unwrap();
+    tokio::time::timeout(Duration::from_secs(5), server).await.expect("the server stops").unwrap().unwrap();
+}

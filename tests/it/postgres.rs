@@ -1,0 +1,146 @@
+//! PostgreSQL's own wall: row-level security on every tenant table, a service role without powers, an audit
+//! log it cannot rewrite. These run when `DATABASE_URL` points at PostgreSQL (CI's second pass); on SQLite
+//! only the table list check runs.
+
+use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait};
+use serde_json::json;
+
+use crate::helpers::{Backend, TestApp, is_postgres};
+
+async fn strings(conn: &impl ConnectionTrait, sql: &str) -> Vec<String> {
+    conn.query_all_raw(Statement::from_string(conn.get_database_backend(), sql))
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.try_get_by_index::<String>(0).unwrap())
+        .collect()
+}
+
+async fn count(conn: &impl ConnectionTrait, table: &str) -> i64 {
+    conn.query_one_raw(Statement::from_string(conn.get_database_backend(), format!("SELECT count(*) FROM {table}")))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get_by_index(0)
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_tenant_table_list_names_every_table_with_tenant_id() {
+    let app = TestApp::spawn().await;
+    let conn = app.service_conn().await;
+    let sql = if is_postgres() {
+        "SELECT table_name::text FROM information_schema.columns WHERE table_schema = 'public' AND column_name = 'tenant_id' ORDER BY 1"
+    } else {
+        "SELECT m.name FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table' AND p.name = 'tenant_id' ORDER BY 1"
+    };
+    let mut expected: Vec<String> = migration::TENANT_TABLES.iter().map(|s| s.to_string()).collect();
+    expected.sort();
+    assert_eq!(strings(&conn, sql).await, expected);
+}
+
+/// Data in two tenants, so that "sees nothing" means something.
+async fn populated() -> (TestApp, crate::helpers::TestTenant) {
+    let app = TestApp::spawn().await;
+    let a = app.tenant("massage").await;
+    let b = app.tenant("water").await;
+    for t in [&a, &b] {
+        app.staff(t, "TENANT_ADMIN", &[]).await;
+        app.consumer(t, "o-rls").await;
+    }
+    (app, a)
+}
+
+#[tokio::test]
+async fn every_tenant_table_has_forced_row_level_security_with_a_policy() {
+    if !is_postgres() {
+        return;
+    }
+    let app = TestApp::spawn().await;
+    let conn = app.service_conn().await;
+    let rows = conn
+        .query_all_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT c.relname::text, c.relrowsecurity, c.relforcerowsecurity,
+                    (SELECT count(*) FROM pg_policy p WHERE p.polrelid = c.oid)
+             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE n.nspname = 'public' AND c.relkind = 'r'
+               AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenant_id')",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), migration::TENANT_TABLES.len());
+    for r in rows {
+        let (table, enabled, forced, policies): (String, bool, bool, i64) =
+            (r.try_get_by_index(0).unwrap(), r.try_get_by_index(1).unwrap(), r.try_get_by_index(2).unwrap(), r.try_get_by_index(3).unwrap());
+        assert!(enabled && forced && policies >= 1, "{table}: enabled {enabled}, forced {forced}, policies {policies}");
+    }
+}
+
+#[tokio::test]
+async fn the_service_role_without_a_tenant_sees_zero_rows() {
+    if !is_postgres() {
+        return;
+    }
+    let (app, a) = populated().await;
+    let conn = app.service_conn().await;
+    for table in migration::TENANT_TABLES {
+        assert_eq!(count(&conn, table).await, 0, "{table} is visible with no tenant set");
+    }
+    // With a tenant set, that tenant's rows and no others.
+    let txn = conn.begin().await.unwrap();
+    txn.execute_unprepared(&format!("SELECT set_config('app.tenant_id', '{}', true)", a.id)).await.unwrap();
+    assert!(count(&txn, "staff").await >= 1);
+    let foreign: i64 = txn
+        .query_one_raw(Statement::from_string(DbBackend::Postgres, format!("SELECT count(*) FROM staff WHERE tenant_id <> '{}'", a.id)))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get_by_index(0)
+        .unwrap();
+    assert_eq!(foreign, 0);
+    // Writing a row for another tenant is refused by the policy's WITH CHECK.
+    let other = uuid::Uuid::now_v7();
+    let err = txn
+        .execute_unprepared(&format!(
+            "INSERT INTO audit_log (tenant_id, id, at, actor_kind, action, outcome, request_id)
+             VALUES ('{other}', '{other}', now(), 'STAFF', 'x', 'OK', 'r')"
+        ))
+        .await;
+    assert!(err.is_err(), "a row for another tenant was written");
+}
+
+#[tokio::test]
+async fn the_service_role_has_no_powers_and_cannot_rewrite_the_audit_log() {
+    if !is_postgres() {
+        return;
+    }
+    let (app, a) = populated().await;
+    let conn = app.service_conn().await;
+    let row = conn
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT r.rolsuper, r.rolbypassrls,
+                    EXISTS (SELECT 1 FROM pg_tables t WHERE t.schemaname = 'public' AND t.tableowner = current_user)
+             FROM pg_roles r WHERE r.rolname = current_user",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let powers: (bool, bool, bool) = (row.try_get_by_index(0).unwrap(), row.try_get_by_index(1).unwrap(), row.try_get_by_index(2).unwrap());
+    assert_eq!(powers, (false, false, false), "superuser, bypassrls, owns tables");
+    for sql in ["UPDATE audit_log SET outcome = 'OK'", "DELETE FROM audit_log", "TRUNCATE audit_log"] {
+        let txn = conn.begin().await.unwrap();
+        txn.execute_unprepared(&format!("SELECT set_config('app.tenant_id', '{}', true)", a.id)).await.unwrap();
+        assert!(count(&txn, "audit_log").await > 0);
+        let r = txn.execute_unprepared(sql).await;
+        assert!(r.is_err(), "{sql} was allowed");
+        txn.rollback().await.unwrap();
+    }
+    // The service itself still appends.
+    app.bearer(&a.api_key).gql("mutation { rotateApiKey { apiKey } }", json!({})).await.data();
+    if let Backend::Postgres { .. } = app.backend {
+        let n = strings(&conn, "SELECT count(*)::text FROM seaql_migrations").await;
+        let _ = n;
+    }
+}

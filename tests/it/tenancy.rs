@@ -1,0 +1,171 @@
+//! Tenants: onboarding, API keys, suspension, templates, purge.
+
+use serde_json::json;
+
+use crate::helpers::{TestApp, unique};
+
+const CREATE: &str = "mutation($i: CreateTenantInput!) { createTenant(input: $i) { tenant { id slug kind timeZone status } apiKey } }";
+
+#[tokio::test]
+async fn the_platform_creates_tenants_from_templates() {
+    let app = TestApp::spawn().await;
+    let slug = unique("acme");
+    let r = app.platform().gql(CREATE, json!({ "i": { "slug": slug, "name": "水务", "template": "water" } })).await.data();
+    let t = &r["createTenant"];
+    assert_eq!(t["tenant"]["kind"], "water");
+    assert_eq!(t["tenant"]["timeZone"], "Asia/Shanghai");
+    assert_eq!(t["tenant"]["status"], "ACTIVE");
+    let key = t["apiKey"].as_str().unwrap();
+    assert!(key.starts_with("ck_") && key.len() > 40);
+    let me = app.bearer(key).gql("{ me { kind tenant { slug } } }", json!({})).await.data();
+    assert_eq!(me["me"]["kind"], "API_KEY");
+    assert_eq!(me["me"]["tenant"]["slug"], slug.as_str());
+
+    let stored: Vec<String> = {
+        use sea_orm::ConnectionTrait;
+        let conn = app.service_conn().await;
+        let rows = conn
+            .query_all_raw(sea_orm::Statement::from_string(conn.get_database_backend(), "SELECT api_key_hash FROM tenants"))
+            .await
+            .unwrap();
+        rows.iter().map(|r| r.try_get_by_index::<String>(0).unwrap()).collect()
+    };
+    assert!(stored.iter().all(|h| h.len() == 64 && !h.contains(key)), "only the key's hash is stored");
+
+    let dup = app.platform().gql(CREATE, json!({ "i": { "slug": slug, "name": "again", "template": "water" } })).await;
+    dup.expect_code("CONFLICT");
+    for (s, tpl) in [("UPPER", "water"), ("a", "water"), ("-lead", "water"), (&unique("ok") as &str, "bakery")] {
+        app.platform()
+            .gql(CREATE, json!({ "i": { "slug": s, "name": "x", "template": tpl } }))
+            .await
+            .expect_code("VALIDATION");
+    }
+    let list = app.platform().gql("{ tenants(first: 100) { edges { node { slug } } } }", json!({})).await.data();
+    assert_eq!(list["tenants"]["edges"].as_array().unwrap().len(), 1, "refused attempts created nothing");
+}
+
+#[tokio::test]
+async fn rotating_the_api_key_retires_the_old_one() {
+    let app = TestApp::spawn().await;
+    let t = app.tenant("massage").await;
+    let r = app.bearer(&t.api_key).gql("mutation { rotateApiKey { apiKey } }", json!({})).await.data();
+    let new_key = r["rotateApiKey"]["apiKey"].as_str().unwrap();
+    app.bearer(&t.api_key).gql("{ me { kind } }", json!({})).await.expect_code("UNAUTHENTICATED");
+    assert_eq!(app.bearer(new_key).gql("{ me { kind } }", json!({})).await.data()["me"]["kind"], "API_KEY");
+    let r = app
+        .platform()
+        .gql("mutation($id: ID!) { rotateApiKey(tenantId: $id) { apiKey } }", json!({ "id": t.id }))
+        .await
+        .data();
+    let platform_key = r["rotateApiKey"]["apiKey"].as_str().unwrap();
+    app.bearer(new_key).gql("{ me { kind } }", json!({})).await.expect_code("UNAUTHENTICATED");
+    app.bearer(platform_key).gql("{ me { kind } }", json!({})).await.data();
+}
+
+#[tokio::test]
+async fn a_suspended_tenant_is_refused_everywhere() {
+    let app = TestApp::spawn().await;
+    let t = app.tenant("massage").await;
+    let s = app.staff(&t, "TENANT_ADMIN", &[]).await;
+    let consumer = app.consumer(&t, "o-suspend").await;
+    app.platform().gql("mutation($id: ID!) { suspendTenant(id: $id) { status } }", json!({ "id": t.id })).await.data();
+    for credential in [&t.api_key, &s.token, &consumer] {
+        let r = app.bearer(credential).gql("{ me { kind } }", json!({})).await;
+        assert_eq!(r.status, 403);
+        r.expect_code("TENANT_SUSPENDED");
+    }
+    app.with_tenant(&t.slug).gql("{ tenant { slug } }", json!({})).await.expect_code("TENANT_SUSPENDED");
+    app.login(&t.slug, &s.username, &s.password).await.expect_code("TENANT_SUSPENDED");
+    app.platform().gql("mutation($id: ID!) { activateTenant(id: $id) { status } }", json!({ "id": t.id })).await.data();
+    app.bearer(&s.token).gql("{ me { kind } }", json!({})).await.data();
+}
+
+#[tokio::test]
+async fn unknown_tenant_header_is_typed() {
+    let app = TestApp::spawn().await;
+    app.with_tenant("no-such-tenant").gql("{ tenant { slug } }", json!({})).await.expect_code("TENANT_UNKNOWN");
+}
+
+fn cli(app: &TestApp, args: &[&str]) -> std::process::Output {
+    let admin = match &app.backend {
+        crate::helpers::Backend::Postgres { admin_url, .. } => admin_url.clone(),
+        crate::helpers::Backend::Sqlite => app.database_url.clone(),
+    };
+    std::process::Command::new(env!("CARGO_BIN_EXE_civic"))
+        .args(args)
+        .env("DATABASE_URL", &app.database_url)
+        .env("DATABASE_ADMIN_URL", admin)
+        .env("CIVIC_SECRET_KEY", crate::helpers::random_secret())
+        .env("CIVIC_PLATFORM_TOKEN", "cpt_cli-test-token-long-enough")
+        .env_remove("REDIS_URL")
+        .output()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_cli_creates_and_purges_tenants() {
+    let app = TestApp::spawn().await;
+    let keep = app.tenant("massage").await;
+    let kept_staff = app.staff(&keep, "TENANT_ADMIN", &[]).await;
+    let slug = unique("cli");
+    let out = cli(&app, &["tenant", "create", "--slug", &slug, "--name", "命令行", "--template", "massage", "--load-test"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let key = text.split_whitespace().find(|w| w.starts_with("ck_")).expect("the key is printed").to_owned();
+    let me = app.bearer(&key).gql("{ tenant { slug isLoadTest } }", json!({})).await.data();
+    assert_eq!(me["tenant"]["isLoadTest"], true);
+    let t = crate::helpers::TestTenant {
+        id: app.platform().gql("{ tenants(first: 100) { edges { node { id slug } } } }", json!({})).await.data()["tenants"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["node"]["slug"] == slug.as_str())
+            .unwrap()["node"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+        slug: slug.clone(),
+        api_key: key.clone(),
+    };
+    let s = app.staff(&t, "TENANT_ADMIN", &[]).await;
+    app.consumer(&t, "o-purged").await;
+
+    let out = cli(&app, &["tenant", "purge", "--slug", &slug]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    app.bearer(&key).gql("{ me { kind } }", json!({})).await.expect_code("UNAUTHENTICATED");
+    app.login(&slug, &s.username, &s.password).await.expect_code("UNAUTHENTICATED");
+    // Every row of the purged tenant is gone; the other tenant's remain.
+    use sea_orm::ConnectionTrait;
+    let admin = match &app.backend {
+        crate::helpers::Backend::Postgres { admin_url, .. } => admin_url.clone(),
+        crate::helpers::Backend::Sqlite => app.database_url.clone(),
+    };
+    let conn = sea_orm::Database::connect(admin).await.unwrap();
+    for table in migration::TENANT_TABLES {
+        for (tenant, expect_rows) in [(&t.id, false), (&keep.id, true)] {
+            let txn = sea_orm::TransactionTrait::begin(&conn).await.unwrap();
+            let backend = conn.get_database_backend();
+            let tenant_lit = if crate::helpers::is_postgres() {
+                txn.execute_unprepared(&format!("SELECT set_config('app.tenant_id', '{tenant}', true)")).await.unwrap();
+                "current_setting('app.tenant_id')::uuid".to_owned()
+            } else {
+                // SQLite stores uuids as 16-byte blobs.
+                format!("x'{}'", tenant.replace('-', ""))
+            };
+            let n: i64 = txn
+                .query_one_raw(sea_orm::Statement::from_string(backend, format!("SELECT count(*) FROM {table} WHERE tenant_id = {tenant_lit}")))
+                .await
+                .unwrap()
+                .unwrap()
+                .try_get_by_index(0)
+                .unwrap();
+            txn.commit().await.unwrap();
+            if *table == "staff" || *table == "audit_log" {
+                assert_eq!(n > 0, expect_rows, "{table} of {tenant}");
+            } else if !expect_rows {
+                assert_eq!(n, 0, "{table} of the purged tenant");
+            }
+        }
+    }
+    app.login(&keep.slug, &kept_staff.username, &kept_staff.password).await.data();
+}
