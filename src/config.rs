@@ -47,9 +47,8 @@ impl Config {
             Some(other) => bail!("CIVIC_ENV must be development or production, not {other:?}"),
         };
         let data_dir = PathBuf::from(var("CIVIC_DATA_DIR").unwrap_or_else(|| "./data".into()));
-        let database_url = var("DATABASE_URL").unwrap_or_else(|| {
-            format!("sqlite://{}/civic.db?mode=rwc", data_dir.display())
-        });
+        let database_url =
+            var("DATABASE_URL").unwrap_or_else(|| format!("sqlite://{}/civic.db?mode=rwc", data_dir.display()));
         let database_admin_url = var("DATABASE_ADMIN_URL").unwrap_or_else(|| database_url.clone());
         let bind = var("CIVIC_BIND")
             .unwrap_or_else(|| "127.0.0.1:8080".into())
@@ -64,8 +63,7 @@ impl Config {
             redis_url: var("REDIS_URL").map(Into::into),
             platform_token: var("CIVIC_PLATFORM_TOKEN").map(Into::into),
             secret_key: var("CIVIC_SECRET_KEY").map(Into::into),
-            wechat_api_base: var("CIVIC_WECHAT_API_BASE")
-                .unwrap_or_else(|| "https://api.weixin.qq.com".into()),
+            wechat_api_base: var("CIVIC_WECHAT_API_BASE").unwrap_or_else(|| "https://api.weixin.qq.com".into()),
             wechatpay_api_base: var("CIVIC_WECHATPAY_API_BASE")
                 .unwrap_or_else(|| "https://api.mch.weixin.qq.com".into()),
             meili_url: var("MEILI_URL"),

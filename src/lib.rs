@@ -42,9 +42,10 @@ pub async fn migrate(config: &Config) -> anyhow::Result<()> {
         std::fs::create_dir_all(&config.data_dir)
             .with_context(|| format!("cannot create {}", config.data_dir.display()))?;
     }
-    let admin = Db::connect(config.database_admin_url.expose_secret(), PoolOptions { max_connections: 2, min_connections: 0 })
-        .await
-        .context("cannot connect to the database as the owner (DATABASE_ADMIN_URL)")?;
+    let admin =
+        Db::connect(config.database_admin_url.expose_secret(), PoolOptions { max_connections: 2, min_connections: 0 })
+            .await
+            .context("cannot connect to the database as the owner (DATABASE_ADMIN_URL)")?;
     unscoped::migrate(&admin).await.context("migrations failed")?;
     if let Some(role) = service_role(config)? {
         unscoped::grant_service_role(&admin, &role).await.context("granting the service role failed")?;
@@ -69,15 +70,15 @@ fn service_role(config: &Config) -> anyhow::Result<Option<String>> {
 
 /// Checks that the service role cannot see past row-level security. Production refuses to start otherwise.
 pub async fn check_service_role(state: &AppState) -> anyhow::Result<()> {
-    if let Some((superuser, bypass, owns)) = unscoped::role_powers(&state.db).await? {
-        if superuser || bypass || owns {
-            let msg = "the DATABASE_URL role is a superuser, bypasses RLS or owns tables: tenant isolation then \
-                       rests on the application alone. Use a plain role and run migrations as DATABASE_ADMIN_URL";
-            if state.config.is_production() {
-                bail!(msg);
-            }
-            tracing::warn!("{msg}");
+    if let Some((superuser, bypass, owns)) = unscoped::role_powers(&state.db).await?
+        && (superuser || bypass || owns)
+    {
+        let msg = "the DATABASE_URL role is a superuser, bypasses RLS or owns tables: tenant isolation then rests on \
+                   the application alone. Use a plain role and run migrations as DATABASE_ADMIN_URL";
+        if state.config.is_production() {
+            bail!(msg);
         }
+        tracing::warn!("{msg}");
     }
     Ok(())
 }
@@ -93,13 +94,14 @@ pub async fn serve(
     let app = http::router(state.clone());
     let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
     let draining = state.clone();
-    let server = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async move {
+    let server = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(
+        async move {
             shutdown.await;
             draining.set_draining();
             tracing::info!("shutting down: no new connections, finishing in-flight requests");
             let _ = stopping_tx.send(());
-        });
+        },
+    );
     let limits = state.clone();
     let sweeper = tokio::spawn(async move {
         loop {

@@ -139,17 +139,22 @@ async fn main() -> anyhow::Result<()> {
         Command::Tenant { action: TenantCommand::Create { slug, name, template, load_test } } => {
             civic::migrate(&config).await?;
             let state = AppState::build(config).await?;
-            let (tenant, key) =
-                tenancy::create(&state, NewTenant { slug: &slug, name: &name, template: &template, is_load_test: load_test })
-                    .await
-                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let (tenant, key) = tenancy::create(
+                &state,
+                NewTenant { slug: &slug, name: &name, template: &template, is_load_test: load_test },
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("tenant {} created (id {})", tenant.slug, tenant.id);
             println!("API key (shown once): {key}");
         }
         Command::Tenant { action: TenantCommand::Purge { slug } } => {
-            let admin = Db::connect(config.database_admin_url.expose_secret(), PoolOptions { max_connections: 2, min_connections: 0 })
-                .await
-                .context("cannot connect as the owner (DATABASE_ADMIN_URL)")?;
+            let admin = Db::connect(
+                config.database_admin_url.expose_secret(),
+                PoolOptions { max_connections: 2, min_connections: 0 },
+            )
+            .await
+            .context("cannot connect as the owner (DATABASE_ADMIN_URL)")?;
             tenancy::purge(&admin, &slug).await.map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("tenant {slug} and all its data deleted");
         }

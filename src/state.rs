@@ -52,8 +52,8 @@ impl AppState {
             config.database_url.expose_secret(),
             PoolOptions { max_connections: config.db_pool_max, min_connections: config.db_pool_min },
         )
-            .await
-            .context("cannot connect to the database")?;
+        .await
+        .context("cannot connect to the database")?;
         let cache = Cache::connect(config.redis_url.as_ref().map(|u| u.expose_secret()))
             .await
             .context("cannot connect to Redis")?;
@@ -104,9 +104,8 @@ fn load_secrets(config: &Config) -> anyhow::Result<Secrets> {
     let platform_token = match &config.platform_token {
         Some(token) => token.clone(),
         None => {
-            let (token, created) = read_or_create(&config.data_dir, "platform-token", || {
-                format!("cpt_{}", crypto::random_token(32))
-            })?;
+            let (token, created) =
+                read_or_create(&config.data_dir, "platform-token", || format!("cpt_{}", crypto::random_token(32)))?;
             if created {
                 eprintln!(
                     "civic: generated a development platform token (shown once; kept in {}):\n  {}",

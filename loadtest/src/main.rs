@@ -1,1 +1,4 @@
-fn main() { eprintln!("the load generator arrives with issue 5"); std::process::exit(2) }
+fn main() {
+    eprintln!("the load generator arrives with issue 5");
+    std::process::exit(2)
+}

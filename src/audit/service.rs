@@ -33,7 +33,12 @@ pub async fn record(state: &AppState, tenant: TenantId, entry: Entry, request_id
 }
 
 /// Newest first, before the given id.
-pub async fn list(state: &AppState, tenant: TenantId, before: Option<Uuid>, limit: u64) -> AppResult<Vec<audit_log::Model>> {
+pub async fn list(
+    state: &AppState,
+    tenant: TenantId,
+    before: Option<Uuid>,
+    limit: u64,
+) -> AppResult<Vec<audit_log::Model>> {
     let tx = state.db.read(tenant).await?;
     let rows = tx
         .all(tx.select::<audit_log::Entity>().map(|q| {

@@ -10,10 +10,9 @@ pub mod unscoped;
 use std::time::Duration;
 
 use sea_orm::{
-    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectOptions, ConnectionTrait, Database,
-    DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, DeleteMany, EntityTrait,
-    IntoActiveModel, PaginatorTrait, QueryFilter, Select, SqliteTransactionMode, Statement,
-    TransactionOptions, TransactionTrait, UpdateMany, sea_query::Value,
+    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection,
+    DatabaseTransaction, DbBackend, DbErr, DeleteMany, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
+    Select, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait, UpdateMany, sea_query::Value,
 };
 use uuid::Uuid;
 

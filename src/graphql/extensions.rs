@@ -84,7 +84,9 @@ struct HooksExt {
 /// True when an operation or fragment selects `__schema` or `__type` at its top.
 fn asks_introspection(doc: &ExecutableDocument) -> bool {
     let top = |set: &async_graphql::parser::types::SelectionSet| {
-        set.items.iter().any(|s| matches!(&s.node, Selection::Field(f) if matches!(f.node.name.node.as_str(), "__schema" | "__type")))
+        set.items.iter().any(
+            |s| matches!(&s.node, Selection::Field(f) if matches!(f.node.name.node.as_str(), "__schema" | "__type")),
+        )
     };
     doc.operations.iter().any(|(_, op)| top(&op.node.selection_set.node))
         || doc.fragments.values().any(|f| top(&f.node.selection_set.node))

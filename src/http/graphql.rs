@@ -41,12 +41,18 @@ pub async fn graphql(State(web): State<Web>, req: Request) -> Response {
         }
     };
     if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
-        return refuse(AppError::BadRequest("batched requests are not supported: send one operation".into()), &request_id);
+        return refuse(
+            AppError::BadRequest("batched requests are not supported: send one operation".into()),
+            &request_id,
+        );
     }
     let gql: async_graphql::Request = match serde_json::from_slice(&bytes) {
         Ok(r) => r,
         Err(_) => {
-            return refuse(AppError::BadRequest("the body must be a JSON object with a GraphQL query".into()), &request_id);
+            return refuse(
+                AppError::BadRequest("the body must be a JSON object with a GraphQL query".into()),
+                &request_id,
+            );
         }
     };
     let who = match principal::resolve(

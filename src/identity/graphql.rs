@@ -137,9 +137,11 @@ impl IdentityQuery {
             Principal::Staff { tenant, id, .. } => {
                 (CallerKind::Staff, Some(staff_out(state, service::get_staff(state, tenant.id, *id).await?)?), None)
             }
-            Principal::Consumer { tenant, id } => {
-                (CallerKind::Consumer, None, Some(consumer_out(state, service::get_consumer(state, tenant.id, *id).await?)?))
-            }
+            Principal::Consumer { tenant, id } => (
+                CallerKind::Consumer,
+                None,
+                Some(consumer_out(state, service::get_consumer(state, tenant.id, *id).await?)?),
+            ),
         };
         Ok(Me { kind, tenant, staff, consumer })
     }
@@ -167,7 +169,12 @@ impl IdentityQuery {
 
     /// Where a WeChat H5 page sends the user to sign in; the `state` in it is what `wechatLogin` expects back.
     #[graphql(guard = "Public")]
-    async fn wechat_authorize_url(&self, ctx: &Context<'_>, tenant: String, redirect_uri: String) -> async_graphql::Result<String> {
+    async fn wechat_authorize_url(
+        &self,
+        ctx: &Context<'_>,
+        tenant: String,
+        redirect_uri: String,
+    ) -> async_graphql::Result<String> {
         Ok(service::wechat_authorize_url(ctx.state(), &tenant, &redirect_uri).await?)
     }
 }
@@ -256,7 +263,13 @@ impl IdentityMutation {
 
     /// Consumer sign-in with the code and state WeChat sent back to the page.
     #[graphql(guard = "Public")]
-    async fn wechat_login(&self, ctx: &Context<'_>, tenant: String, code: String, state: String) -> async_graphql::Result<Session> {
+    async fn wechat_login(
+        &self,
+        ctx: &Context<'_>,
+        tenant: String,
+        code: String,
+        state: String,
+    ) -> async_graphql::Result<Session> {
         Ok(service::wechat_login(ctx.state(), &tenant, &code, &state).await?.into())
     }
 }

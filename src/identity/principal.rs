@@ -26,11 +26,23 @@ pub enum Role {
 #[derive(Clone, Debug)]
 pub enum Principal {
     /// No credential; with `X-Tenant`, a tenant whose published data may be read.
-    Anonymous { tenant: Option<Arc<TenantInfo>> },
+    Anonymous {
+        tenant: Option<Arc<TenantInfo>>,
+    },
     Platform,
-    ApiKey { tenant: Arc<TenantInfo> },
-    Staff { tenant: Arc<TenantInfo>, id: Uuid, role: StaffRole, shop_ids: Vec<Uuid> },
-    Consumer { tenant: Arc<TenantInfo>, id: Uuid },
+    ApiKey {
+        tenant: Arc<TenantInfo>,
+    },
+    Staff {
+        tenant: Arc<TenantInfo>,
+        id: Uuid,
+        role: StaffRole,
+        shop_ids: Vec<Uuid>,
+    },
+    Consumer {
+        tenant: Arc<TenantInfo>,
+        id: Uuid,
+    },
 }
 
 impl Principal {

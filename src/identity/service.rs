@@ -79,7 +79,8 @@ pub struct Session {
 fn issue(state: &AppState, tenant: TenantId, sub: Uuid, kind: SessionKind, epoch: i32, ttl: Duration) -> Session {
     let now = Utc::now();
     let expires_at = now + ttl;
-    let claims = SessionClaims { sub, tid: tenant.0, kind, ep: epoch, iat: now.timestamp(), exp: expires_at.timestamp() };
+    let claims =
+        SessionClaims { sub, tid: tenant.0, kind, ep: epoch, iat: now.timestamp(), exp: expires_at.timestamp() };
     Session { token: state.keys.sign_session(&claims), expires_at }
 }
 
@@ -172,9 +173,10 @@ pub async fn create_staff(state: &AppState, tenant: TenantId, new: NewStaff) -> 
         created_at: Set(now),
         updated_at: Set(now),
     };
-    let model = tx.insert(row).await.map_err(|e| {
-        if is_unique_violation(&e) { AppError::conflict("this username is taken") } else { e.into() }
-    })?;
+    let model = tx
+        .insert(row)
+        .await
+        .map_err(|e| if is_unique_violation(&e) { AppError::conflict("this username is taken") } else { e.into() })?;
     tx.commit().await?;
     Ok(model)
 }
@@ -187,7 +189,12 @@ pub async fn get_staff(state: &AppState, tenant: TenantId, id: Uuid) -> AppResul
 }
 
 /// A page of staff in creation order, after the given id.
-pub async fn list_staff(state: &AppState, tenant: TenantId, after: Option<Uuid>, limit: u64) -> AppResult<Vec<staff::Model>> {
+pub async fn list_staff(
+    state: &AppState,
+    tenant: TenantId,
+    after: Option<Uuid>,
+    limit: u64,
+) -> AppResult<Vec<staff::Model>> {
     let tx = state.db.read(tenant).await?;
     let rows = tx
         .all(tx.select::<staff::Entity>().map(|q| {
@@ -216,7 +223,8 @@ pub async fn update_staff(state: &AppState, tenant: TenantId, id: Uuid, patch: S
     let tx = state.db.begin(tenant).await?;
     let current = tx.get::<staff::Entity>(id).await?.ok_or(AppError::NotFound("staff"))?;
     let role = patch.role.unwrap_or(StaffRole::parse(&current.role)?);
-    let shops = patch.shop_ids.clone().unwrap_or_else(|| if patch.role.is_some() { vec![] } else { shop_ids(&current) });
+    let shops =
+        patch.shop_ids.clone().unwrap_or_else(|| if patch.role.is_some() { vec![] } else { shop_ids(&current) });
     let shop_json = check_shops(role, &shops)?;
     let ends_sessions = patch.role.is_some() || patch.shop_ids.is_some() || patch.active == Some(false);
     let epoch = current.session_epoch + i32::from(ends_sessions);
@@ -243,7 +251,13 @@ pub async fn update_staff(state: &AppState, tenant: TenantId, id: Uuid, patch: S
 
 /// Sets a new password (by an administrator, or by the holder after proving the current one), lifts any
 /// lockout and ends every earlier session.
-async fn set_password(state: &AppState, tenant: TenantId, id: Uuid, current: Option<String>, new: String) -> AppResult<()> {
+async fn set_password(
+    state: &AppState,
+    tenant: TenantId,
+    id: Uuid,
+    current: Option<String>,
+    new: String,
+) -> AppResult<()> {
     check_password(&new)?;
     let new_hash = hash_password(new).await?;
     let tx = state.db.begin(tenant).await?;
@@ -269,7 +283,13 @@ pub async fn reset_password(state: &AppState, tenant: TenantId, id: Uuid, new: S
     set_password(state, tenant, id, None, new).await
 }
 
-pub async fn change_password(state: &AppState, tenant: TenantId, id: Uuid, current: String, new: String) -> AppResult<()> {
+pub async fn change_password(
+    state: &AppState,
+    tenant: TenantId,
+    id: Uuid,
+    current: String,
+    new: String,
+) -> AppResult<()> {
     set_password(state, tenant, id, Some(current), new).await
 }
 
@@ -372,12 +392,14 @@ pub async fn staff_login(state: &AppState, tenant_slug: &str, username: &str, pa
 /// `wechat_login` checks (10 minutes).
 pub async fn wechat_authorize_url(state: &AppState, tenant_slug: &str, redirect_uri: &str) -> AppResult<String> {
     let tenant = tenancy::active_by_slug(state, tenant_slug).await?;
-    let app_id = tenant.wechat_app_id.clone().ok_or_else(|| AppError::validation("WeChat is not configured for this tenant"))?;
+    let app_id =
+        tenant.wechat_app_id.clone().ok_or_else(|| AppError::validation("WeChat is not configured for this tenant"))?;
     if !(redirect_uri.starts_with("https://") || redirect_uri.starts_with("http://")) || redirect_uri.len() > 512 {
         return Err(AppError::validation("redirectUri must be an http(s) URL"));
     }
     let st = state.keys.sign_state(&tenant.slug, (Utc::now() + Duration::minutes(10)).timestamp());
-    let mut url = reqwest::Url::parse("https://open.weixin.qq.com/connect/oauth2/authorize").map_err(AppError::internal)?;
+    let mut url =
+        reqwest::Url::parse("https://open.weixin.qq.com/connect/oauth2/authorize").map_err(AppError::internal)?;
     url.query_pairs_mut()
         .append_pair("appid", &app_id)
         .append_pair("redirect_uri", redirect_uri)
@@ -417,8 +439,8 @@ async fn upsert_consumer(
 ) -> AppResult<Uuid> {
     let now = Utc::now();
     let tx = state.db.begin(tenant).await?;
-    let existing = tx
-        .one(tx.select::<consumer::Entity>().map(|q| {
+    let existing =
+        tx.one(tx.select::<consumer::Entity>().map(|q| {
             q.filter(consumer::Column::AppId.eq(app_id)).filter(consumer::Column::OpenidHash.eq(openid_hash))
         }))
         .await?;
@@ -445,7 +467,9 @@ async fn upsert_consumer(
             };
             tx.insert(row)
                 .await
-                .map_err(|e| if is_unique_violation(&e) { AppError::conflict("consumer created concurrently") } else { e.into() })?
+                .map_err(|e| {
+                    if is_unique_violation(&e) { AppError::conflict("consumer created concurrently") } else { e.into() }
+                })?
                 .id
         }
     };

@@ -20,11 +20,9 @@ impl Cache {
                 let config = redis::aio::ConnectionManagerConfig::new()
                     .set_connection_timeout(Duration::from_secs(2))
                     .set_response_timeout(Duration::from_millis(500));
-                let manager = tokio::time::timeout(
-                    Duration::from_secs(5),
-                    ConnectionManager::new_with_config(client, config),
-                )
-                .await??;
+                let manager =
+                    tokio::time::timeout(Duration::from_secs(5), ConnectionManager::new_with_config(client, config))
+                        .await??;
                 Ok(Cache::Redis(manager))
             }
         }

@@ -112,9 +112,7 @@ impl Keys {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 5;
         validation.set_required_spec_claims(&["exp", "sub"]);
-        jsonwebtoken::decode::<SessionClaims>(token, &self.token_decoding, &validation)
-            .ok()
-            .map(|d| d.claims)
+        jsonwebtoken::decode::<SessionClaims>(token, &self.token_decoding, &validation).ok().map(|d| d.claims)
     }
 }
 
@@ -174,9 +172,7 @@ pub fn hash_password(password: &str) -> String {
 }
 
 pub fn verify_password(hash: &str, password: &str) -> bool {
-    PasswordHash::new(hash)
-        .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
-        .unwrap_or(false)
+    PasswordHash::new(hash).map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok()).unwrap_or(false)
 }
 
 #[cfg(test)]

@@ -13,7 +13,11 @@ impl PhoneNumber {
         let digits = if digits.len() == 13 { digits.strip_prefix("86").unwrap_or(digits) } else { digits };
         let b = digits.as_bytes();
         let ok = b.len() == 11 && b[0] == b'1' && (b'3'..=b'9').contains(&b[1]) && b.iter().all(u8::is_ascii_digit);
-        if ok { Ok(PhoneNumber(digits.to_owned())) } else { Err(AppError::validation("phone must be an 11-digit mainland mobile number")) }
+        if ok {
+            Ok(PhoneNumber(digits.to_owned()))
+        } else {
+            Err(AppError::validation("phone must be an 11-digit mainland mobile number"))
+        }
     }
 
     pub fn as_str(&self) -> &str {

@@ -135,7 +135,11 @@ fn target_tenant(ctx: &Context<'_>, id: Option<&ID>) -> Result<crate::db::Tenant
 impl TenancyMutation {
     /// Onboards a tenant from a template and answers its API key, once.
     #[graphql(guard = "Allow(PLATFORM)")]
-    async fn create_tenant(&self, ctx: &Context<'_>, input: CreateTenantInput) -> async_graphql::Result<CreateTenantPayload> {
+    async fn create_tenant(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateTenantInput,
+    ) -> async_graphql::Result<CreateTenantPayload> {
         let new = service::NewTenant {
             slug: &input.slug,
             name: &input.name,

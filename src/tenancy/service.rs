@@ -71,9 +71,8 @@ pub async fn create(state: &AppState, new: NewTenant<'_>) -> AppResult<(Arc<Tena
     if name.is_empty() || name.chars().count() > 200 {
         return Err(AppError::validation("name must be 1-200 characters"));
     }
-    let tpl = template::find(new.template).ok_or_else(|| {
-        AppError::validation(format!("template must be one of: {}", template::names().join(", ")))
-    })?;
+    let tpl = template::find(new.template)
+        .ok_or_else(|| AppError::validation(format!("template must be one of: {}", template::names().join(", "))))?;
     let (key, key_hash) = crypto::new_api_key();
     let now = Utc::now();
     let row = tenant::ActiveModel {
@@ -121,9 +120,17 @@ pub async fn set_status(state: &AppState, id: TenantId, status: &str) -> AppResu
 }
 
 /// Sets the tenant's WeChat official account. The secret is stored encrypted.
-pub async fn configure_wechat(state: &AppState, id: TenantId, app_id: &str, secret: &str) -> AppResult<Arc<TenantInfo>> {
+pub async fn configure_wechat(
+    state: &AppState,
+    id: TenantId,
+    app_id: &str,
+    secret: &str,
+) -> AppResult<Arc<TenantInfo>> {
     let app_id = app_id.trim();
-    if !(app_id.starts_with("wx") && (10..=32).contains(&app_id.len()) && app_id.bytes().all(|b| b.is_ascii_alphanumeric())) {
+    if !(app_id.starts_with("wx")
+        && (10..=32).contains(&app_id.len())
+        && app_id.bytes().all(|b| b.is_ascii_alphanumeric()))
+    {
         return Err(AppError::validation("appId must look like wx followed by letters and digits"));
     }
     if !(16..=64).contains(&secret.len()) || !secret.bytes().all(|b| b.is_ascii_alphanumeric()) {

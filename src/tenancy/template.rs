@@ -16,10 +16,8 @@ pub struct Template {
     pub settings: BTreeMap<String, toml::Value>,
 }
 
-const SOURCES: &[(&str, &str)] = &[
-    ("massage", include_str!("../../tenants/massage.toml")),
-    ("water", include_str!("../../tenants/water.toml")),
-];
+const SOURCES: &[(&str, &str)] =
+    &[("massage", include_str!("../../tenants/massage.toml")), ("water", include_str!("../../tenants/water.toml"))];
 
 /// The template of this name, or `None` if there is none.
 pub fn find(name: &str) -> Option<Template> {

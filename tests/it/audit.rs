@@ -7,7 +7,10 @@ use crate::helpers::TestApp;
 async fn log(app: &TestApp, admin: &str) -> Vec<Value> {
     let r = app
         .bearer(admin)
-        .gql("{ auditLog(first: 100) { edges { node { actorKind actorId action target outcome requestId at } } } }", json!({}))
+        .gql(
+            "{ auditLog(first: 100) { edges { node { actorKind actorId action target outcome requestId at } } } }",
+            json!({}),
+        )
         .await
         .data();
     r["auditLog"]["edges"].as_array().unwrap().iter().map(|e| e["node"].clone()).collect()
@@ -27,7 +30,10 @@ async fn mutations_are_audited_with_actor_target_outcome_and_request_id() {
     let created = crate::helpers::Gql::from(created).await;
     let request_id = created.request_id.clone().unwrap();
     let staff_id = created.data()["createStaff"]["id"].as_str().unwrap().to_owned();
-    let token = app.login(&t.slug, "audit.me", "long enough 1").await.data()["staffLogin"]["token"].as_str().unwrap().to_owned();
+    let token = app.login(&t.slug, "audit.me", "long enough 1").await.data()["staffLogin"]["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     app.bearer(&token)
         .gql("mutation { createStaff(input: { username: \"x\", password: \"short\", displayName: \"x\", role: CS_AGENT }) { id } }", json!({}))
         .await
@@ -36,7 +42,11 @@ async fn mutations_are_audited_with_actor_target_outcome_and_request_id() {
 
     let entries = log(&app, &token).await;
     let find = |action: &str, outcome: &str| {
-        entries.iter().find(|e| e["action"] == action && e["outcome"] == outcome).unwrap_or_else(|| panic!("no {action}/{outcome} in {entries:?}")).clone()
+        entries
+            .iter()
+            .find(|e| e["action"] == action && e["outcome"] == outcome)
+            .unwrap_or_else(|| panic!("no {action}/{outcome} in {entries:?}"))
+            .clone()
     };
     let first = find("createStaff", "OK");
     assert_eq!(first["actorKind"], "API_KEY");
@@ -51,9 +61,16 @@ async fn mutations_are_audited_with_actor_target_outcome_and_request_id() {
     assert!(entries.windows(2).all(|w| w[0]["at"].as_str() >= w[1]["at"].as_str()));
 
     // Platform actions on a tenant appear in that tenant's log.
-    app.platform().gql("mutation($id: ID!) { rotateApiKey(tenantId: $id) { apiKey } }", json!({ "id": t.id })).await.data();
+    app.platform()
+        .gql("mutation($id: ID!) { rotateApiKey(tenantId: $id) { apiKey } }", json!({ "id": t.id }))
+        .await
+        .data();
     let entries = log(&app, &token).await;
-    assert!(entries.iter().any(|e| e["action"] == "rotateApiKey" && e["actorKind"] == "PLATFORM" && e["target"] == t.id.as_str()));
+    assert!(
+        entries
+            .iter()
+            .any(|e| e["action"] == "rotateApiKey" && e["actorKind"] == "PLATFORM" && e["target"] == t.id.as_str())
+    );
 }
 
 #[tokio::test]
@@ -62,11 +79,18 @@ async fn consumers_mutations_are_not_staff_actions() {
     let t = app.tenant("massage").await;
     let admin = app.staff(&t, "TENANT_ADMIN", &[]).await;
     let consumer = app.consumer(&t, "o-audit").await;
-    app.bearer(&consumer).gql("mutation { changePassword(currentPassword: \"a\", newPassword: \"b\") }", json!({})).await.expect_code("FORBIDDEN");
+    app.bearer(&consumer)
+        .gql("mutation { changePassword(currentPassword: \"a\", newPassword: \"b\") }", json!({}))
+        .await
+        .expect_code("FORBIDDEN");
     let entries = log(&app, &admin.token).await;
     assert!(entries.iter().all(|e| e["actorKind"] != "CONSUMER"), "{entries:?}");
     // Paging through the log.
-    let page = app.bearer(&admin.token).gql("{ auditLog(first: 1) { edges { cursor } pageInfo { hasNextPage } } }", json!({})).await.data();
+    let page = app
+        .bearer(&admin.token)
+        .gql("{ auditLog(first: 1) { edges { cursor } pageInfo { hasNextPage } } }", json!({}))
+        .await
+        .data();
     assert_eq!(page["auditLog"]["pageInfo"]["hasNextPage"], true);
     let cursor = page["auditLog"]["edges"][0]["cursor"].as_str().unwrap();
     let next = app

@@ -10,7 +10,10 @@ use std::{
 };
 
 use axum::{Json, Router, extract::Query, routing::get};
-use civic::{config::{Config, Env}, state::AppState};
+use civic::{
+    config::{Config, Env},
+    state::AppState,
+};
 use serde_json::{Value, json};
 use tokio::sync::OnceCell;
 
@@ -26,7 +29,7 @@ pub fn unique(prefix: &str) -> String {
 
 pub enum Backend {
     Sqlite,
-    Postgres { service_url: String, admin_url: String },
+    Postgres { admin_url: String },
 }
 
 pub struct TestApp {
@@ -44,7 +47,8 @@ pub struct TestApp {
 
 pub fn pg_urls() -> Option<(String, String)> {
     let service = std::env::var("DATABASE_URL").ok().filter(|u| u.starts_with("postgres"))?;
-    let admin = std::env::var("DATABASE_ADMIN_URL").ok().filter(|u| u.starts_with("postgres")).unwrap_or(service.clone());
+    let admin =
+        std::env::var("DATABASE_ADMIN_URL").ok().filter(|u| u.starts_with("postgres")).unwrap_or(service.clone());
     Some((service, admin))
 }
 
@@ -62,7 +66,8 @@ static TEMPLATE: OnceCell<String> = OnceCell::const_new();
 
 async fn admin_exec(url: &str, sql: &str) -> Result<(), sea_orm::DbErr> {
     use sea_orm::ConnectionTrait;
-    let conn = sea_orm::Database::connect(sea_orm::ConnectOptions::new(url.to_owned()).sqlx_logging(false).to_owned()).await?;
+    let conn =
+        sea_orm::Database::connect(sea_orm::ConnectOptions::new(url.to_owned()).sqlx_logging(false).to_owned()).await?;
     let result = conn.execute_unprepared(sql).await.map(|_| ());
     conn.close().await?;
     result
@@ -158,7 +163,7 @@ impl TestApp {
                 let (s, a) = pg_database(&service, &admin).await;
                 config.database_url = s.clone().into();
                 config.database_admin_url = a.clone().into();
-                Backend::Postgres { service_url: s, admin_url: a }
+                Backend::Postgres { admin_url: a }
             }
             None => Backend::Sqlite,
         };
@@ -306,9 +311,11 @@ impl TestApp {
 
     /// A raw connection to the test's database as the service role.
     pub async fn service_conn(&self) -> sea_orm::DatabaseConnection {
-        sea_orm::Database::connect(sea_orm::ConnectOptions::new(self.database_url.clone()).sqlx_logging(false).to_owned())
-            .await
-            .unwrap()
+        sea_orm::Database::connect(
+            sea_orm::ConnectOptions::new(self.database_url.clone()).sqlx_logging(false).to_owned(),
+        )
+        .await
+        .unwrap()
     }
 
     /// Asks the server to shut down, as SIGTERM does.

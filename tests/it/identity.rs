@@ -28,7 +28,8 @@ async fn staff_input_is_validated() {
     let app = TestApp::spawn().await;
     let t = app.tenant("massage").await;
     let q = "mutation($i: CreateStaffInput!) { createStaff(input: $i) { id } }";
-    let base = json!({ "username": "wang.li", "password": "long enough 1", "displayName": "王丽", "role": "TENANT_ADMIN" });
+    let base =
+        json!({ "username": "wang.li", "password": "long enough 1", "displayName": "王丽", "role": "TENANT_ADMIN" });
     let with = |k: &str, v: serde_json::Value| {
         let mut i = base.clone();
         i[k] = v;
@@ -68,7 +69,10 @@ async fn eight_wrong_passwords_lock_the_account() {
 
     // An administrator's reset lifts the lock.
     app.bearer(&t.api_key)
-        .gql("mutation($id: ID!) { resetStaffPassword(id: $id, password: \"a brand new password\") }", json!({ "id": s.id }))
+        .gql(
+            "mutation($id: ID!) { resetStaffPassword(id: $id, password: \"a brand new password\") }",
+            json!({ "id": s.id }),
+        )
         .await
         .data();
     app.login(&t.slug, &s.username, "a brand new password").await.data();
@@ -79,15 +83,22 @@ async fn a_password_change_ends_earlier_sessions() {
     let app = TestApp::spawn().await;
     let t = app.tenant("water").await;
     let s = app.staff(&t, "CS_AGENT", &[]).await;
-    let second = app.login(&t.slug, &s.username, &s.password).await.data()["staffLogin"]["token"].as_str().unwrap().to_owned();
+    let second =
+        app.login(&t.slug, &s.username, &s.password).await.data()["staffLogin"]["token"].as_str().unwrap().to_owned();
     let change = "mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) }";
-    app.bearer(&second).gql(change, json!({ "c": "wrong current pw", "n": "another password" })).await.expect_code("UNAUTHENTICATED");
+    app.bearer(&second)
+        .gql(change, json!({ "c": "wrong current pw", "n": "another password" }))
+        .await
+        .expect_code("UNAUTHENTICATED");
     app.bearer(&second).gql(change, json!({ "c": s.password, "n": "another password" })).await.data();
     for token in [&s.token, &second] {
         app.bearer(token).gql(ME, json!({})).await.expect_code("UNAUTHENTICATED");
     }
     app.login(&t.slug, &s.username, &s.password).await.expect_code("UNAUTHENTICATED");
-    let fresh = app.login(&t.slug, &s.username, "another password").await.data()["staffLogin"]["token"].as_str().unwrap().to_owned();
+    let fresh = app.login(&t.slug, &s.username, "another password").await.data()["staffLogin"]["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert_eq!(app.bearer(&fresh).gql(ME, json!({})).await.data()["me"]["staff"]["id"], s.id.as_str());
 }
 
@@ -134,7 +145,8 @@ async fn a_wechat_code_works_once() {
 
     let app_id = format!("wx{}", &t.id.replace('-', "")[..16]);
     let code = app.wechat.issue_code(&app_id, "openid-one");
-    let login = "mutation($t: String!, $c: String!, $s: String!) { wechatLogin(tenant: $t, code: $c, state: $s) { token } }";
+    let login =
+        "mutation($t: String!, $c: String!, $s: String!) { wechatLogin(tenant: $t, code: $c, state: $s) { token } }";
     let state = app.oauth_state(&t.slug).await;
     let again = app.anon().gql(login, json!({ "t": t.slug, "c": code, "s": state })).await.data();
     let token2 = again["wechatLogin"]["token"].as_str().unwrap();
@@ -211,5 +223,8 @@ async fn personal_data_is_encrypted_at_rest_and_masked() {
         assert!(!v[0].contains(openid), "{col} holds the openid in clear");
     }
     let secret = raw_strings(&app, &t.id, "SELECT wechat_secret_enc FROM tenants").await;
-    assert!(secret.iter().all(|s| !s.contains(&format!("s{}", &t.id.replace('-', "")[..20]))), "the WeChat secret is encrypted");
+    assert!(
+        secret.iter().all(|s| !s.contains(&format!("s{}", &t.id.replace('-', "")[..20]))),
+        "the WeChat secret is encrypted"
+    );
 }

@@ -30,9 +30,11 @@ async fn every_id_taking_operation_is_covered() {
     let mut found = vec![];
     for root in ["queryType", "mutationType"] {
         for f in r["__schema"][root]["fields"].as_array().unwrap() {
-            let takes_id = f["args"].as_array().unwrap().iter().any(|a| {
-                a["type"]["name"] == "ID" || a["type"]["ofType"]["name"] == "ID"
-            });
+            let takes_id = f["args"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|a| a["type"]["name"] == "ID" || a["type"]["ofType"]["name"] == "ID");
             if takes_id {
                 found.push(f["name"].as_str().unwrap().to_owned());
             }
@@ -63,12 +65,23 @@ async fn b_reads_and_changes_nothing_of_a() {
     let b_admin = app.staff(&b, "TENANT_ADMIN", &[]).await;
     // Some history in A's audit log.
     app.bearer(&alice.token)
-        .gql("mutation($id: ID!) { updateStaff(id: $id, input: { displayName: \"甲\" }) { id } }", json!({ "id": a_shop_staff.id }))
+        .gql(
+            "mutation($id: ID!) { updateStaff(id: $id, input: { displayName: \"甲\" }) { id } }",
+            json!({ "id": a_shop_staff.id }),
+        )
         .await
         .data();
-    let a_log = app.bearer(&alice.token).gql("{ auditLog(first: 100) { edges { node { requestId } } } }", json!({})).await.data();
-    let a_request_ids: Vec<String> =
-        a_log["auditLog"]["edges"].as_array().unwrap().iter().map(|e| e["node"]["requestId"].as_str().unwrap().to_owned()).collect();
+    let a_log = app
+        .bearer(&alice.token)
+        .gql("{ auditLog(first: 100) { edges { node { requestId } } } }", json!({}))
+        .await
+        .data();
+    let a_request_ids: Vec<String> = a_log["auditLog"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["requestId"].as_str().unwrap().to_owned())
+        .collect();
     assert!(a_request_ids.len() >= 3);
 
     for caller in [app.bearer(&b.api_key), app.bearer(&b_admin.token)] {
@@ -85,15 +98,27 @@ async fn b_reads_and_changes_nothing_of_a() {
             &alice.id,
         )
         .await;
-        let r = caller.gql("mutation($id: ID!) { rotateApiKey(tenantId: $id) { apiKey } }", json!({ "id": a.id })).await;
+        let r =
+            caller.gql("mutation($id: ID!) { rotateApiKey(tenantId: $id) { apiKey } }", json!({ "id": a.id })).await;
         r.expect_code("NOT_FOUND");
 
         let list = caller.gql("{ staffMembers(first: 100) { edges { node { id } } } }", json!({})).await.data();
-        let ids: Vec<&str> = list["staffMembers"]["edges"].as_array().unwrap().iter().map(|e| e["node"]["id"].as_str().unwrap()).collect();
-        assert!(!ids.contains(&alice.id.as_str()) && !ids.contains(&a_shop_staff.id.as_str()), "B's list shows none of A");
+        let ids: Vec<&str> = list["staffMembers"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["node"]["id"].as_str().unwrap())
+            .collect();
+        assert!(
+            !ids.contains(&alice.id.as_str()) && !ids.contains(&a_shop_staff.id.as_str()),
+            "B's list shows none of A"
+        );
 
         // B's log holds B's own attempts (which may name the ids B sent) and nothing that A did.
-        let log = caller.gql("{ auditLog(first: 100) { edges { node { actorId target requestId } } } }", json!({})).await.data();
+        let log = caller
+            .gql("{ auditLog(first: 100) { edges { node { actorId target requestId } } } }", json!({}))
+            .await
+            .data();
         let entries = log["auditLog"]["edges"].as_array().unwrap();
         assert!(!entries.is_empty(), "B sees its own entries");
         for e in entries {
@@ -124,5 +149,8 @@ async fn b_reads_and_changes_nothing_of_a() {
     let cb = app.consumer(&b, "same-person").await;
     let id_of = |v: Value| v["me"]["consumer"]["id"].as_str().unwrap().to_owned();
     let q = "{ me { consumer { id } tenant { slug } } }";
-    assert_ne!(id_of(app.bearer(&ca).gql(q, json!({})).await.data()), id_of(app.bearer(&cb).gql(q, json!({})).await.data()));
+    assert_ne!(
+        id_of(app.bearer(&ca).gql(q, json!({})).await.data()),
+        id_of(app.bearer(&cb).gql(q, json!({})).await.data())
+    );
 }

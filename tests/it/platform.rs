@@ -13,7 +13,8 @@ async fn health_ready_metrics_graphiql_and_request_ids() {
     for (path, status) in [("/healthz", 200), ("/readyz", 200), ("/metrics", 200), ("/graphql", 200), ("/nope", 404)] {
         let r = app.client.get(app.url(path)).send().await.unwrap();
         assert_eq!(r.status().as_u16(), status, "{path}");
-        let id = r.headers().get("x-request-id").expect("every response carries X-Request-Id").to_str().unwrap().to_owned();
+        let id =
+            r.headers().get("x-request-id").expect("every response carries X-Request-Id").to_str().unwrap().to_owned();
         assert!(ids.insert(id), "request ids are unique");
         let text = r.text().await.unwrap();
         if path == "/graphql" {

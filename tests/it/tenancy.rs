@@ -4,13 +4,15 @@ use serde_json::json;
 
 use crate::helpers::{TestApp, unique};
 
-const CREATE: &str = "mutation($i: CreateTenantInput!) { createTenant(input: $i) { tenant { id slug kind timeZone status } apiKey } }";
+const CREATE: &str =
+    "mutation($i: CreateTenantInput!) { createTenant(input: $i) { tenant { id slug kind timeZone status } apiKey } }";
 
 #[tokio::test]
 async fn the_platform_creates_tenants_from_templates() {
     let app = TestApp::spawn().await;
     let slug = unique("acme");
-    let r = app.platform().gql(CREATE, json!({ "i": { "slug": slug, "name": "水务", "template": "water" } })).await.data();
+    let r =
+        app.platform().gql(CREATE, json!({ "i": { "slug": slug, "name": "水务", "template": "water" } })).await.data();
     let t = &r["createTenant"];
     assert_eq!(t["tenant"]["kind"], "water");
     assert_eq!(t["tenant"]["timeZone"], "Asia/Shanghai");
@@ -25,7 +27,10 @@ async fn the_platform_creates_tenants_from_templates() {
         use sea_orm::ConnectionTrait;
         let conn = app.service_conn().await;
         let rows = conn
-            .query_all_raw(sea_orm::Statement::from_string(conn.get_database_backend(), "SELECT api_key_hash FROM tenants"))
+            .query_all_raw(sea_orm::Statement::from_string(
+                conn.get_database_backend(),
+                "SELECT api_key_hash FROM tenants",
+            ))
             .await
             .unwrap();
         rows.iter().map(|r| r.try_get_by_index::<String>(0).unwrap()).collect()
@@ -108,7 +113,8 @@ async fn the_cli_creates_and_purges_tenants() {
     let keep = app.tenant("massage").await;
     let kept_staff = app.staff(&keep, "TENANT_ADMIN", &[]).await;
     let slug = unique("cli");
-    let out = cli(&app, &["tenant", "create", "--slug", &slug, "--name", "命令行", "--template", "massage", "--load-test"]);
+    let out =
+        cli(&app, &["tenant", "create", "--slug", &slug, "--name", "命令行", "--template", "massage", "--load-test"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8(out.stdout).unwrap();
     let key = text.split_whitespace().find(|w| w.starts_with("ck_")).expect("the key is printed").to_owned();
@@ -153,7 +159,10 @@ async fn the_cli_creates_and_purges_tenants() {
                 format!("x'{}'", tenant.replace('-', ""))
             };
             let n: i64 = txn
-                .query_one_raw(sea_orm::Statement::from_string(backend, format!("SELECT count(*) FROM {table} WHERE tenant_id = {tenant_lit}")))
+                .query_one_raw(sea_orm::Statement::from_string(
+                    backend,
+                    format!("SELECT count(*) FROM {table} WHERE tenant_id = {tenant_lit}"),
+                ))
                 .await
                 .unwrap()
                 .unwrap()
