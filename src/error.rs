@@ -29,6 +29,10 @@ pub enum AppError {
     TenantSuspended,
     #[error("{0}")]
     BadRequest(String),
+    #[error(
+        "this operation is not registered: in production, sessions and anonymous callers send the operations in graphql/operations"
+    )]
+    OperationNotRegistered,
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
@@ -47,6 +51,7 @@ impl AppError {
             AppError::TenantUnknown => "TENANT_UNKNOWN",
             AppError::TenantSuspended => "TENANT_SUSPENDED",
             AppError::BadRequest(_) => "BAD_REQUEST",
+            AppError::OperationNotRegistered => "OPERATION_NOT_REGISTERED",
             AppError::Internal(_) => "INTERNAL",
         }
     }
@@ -56,7 +61,10 @@ impl AppError {
             AppError::Unauthenticated | AppError::UnauthenticatedBecause(_) => 401,
             AppError::Forbidden | AppError::TenantSuspended => 403,
             AppError::NotFound(_) => 404,
-            AppError::Validation(_) | AppError::BadRequest(_) | AppError::TenantUnknown => 400,
+            AppError::Validation(_)
+            | AppError::BadRequest(_)
+            | AppError::TenantUnknown
+            | AppError::OperationNotRegistered => 400,
             AppError::Conflict(_) => 409,
             AppError::RateLimited(_) => 429,
             AppError::Internal(_) => 500,

@@ -91,7 +91,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
     grace: Duration,
 ) -> anyhow::Result<()> {
-    let app = http::router(state.clone());
+    let app = http::router(state.clone())?;
     let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
     let draining = state.clone();
     let server = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(

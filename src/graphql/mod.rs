@@ -5,6 +5,7 @@ pub mod context;
 pub mod errors;
 pub mod extensions;
 pub mod guard;
+pub mod operations;
 pub mod pagination;
 
 use std::sync::Arc;

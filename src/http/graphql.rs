@@ -14,7 +14,7 @@ use super::{MAX_BODY, OpLabel, REQUEST_ID, Web, client_addr};
 use crate::{
     error::{AppError, error_body},
     graphql::{context::RequestCtx, errors},
-    identity::principal,
+    identity::principal::{self, Principal},
 };
 
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -65,6 +65,10 @@ pub async fn graphql(State(web): State<Web>, req: Request) -> Response {
         Ok(p) => p,
         Err(err) => return refuse(err, &request_id),
     };
+    let machine = matches!(who, Principal::Platform | Principal::ApiKey { .. });
+    if web.state.config.is_production() && !machine && !web.operations.allows(&gql.query) {
+        return refuse(AppError::OperationNotRegistered, &request_id);
+    }
     let span = tracing::Span::current();
     if let Some(t) = who.tenant() {
         span.record("tenant", t.slug.as_str());

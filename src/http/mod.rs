@@ -31,6 +31,8 @@ pub const MAX_BODY: usize = 256 * 1024;
 pub struct Web {
     pub state: AppState,
     pub schema: CivicSchema,
+    /// Enforced in production only.
+    pub operations: std::sync::Arc<crate::graphql::operations::Registry>,
 }
 
 /// The metrics label of a request, set by the handler that knows it (the GraphQL operation).
@@ -46,10 +48,11 @@ impl MakeRequestId for MakeId {
     }
 }
 
-pub fn router(state: AppState) -> Router {
+pub fn router(state: AppState) -> anyhow::Result<Router> {
     let schema = crate::graphql::build(state.clone());
-    let web = Web { state, schema };
-    Router::new()
+    let operations = std::sync::Arc::new(crate::graphql::operations::Registry::load()?);
+    let web = Web { state, schema, operations };
+    Ok(Router::new()
         .route("/graphql", get(graphql::graphiql).post(graphql::graphql))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
@@ -64,7 +67,7 @@ pub fn router(state: AppState) -> Router {
         }))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeId))
-        .with_state(web)
+        .with_state(web))
 }
 
 /// Counts requests and their latency by operation (a GraphQL root field, or the route).

@@ -259,8 +259,9 @@ impl TestApp {
     pub async fn login(&self, tenant: &str, username: &str, password: &str) -> Gql {
         self.anon()
             .gql(
-                "mutation($t: String!, $u: String!, $p: String!) { staffLogin(tenant: $t, username: $u, password: $p) { token expiresAt } }",
-                json!({ "t": tenant, "u": username, "p": password }),
+                "mutation StaffLogin($tenant: String!, $username: String!, $password: String!) {
+                   staffLogin(tenant: $tenant, username: $username, password: $password) { token expiresAt } }",
+                json!({ "tenant": tenant, "username": username, "password": password }),
             )
             .await
     }
@@ -282,8 +283,9 @@ impl TestApp {
         let state = self.oauth_state(&tenant.slug).await;
         self.anon()
             .gql(
-                "mutation($t: String!, $c: String!, $s: String!) { wechatLogin(tenant: $t, code: $c, state: $s) { token } }",
-                json!({ "t": tenant.slug, "c": code, "s": state }),
+                "mutation WechatLogin($tenant: String!, $code: String!, $state: String!) {
+                   wechatLogin(tenant: $tenant, code: $code, state: $state) { token expiresAt } }",
+                json!({ "tenant": tenant.slug, "code": code, "state": state }),
             )
             .await
             .data()["wechatLogin"]["token"]
@@ -297,8 +299,9 @@ impl TestApp {
         let url = self
             .anon()
             .gql(
-                "query($t: String!) { wechatAuthorizeUrl(tenant: $t, redirectUri: \"https://h5.example.cn/cb\") }",
-                json!({ "t": slug }),
+                "query WechatAuthorizeUrl($tenant: String!, $redirectUri: String!) {
+                   wechatAuthorizeUrl(tenant: $tenant, redirectUri: $redirectUri) }",
+                json!({ "tenant": slug, "redirectUri": "https://h5.example.cn/cb" }),
             )
             .await
             .data()["wechatAuthorizeUrl"]

@@ -65,17 +65,11 @@ fn alias_flood(n: usize) -> String {
     format!("{{ {} }}", body.join(" "))
 }
 
-async fn assert_refused(app: &TestApp, query: &str) {
-    let r = app.anon().gql(query, json!({})).await;
-    r.expect_code("BAD_REQUEST");
-    assert!(r.body["data"].is_null(), "nothing was executed: {}", r.body);
-}
-
 #[tokio::test]
 async fn depth_and_alias_floods_are_refused() {
     let app = TestApp::spawn().await;
-    assert_refused(&app, &deep_query(30)).await;
-    assert_refused(&app, &alias_flood(5_000)).await;
+    assert_refused_for(&app.anon(), &deep_query(30), "BAD_REQUEST").await;
+    assert_refused_for(&app.anon(), &alias_flood(5_000), "BAD_REQUEST").await;
     // The limits leave room for real clients.
     app.anon().gql(&alias_flood(50), json!({})).await.data();
 }
@@ -90,33 +84,76 @@ async fn page_sizes_are_capped_at_100() {
     app.bearer(&t.api_key).gql(q, json!({ "n": 100 })).await.data();
 }
 
+async fn assert_refused_for(caller: &crate::helpers::Caller<'_>, query: &str, code: &str) {
+    let r = caller.gql(query, json!({})).await;
+    r.expect_code(code);
+    assert!(r.body["data"].is_null(), "nothing was executed: {}", r.body);
+}
+
 #[tokio::test]
 async fn production_mode_hides_the_schema_and_refuses_abuse() {
     let app = TestApp::spawn_with(|c| c.env = civic::config::Env::Production).await;
+    let t = app.tenant("massage").await;
+    // Machine clients (API keys, the platform) may send any operation, within the limits.
+    let key = app.bearer(&t.api_key);
     for q in [
         "{ __schema { types { name } } }",
         r#"{ __type(name: "Query") { name } }"#,
         "query { ...F } fragment F on Query { __schema { queryType { name } } }",
     ] {
-        let r = app.anon().gql(q, json!({})).await;
+        let r = key.gql(q, json!({})).await;
         r.expect_code("BAD_REQUEST");
         assert_eq!(r.message(), "introspection is disabled");
         assert!(r.body["data"].is_null(), "{}", r.body);
     }
     // `__typename` is not introspection of the schema and still works.
-    app.anon().gql("{ __typename me { kind } }", json!({})).await.data();
+    key.gql("{ __typename me { kind } }", json!({})).await.data();
 
-    let r = app.anon().gql("{ mee { kind } }", json!({})).await;
+    let r = key.gql("{ mee { kind } }", json!({})).await;
     r.expect_code("BAD_REQUEST");
     assert!(!r.message().to_lowercase().contains("did you mean"), "no suggestions: {}", r.message());
+    assert_refused_for(&key, &deep_query(30), "BAD_REQUEST").await;
+    assert_refused_for(&key, &alias_flood(5_000), "BAD_REQUEST").await;
+
+    // Sessions and anonymous callers run only registered operations.
+    let anon = app.with_tenant(&t.slug);
+    for q in ["{ __schema { types { name } } }", &deep_query(30), &alias_flood(5_000), "{ me { kind } }"] {
+        assert_refused_for(&anon, q, "OPERATION_NOT_REGISTERED").await;
+    }
+    let registered = "query CurrentTenant {\n  tenant { id slug name kind timeZone wechatAppId }\n}";
+    assert_eq!(anon.gql(registered, json!({})).await.data()["tenant"]["slug"], t.slug.as_str());
+    let s = app.staff(&t, "TENANT_ADMIN", &[]).await;
+    let staff = app.bearer(&s.token);
+    assert_refused_for(&staff, "{ staffMembers { edges { node { id } } } }", "OPERATION_NOT_REGISTERED").await;
 
     let r = app.client.get(app.url("/graphql")).send().await.unwrap();
     assert_eq!(r.status().as_u16(), 404, "no GraphiQL in production");
-
-    let r = Gql::from(app.anon().post_raw(r#"[{"query":"{ me { kind } }"}]"#).await).await;
+    let r = Gql::from(key.post_raw(r#"[{"query":"{ me { kind } }"}]"#).await).await;
     assert_eq!(r.status, 400);
-    assert_refused(&app, &deep_query(30)).await;
-    assert_refused(&app, &alias_flood(5_000)).await;
+    r.expect_code("BAD_REQUEST");
+}
+
+/// Every registered operation is valid against the schema: sent without variables, each is either refused for
+/// a missing variable or runs; none names a field, argument or type the schema lacks.
+#[tokio::test]
+async fn registered_operations_match_the_schema() {
+    let app = TestApp::spawn().await;
+    let registry = civic::graphql::operations::Registry::load().unwrap();
+    assert!(!registry.names.is_empty());
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/graphql/operations/platform.graphql")).unwrap();
+    let doc = async_graphql::parser::parse_query(&text).unwrap();
+    for (name, _) in doc.operations.iter() {
+        let name = name.unwrap().to_string();
+        let r = app.anon().post_raw(json!({ "query": text, "operationName": name }).to_string()).await;
+        let body: serde_json::Value = r.json().await.unwrap();
+        for e in body["errors"].as_array().into_iter().flatten() {
+            let m = e["message"].as_str().unwrap();
+            for bad in ["Unknown", "Cannot query", "is not defined by operation", "Expected type", "must have a selection"] {
+                assert!(!m.contains(bad), "{name}: {m}");
+            }
+        }
+    }
 }
 
 /// An internal failure (here: a table gone from under the service) shows an opaque message with the request
