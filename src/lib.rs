@@ -83,12 +83,13 @@ pub async fn check_service_role(state: &AppState) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Serves until `shutdown` resolves; then `/readyz` turns 503, new connections stop, and in-flight requests
-/// get `grace` to finish.
+/// Serves until `shutdown` resolves; then `/readyz` turns 503 at once, the listener keeps accepting for `drain`
+/// (so that load balancers see the 503 and move traffic away), and in-flight requests get `grace` to finish.
 pub async fn serve(
     state: AppState,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
+    drain: Duration,
     grace: Duration,
 ) -> anyhow::Result<()> {
     let app = http::router(state.clone())?;
@@ -98,7 +99,9 @@ pub async fn serve(
         async move {
             shutdown.await;
             draining.set_draining();
-            tracing::info!("shutting down: no new connections, finishing in-flight requests");
+            tracing::info!(?drain, "shutting down: not ready; draining");
+            tokio::time::sleep(drain).await;
+            tracing::info!("no new connections; finishing in-flight requests");
             let _ = stopping_tx.send(());
         },
     );

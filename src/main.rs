@@ -123,11 +123,7 @@ async fn main() -> anyhow::Result<()> {
             }
             let drain = env_secs("CIVIC_SHUTDOWN_DRAIN_SECS", 0);
             let grace = env_secs("CIVIC_SHUTDOWN_GRACE_SECS", 20);
-            let shutdown = async move {
-                civic::shutdown_signal().await;
-                tokio::time::sleep(drain).await;
-            };
-            civic::serve(state, listener, shutdown, grace).await?;
+            civic::serve(state, listener, civic::shutdown_signal(), drain, grace).await?;
         }
         Command::Seed { what: Seed::Demo } => {
             civic::migrate(&config).await?;

@@ -26,6 +26,8 @@ pub async fn readyz(State(web): State<Web>) -> impl IntoResponse {
 /// Prometheus text: requests and latency by operation, database pool, and what later layers add (cache).
 pub async fn metrics(State(web): State<Web>) -> impl IntoResponse {
     let (open, idle) = web.state.db.pool_stats();
+    let cache_up = web.state.cache.ping().await;
+    metrics::gauge!("civic_cache_up", "kind" => web.state.cache.kind()).set(if cache_up { 1.0 } else { 0.0 });
     metrics::gauge!("civic_db_pool_connections").set(open as f64);
     metrics::gauge!("civic_db_pool_idle").set(idle as f64);
     metrics::gauge!("civic_ready").set(if web.state.is_ready() { 1.0 } else { 0.0 });

@@ -181,6 +181,7 @@ impl TestApp {
             async move {
                 let _ = rx.await;
             },
+            Duration::from_millis(300),
             Duration::from_secs(5),
         ));
         TestApp {

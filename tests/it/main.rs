@@ -6,6 +6,7 @@ mod authz;
 mod helpers;
 mod identity;
 mod isolation;
+mod logs;
 mod platform;
 mod postgres;
 mod tenancy;

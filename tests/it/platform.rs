@@ -34,6 +34,7 @@ async fn health_ready_metrics_graphiql_and_request_ids() {
     assert!(metrics.contains(r#"operation="query.me""#), "requests are counted by operation: {metrics}");
     assert!(metrics.contains("civic_request_duration_seconds_bucket"));
     assert!(metrics.contains("civic_db_pool_connections"));
+    assert!(metrics.contains("civic_cache_up{kind="), "{metrics}");
 }
 
 #[tokio::test]
@@ -149,7 +150,9 @@ async fn registered_operations_match_the_schema() {
         let body: serde_json::Value = r.json().await.unwrap();
         for e in body["errors"].as_array().into_iter().flatten() {
             let m = e["message"].as_str().unwrap();
-            for bad in ["Unknown", "Cannot query", "is not defined by operation", "Expected type", "must have a selection"] {
+            for bad in
+                ["Unknown", "Cannot query", "is not defined by operation", "Expected type", "must have a selection"]
+            {
                 assert!(!m.contains(bad), "{name}: {m}");
             }
         }
@@ -241,8 +244,11 @@ async fn graceful_shutdown_finishes_requests_in_flight() {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
         app.begin_shutdown();
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
         assert!(!app.state.is_ready(), "readiness goes false at once");
+        // While draining, the listener still answers, and says it is not ready.
+        let r = app.client.get(app.url("/readyz")).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 503);
     };
     let (r, ()) = tokio::join!(in_flight, stop);
     assert!(r.data()["wechatLogin"]["token"].is_string(), "the request in flight finished");
