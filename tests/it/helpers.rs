@@ -198,6 +198,14 @@ impl TestApp {
         }
     }
 
+    /// The owner's connection string (on SQLite, the same file).
+    pub fn admin_url(&self) -> String {
+        match &self.backend {
+            Backend::Postgres { admin_url } => admin_url.clone(),
+            Backend::Sqlite => self.database_url.clone(),
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

@@ -4,7 +4,7 @@ use std::{process::Stdio, time::Duration};
 
 use serde_json::{Value, json};
 
-use crate::helpers::{Backend, TestApp, random_secret};
+use crate::helpers::{TestApp, random_secret};
 
 async fn gql(client: &reqwest::Client, base: &str, auth: Option<&str>, query: &str, vars: Value) -> Value {
     let mut req = client.post(format!("{base}/graphql")).json(&json!({ "query": query, "variables": vars }));
@@ -18,10 +18,7 @@ async fn gql(client: &reqwest::Client, base: &str, auth: Option<&str>, query: &s
 async fn personal_data_and_secrets_never_reach_the_log() {
     // The test app provides the database and the fake WeChat; the binary under test serves on its own port.
     let app = TestApp::spawn().await;
-    let admin_url = match &app.backend {
-        Backend::Postgres { admin_url } => admin_url.clone(),
-        Backend::Sqlite => app.database_url.clone(),
-    };
+    let admin_url = app.admin_url();
     let dir = tempfile::tempdir().unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let base = format!("http://127.0.0.1:{port}");

@@ -165,10 +165,7 @@ async fn registered_operations_match_the_schema() {
 async fn internal_errors_are_opaque() {
     let app = TestApp::spawn_with(|c| c.env = civic::config::Env::Production).await;
     let t = app.tenant("massage").await;
-    let admin_url = match &app.backend {
-        crate::helpers::Backend::Postgres { admin_url, .. } => admin_url.clone(),
-        crate::helpers::Backend::Sqlite => app.database_url.clone(),
-    };
+    let admin_url = app.admin_url();
     let conn = sea_orm::Database::connect(admin_url).await.unwrap();
     sea_orm::ConnectionTrait::execute_unprepared(&conn, "DROP TABLE audit_log").await.unwrap();
     let r = app.bearer(&t.api_key).gql("{ auditLog { edges { node { id } } } }", json!({})).await;

@@ -92,10 +92,7 @@ async fn unknown_tenant_header_is_typed() {
 }
 
 fn cli(app: &TestApp, args: &[&str]) -> std::process::Output {
-    let admin = match &app.backend {
-        crate::helpers::Backend::Postgres { admin_url, .. } => admin_url.clone(),
-        crate::helpers::Backend::Sqlite => app.database_url.clone(),
-    };
+    let admin = app.admin_url();
     std::process::Command::new(env!("CARGO_BIN_EXE_civic"))
         .args(args)
         .env("DATABASE_URL", &app.database_url)
@@ -142,10 +139,7 @@ async fn the_cli_creates_and_purges_tenants() {
     app.login(&slug, &s.username, &s.password).await.expect_code("UNAUTHENTICATED");
     // Every row of the purged tenant is gone; the other tenant's remain.
     use sea_orm::ConnectionTrait;
-    let admin = match &app.backend {
-        crate::helpers::Backend::Postgres { admin_url, .. } => admin_url.clone(),
-        crate::helpers::Backend::Sqlite => app.database_url.clone(),
-    };
+    let admin = app.admin_url();
     let conn = sea_orm::Database::connect(admin).await.unwrap();
     for table in migration::TENANT_TABLES {
         for (tenant, expect_rows) in [(&t.id, false), (&keep.id, true)] {
