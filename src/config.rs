@@ -33,6 +33,10 @@ pub struct Config {
     /// of cancelled requests cannot drain the pool.
     pub db_pool_max: u32,
     pub db_pool_min: u32,
+    /// Consumer and anonymous mutations a minute, per client address (`CIVIC_RATE_IP_PER_MINUTE`) and per
+    /// consumer or sign-in name (`CIVIC_RATE_CREDENTIAL_PER_MINUTE`).
+    pub rate_ip_per_minute: u32,
+    pub rate_credential_per_minute: u32,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -70,6 +74,10 @@ impl Config {
             meili_api_key: var("MEILI_API_KEY").map(Into::into),
             db_pool_max: var("CIVIC_DB_POOL_MAX").and_then(|v| v.parse().ok()).unwrap_or(32),
             db_pool_min: var("CIVIC_DB_POOL_MIN").and_then(|v| v.parse().ok()).unwrap_or(4),
+            rate_ip_per_minute: var("CIVIC_RATE_IP_PER_MINUTE").and_then(|v| v.parse().ok()).unwrap_or(120),
+            rate_credential_per_minute: var("CIVIC_RATE_CREDENTIAL_PER_MINUTE")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(30),
         };
         config.check()?;
         Ok(config)
@@ -89,6 +97,9 @@ impl Config {
             && token.expose_secret().len() < 24
         {
             bail!("CIVIC_PLATFORM_TOKEN must be at least 24 characters");
+        }
+        if self.rate_ip_per_minute == 0 || self.rate_credential_per_minute == 0 {
+            bail!("rate limits must be at least 1 a minute");
         }
         if let Some(key) = &self.secret_key {
             decode_secret_key(key.expose_secret())?;

@@ -8,8 +8,10 @@ pub mod graphql;
 pub mod http;
 pub mod identity;
 pub mod infra;
+pub mod media;
 pub mod seed;
 pub mod state;
+pub mod storefront;
 pub mod tenancy;
 
 use std::{

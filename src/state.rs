@@ -33,6 +33,8 @@ pub struct Inner {
     pub http: reqwest::Client,
     pub limits: Limits,
     pub metrics: PrometheusHandle,
+    /// Per-tenant nearest-shop and text-search indexes.
+    pub storefront: crate::storefront::index::Indexes,
     ready: AtomicBool,
 }
 
@@ -62,14 +64,15 @@ impl AppState {
             .connect_timeout(Duration::from_secs(3))
             .build()?;
         Ok(AppState(Arc::new(Inner {
+            limits: Limits::new(config.rate_ip_per_minute, config.rate_credential_per_minute),
             keys: Keys::from_secret(&secrets.secret_key),
             platform_token: secrets.platform_token,
             config,
             db,
             cache,
             http,
-            limits: Limits::new(60, 20),
             metrics: metrics::handle(),
+            storefront: Default::default(),
             ready: AtomicBool::new(true),
         })))
     }

@@ -6,6 +6,7 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_platform_core;
+mod m20261124_000001_storefront;
 pub mod tenant_table;
 
 pub use tenant_table::{TENANT_TABLES, tenant_table};
@@ -15,6 +16,6 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261123_000001_platform_core::Migration)]
+        vec![Box::new(m20261123_000001_platform_core::Migration), Box::new(m20261124_000001_storefront::Migration)]
     }
 }

@@ -3,7 +3,19 @@ use sea_orm_migration::sea_orm::DbBackend;
 
 /// Every tenant-owned table, children before parents: `civic tenant purge` deletes in this order, and a test
 /// checks that the list names exactly the tables that have a `tenant_id` column.
-pub const TENANT_TABLES: &[&str] = &["audit_log", "consumers", "staff"];
+pub const TENANT_TABLES: &[&str] = &[
+    "promotion_shops",
+    "promotions",
+    "service_therapists",
+    "service_items",
+    "therapists",
+    "shops",
+    "media",
+    "tenant_revisions",
+    "audit_log",
+    "consumers",
+    "staff",
+];
 
 /// Creates a tenant-owned table. `columns` must include `tenant_id` and the primary key must lead with it.
 /// On PostgreSQL the table gets row-level security, enabled and forced, with one policy for reads and writes.

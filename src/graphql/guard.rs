@@ -31,6 +31,8 @@ impl Guard for Public {
 pub const PLATFORM: &[Role] = &[Role::Platform];
 pub const TENANT_ADMIN: &[Role] = &[Role::TenantAdmin];
 pub const STAFF: &[Role] = &[Role::TenantAdmin, Role::ShopManager, Role::ShopStaff, Role::CsAgent];
+/// Tenant admins (any shop) and shop managers (their own shops; the service checks which).
+pub const SHOP_WRITERS: &[Role] = &[Role::TenantAdmin, Role::ShopManager];
 pub const PLATFORM_OR_TENANT_ADMIN: &[Role] = &[Role::Platform, Role::TenantAdmin];
 pub const ANY_SIGNED_IN: &[Role] =
     &[Role::Platform, Role::TenantAdmin, Role::ShopManager, Role::ShopStaff, Role::CsAgent, Role::Consumer];

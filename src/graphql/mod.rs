@@ -18,14 +18,15 @@ use crate::{
     error::{AppError, AppResult},
     identity::graphql::{IdentityMutation, IdentityQuery},
     state::AppState,
+    storefront::graphql::{StorefrontMutation, StorefrontQuery},
     tenancy::graphql::{TenancyMutation, TenancyQuery},
 };
 
 #[derive(MergedObject, Default)]
-pub struct Query(TenancyQuery, IdentityQuery, AuditQuery);
+pub struct Query(TenancyQuery, IdentityQuery, AuditQuery, StorefrontQuery);
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(TenancyMutation, IdentityMutation);
+pub struct Mutation(TenancyMutation, IdentityMutation, StorefrontMutation);
 
 pub type CivicSchema = Schema<Query, Mutation, EmptySubscription>;
 

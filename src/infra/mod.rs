@@ -1,7 +1,9 @@
-//! Adapters to the outside: crypto, cache, rate limits, WeChat, metrics.
+//! Adapters to the outside: crypto, cache, rate limits, WeChat, metrics, geodesy, images and their store.
 
 pub mod cache;
 pub mod crypto;
+pub mod geo;
+pub mod media;
 pub mod metrics;
 pub mod phone;
 pub mod ratelimit;

@@ -2,6 +2,7 @@
 
 pub mod entity;
 pub mod graphql;
+pub mod revision;
 pub mod service;
 pub mod template;
 

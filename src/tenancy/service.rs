@@ -93,6 +93,9 @@ pub async fn create(state: &AppState, new: NewTenant<'_>) -> AppResult<(Arc<Tena
     let model = unscoped::insert_tenant(&state.db, row).await.map_err(|e| {
         if is_unique_violation(&e) { AppError::conflict("a tenant with this slug exists") } else { e.into() }
     })?;
+    let tx = state.db.begin(TenantId(model.id)).await?;
+    super::revision::create_all(&tx).await?;
+    tx.commit().await?;
     Ok((Arc::new(TenantInfo::from(&model)), key))
 }
 

@@ -24,6 +24,7 @@ const ALL: &[Caller] = &[Anonymous, Platform, ApiKey, TenantAdmin, ShopManager, 
 const PUBLIC: &[Caller] = ALL;
 const ADMINS: &[Caller] = &[ApiKey, TenantAdmin];
 const STAFF: &[Caller] = &[TenantAdmin, ShopManager, ShopStaff, CsAgent];
+const SHOP_WRITERS: &[Caller] = &[ApiKey, TenantAdmin, ShopManager];
 
 /// (root field, operation, who may call it). Ids in the operations are fresh: an allowed caller gets some
 /// other answer (NOT_FOUND, VALIDATION), never FORBIDDEN.
@@ -56,6 +57,40 @@ fn table() -> Vec<(&'static str, String, &'static [Caller])> {
         ("changePassword", "mutation { changePassword(currentPassword: \"wrong pass 1\", newPassword: \"short\") }".into(), STAFF),
         ("staffLogin", "mutation { staffLogin(tenant: \"x-none\", username: \"u\", password: \"p\") { token } }".into(), PUBLIC),
         ("wechatLogin", "mutation { wechatLogin(tenant: \"x-none\", code: \"c\", state: \"s\") { token } }".into(), PUBLIC),
+        ("shop", format!("{{ shop(id: \"{id}\") {{ id }} }}"), PUBLIC),
+        ("shops", "{ shops { edges { node { id } } } }".into(), PUBLIC),
+        ("nearestShops", "{ nearestShops(near: { lat: 39.9, lng: 116.4 }, radiusMeters: 1000) { distanceMeters } }".into(), PUBLIC),
+        ("searchShops", "{ searchShops(query: \"推拿\") { id } }".into(), PUBLIC),
+        ("therapist", format!("{{ therapist(id: \"{id}\") {{ id }} }}"), PUBLIC),
+        ("serviceItem", format!("{{ serviceItem(id: \"{id}\") {{ id }} }}"), PUBLIC),
+        ("promotions", "{ promotions { edges { node { id } } } }".into(), PUBLIC),
+        (
+            "createShop",
+            "mutation { createShop(input: { name: \"\", address: \"a\", phone: \"1\", location: { lat: 1, lng: 1 } }) { id } }".into(),
+            ADMINS,
+        ),
+        (
+            "updateShop",
+            format!("mutation {{ updateShop(id: \"{id}\", input: {{ name: \"n\", address: \"a\", phone: \"01064012345\", location: {{ lat: 1, lng: 1 }} }}) {{ id }} }}"),
+            SHOP_WRITERS,
+        ),
+        ("publishShop", format!("mutation {{ publishShop(id: \"{id}\") {{ id }} }}"), SHOP_WRITERS),
+        ("unpublishShop", format!("mutation {{ unpublishShop(id: \"{id}\") {{ id }} }}"), SHOP_WRITERS),
+        ("createTherapist", format!("mutation {{ createTherapist(input: {{ shopId: \"{id}\", name: \"n\" }}) {{ id }} }}"), SHOP_WRITERS),
+        ("updateTherapist", format!("mutation {{ updateTherapist(id: \"{id}\", input: {{}}) {{ id }} }}"), SHOP_WRITERS),
+        (
+            "createServiceItem",
+            format!("mutation {{ createServiceItem(input: {{ shopId: \"{id}\", name: \"n\", category: \"c\", durationMinutes: 60, priceFen: 1 }}) {{ id }} }}"),
+            SHOP_WRITERS,
+        ),
+        ("updateServiceItem", format!("mutation {{ updateServiceItem(id: \"{id}\", input: {{}}) {{ id }} }}"), SHOP_WRITERS),
+        (
+            "createPromotion",
+            format!("mutation {{ createPromotion(input: {{ shopId: \"{id}\", title: \"t\", body: \"b\", startsAt: \"2026-01-01T00:00:00Z\", endsAt: \"2027-01-01T00:00:00Z\" }}) {{ id }} }}"),
+            SHOP_WRITERS,
+        ),
+        ("publishPromotion", format!("mutation {{ publishPromotion(id: \"{id}\") {{ id }} }}"), SHOP_WRITERS),
+        ("unpublishPromotion", format!("mutation {{ unpublishPromotion(id: \"{id}\") {{ id }} }}"), SHOP_WRITERS),
     ]
 }
 

@@ -143,6 +143,9 @@ pub fn base_config(data_dir: &std::path::Path) -> Config {
         meili_api_key: None,
         db_pool_max: 8,
         db_pool_min: 1,
+        // Tests make many sign-ins from one address; `identity::rate_limits_*` sets small limits.
+        rate_ip_per_minute: 100_000,
+        rate_credential_per_minute: 100_000,
     }
 }
 
@@ -151,14 +154,39 @@ impl TestApp {
         Self::spawn_with(|_| {}).await
     }
 
+    /// A second instance on this one's database (and secret key): another process of the same deployment, with
+    /// caches and indexes of its own.
+    pub async fn spawn_beside(&self) -> TestApp {
+        use secrecy::ExposeSecret;
+        let (db, admin) = (self.database_url.clone(), self.admin_url());
+        let secret = self.state.config.secret_key.as_ref().unwrap().expose_secret().to_owned();
+        let token = self.platform_token.clone();
+        let postgres = matches!(self.backend, Backend::Postgres { .. });
+        Self::start(
+            move |c| {
+                c.database_url = db.into();
+                c.database_admin_url = admin.into();
+                c.secret_key = Some(secret.into());
+                c.platform_token = Some(token.into());
+            },
+            postgres,
+        )
+        .await
+    }
+
     /// Starts the service; `adjust` may change the configuration (production mode, say).
     pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+        Self::start(adjust, false).await
+    }
+
+    async fn start(adjust: impl FnOnce(&mut Config), beside_postgres: bool) -> TestApp {
         use secrecy::ExposeSecret;
         let dir = tempfile::tempdir().unwrap();
         let wechat = FakeWechat::start().await;
         let mut config = base_config(dir.path());
         config.wechat_api_base = wechat.base.clone();
         let backend = match pg_urls() {
+            Some(_) if beside_postgres => Backend::Sqlite, // replaced below, once `adjust` has named the database
             Some((service, admin)) => {
                 let (s, a) = pg_database(&service, &admin).await;
                 config.database_url = s.clone().into();
@@ -168,6 +196,11 @@ impl TestApp {
             None => Backend::Sqlite,
         };
         adjust(&mut config);
+        let backend = if beside_postgres {
+            Backend::Postgres { admin_url: config.database_admin_url.expose_secret().to_owned() }
+        } else {
+            backend
+        };
         let platform_token = config.platform_token.as_ref().unwrap().expose_secret().to_owned();
         let database_url = config.database_url.expose_secret().to_owned();
         civic::migrate(&config).await.expect("migrate");

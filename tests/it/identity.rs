@@ -228,3 +228,39 @@ async fn personal_data_is_encrypted_at_rest_and_masked() {
         "the WeChat secret is encrypted"
     );
 }
+
+#[tokio::test]
+async fn consumer_and_anonymous_mutations_are_rate_limited() {
+    let app = TestApp::spawn_with(|c| {
+        c.rate_ip_per_minute = 30;
+        c.rate_credential_per_minute = 5;
+    })
+    .await;
+    let t = app.tenant("massage").await;
+    let consumer = app.consumer(&t, "o-rate").await;
+    let spam = "mutation { changePassword(currentPassword: \"aaaaaaaaaa\", newPassword: \"bbbbbbbbbb\") }";
+    let mut codes = vec![];
+    for _ in 0..7 {
+        codes.push(app.bearer(&consumer).gql(spam, json!({})).await.code().unwrap().to_owned());
+    }
+    assert_eq!(&codes[..5], ["FORBIDDEN"; 5]);
+    assert_eq!(&codes[5..], ["RATE_LIMITED"; 2], "per consumer");
+    // Per address: anonymous sign-in attempts from one address run out too, whatever the account.
+    let mut limited = false;
+    for i in 0..40 {
+        let r = app.login(&t.slug, &format!("user{i}"), "whatever password").await;
+        if r.code() == Some("RATE_LIMITED") {
+            limited = true;
+            break;
+        }
+    }
+    assert!(limited, "per address");
+    // Staff and API keys are not limited this way.
+    for _ in 0..10 {
+        let r = app
+            .bearer(&t.api_key)
+            .gql("mutation { configureWechat(input: { appId: \"bad\", appSecret: \"bad\" }) { id } }", json!({}))
+            .await;
+        r.expect_code("VALIDATION");
+    }
+}

@@ -13,6 +13,22 @@ const ID_TAKING: &[(&str, &str)] = &[
     ("rotateApiKey", "b_reads_and_changes_nothing_of_a"),
     ("suspendTenant", "authz: PLATFORM only"),
     ("activateTenant", "authz: PLATFORM only"),
+    ("shop", "storefront::tenant_b_never_sees_or_changes_a_storefront"),
+    ("therapist", "storefront::tenant_b_never_sees_or_changes_a_storefront"),
+    ("serviceItem", "storefront::tenant_b_never_sees_or_changes_a_storefront"),
+    ("promotions", "storefront::tenant_b_never_sees_or_changes_a_storefront"),
+    ("updateShop", "storefront::tenant_b_never_sees_or_changes_a_storefront"),
+    ("publishShop", "storefront::tenant_b_never_sees_or_changes_a_storefront"),
+    ("unpublishShop", "storefront::tenant_b_never_sees_or_changes_a_storefront"),
+    ("createTherapist", "storefront::tenant_b_never_sees_or_changes_a_storefront"),
+    ("updateTherapist", "storefront::tenant_b_never_sees_or_changes_a_storefront"),
+    ("createServiceItem", "storefront::tenant_b_never_sees_or_changes_a_storefront"),
+    ("updateServiceItem", "storefront::tenant_b_never_sees_or_changes_a_storefront"),
+    ("createPromotion", "storefront::tenant_b_never_sees_or_changes_a_storefront"),
+    ("publishPromotion", "storefront::tenant_b_never_sees_or_changes_a_storefront"),
+    ("unpublishPromotion", "storefront::tenant_b_never_sees_or_changes_a_storefront"),
+    ("createShop", "storefront::bad_input_is_refused_and_writes_nothing (photoIds of no upload of this tenant)"),
+    ("createStaff", "identity::staff_input_is_validated (shopIds are not checked against shops yet)"),
 ];
 
 #[tokio::test]

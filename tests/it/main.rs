@@ -9,4 +9,5 @@ mod isolation;
 mod logs;
 mod platform;
 mod postgres;
+mod storefront;
 mod tenancy;

@@ -1,1 +1,4 @@
+pub mod revision;
 pub mod tenant;
+
+crate::tenant_entity!(revision);

@@ -1,0 +1,3 @@
+//! Uploaded images (shop and therapist photos, meter photos, documents): the table and the HTTP endpoints.
+
+pub mod entity;

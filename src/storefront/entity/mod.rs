@@ -1,0 +1,8 @@
+pub mod promotion;
+pub mod promotion_shop;
+pub mod service_item;
+pub mod service_therapist;
+pub mod shop;
+pub mod therapist;
+
+crate::tenant_entity!(promotion, promotion_shop, service_item, service_therapist, shop, therapist);

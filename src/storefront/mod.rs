@@ -1,0 +1,8 @@
+//! The storefront of massage tenants: shops, therapists, service items, promotions, nearest-shop and text search.
+
+pub mod entity;
+pub mod graphql;
+pub mod hours;
+pub mod index;
+pub mod search;
+pub mod service;

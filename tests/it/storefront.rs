@@ -1,0 +1,450 @@
+//! The storefront: what consumers see, who may change what, nearest-shop and text search, tenant walls.
+
+use chrono::{Duration, Utc};
+use serde_json::{Value, json};
+
+use crate::helpers::{Caller, TestApp, TestTenant};
+
+const CREATE_SHOP: &str = "mutation($i: ShopInput!) { createShop(input: $i) { id status callUrl } }";
+const PUBLISH: &str = "mutation($id: ID!) { publishShop(id: $id) { status } }";
+
+fn shop_input(name: &str, lat: f64, lng: f64) -> Value {
+    json!({ "name": name, "address": "北京市东城区东直门内大街 1 号", "phone": "010-6401 2345",
+            "location": { "lat": lat, "lng": lng, "datum": "GCJ02" }, "intro": "盲人按摩，手法专业", "district": "东城区" })
+}
+
+async fn shop(admin: &Caller<'_>, name: &str, lat: f64, lng: f64, publish: bool) -> String {
+    let r = admin.gql(CREATE_SHOP, json!({ "i": shop_input(name, lat, lng) })).await.data();
+    let id = r["createShop"]["id"].as_str().unwrap().to_owned();
+    if publish {
+        admin.gql(PUBLISH, json!({ "id": id })).await.data();
+    }
+    id
+}
+
+async fn therapist(admin: &Caller<'_>, shop: &str, name: &str) -> String {
+    let r = admin
+        .gql(
+            "mutation($i: CreateTherapistInput!) { createTherapist(input: $i) { id } }",
+            json!({ "i": { "shopId": shop, "name": name, "specialties": ["颈椎调理"], "gender": "MALE", "title": "高级按摩师", "yearsOfPractice": 12 } }),
+        )
+        .await
+        .data();
+    r["createTherapist"]["id"].as_str().unwrap().to_owned()
+}
+
+async fn service(admin: &Caller<'_>, shop: &str, name: &str, therapists: &[&str]) -> String {
+    let r = admin
+        .gql(
+            "mutation($i: CreateServiceItemInput!) { createServiceItem(input: $i) { id } }",
+            json!({ "i": { "shopId": shop, "name": name, "category": "推拿", "durationMinutes": 60, "priceFen": 12800, "therapistIds": therapists } }),
+        )
+        .await
+        .data();
+    r["createServiceItem"]["id"].as_str().unwrap().to_owned()
+}
+
+async fn promotion(admin: &Caller<'_>, shop: &str, title: &str, from_days: i64, to_days: i64, publish: bool) -> String {
+    let now = Utc::now();
+    let r = admin
+        .gql(
+            "mutation($i: CreatePromotionInput!) { createPromotion(input: $i) { id callUrl } }",
+            json!({ "i": { "shopId": shop, "title": title, "body": "到店即享", "kind": "PERCENT_OFF", "percentOff": 20,
+                           "startsAt": (now + Duration::days(from_days)).to_rfc3339(), "endsAt": (now + Duration::days(to_days)).to_rfc3339(),
+                           "publish": publish } }),
+        )
+        .await
+        .data();
+    assert!(r["createPromotion"]["callUrl"].as_str().unwrap().starts_with("tel:"));
+    r["createPromotion"]["id"].as_str().unwrap().to_owned()
+}
+
+fn ids(v: &Value) -> Vec<String> {
+    v.as_array().unwrap().iter().map(|e| e["node"]["id"].as_str().or(e["id"].as_str()).unwrap().to_owned()).collect()
+}
+
+struct Storefront {
+    published: String,
+    draft: String,
+    suspended: String,
+    therapist: String,
+    idle_therapist: String,
+    service: String,
+    running: String,
+    others: Vec<String>,
+}
+
+async fn storefront(app: &TestApp, t: &TestTenant) -> Storefront {
+    let admin = app.bearer(&t.api_key);
+    let published = shop(&admin, "康乐盲人推拿", 39.9413, 116.4345, true).await;
+    let draft = shop(&admin, "草稿店", 39.9420, 116.4350, false).await;
+    let suspended = shop(&admin, "停业店", 39.9430, 116.4360, true).await;
+    admin.gql("mutation($id: ID!) { unpublishShop(id: $id) { status } }", json!({ "id": suspended })).await.data();
+    let therapist = therapist(&admin, &published, "张建国").await;
+    let idle_therapist = self::therapist(&admin, &published, "休假师傅").await;
+    admin
+        .gql(
+            "mutation($id: ID!) { updateTherapist(id: $id, input: { active: false }) { active } }",
+            json!({ "id": idle_therapist }),
+        )
+        .await
+        .data();
+    let service = service(&admin, &published, "中医推拿 60 分钟", &[&therapist]).await;
+    let running = promotion(&admin, &published, "新客八折", -1, 30, true).await;
+    let others = vec![
+        promotion(&admin, &published, "已过期", -30, -1, true).await,
+        promotion(&admin, &published, "未开始", 5, 30, true).await,
+        promotion(&admin, &published, "草稿活动", -1, 30, false).await,
+        promotion(&admin, &draft, "草稿店活动", -1, 30, true).await,
+    ];
+    Storefront { published, draft, suspended, therapist, idle_therapist, service, running, others }
+}
+
+#[tokio::test]
+async fn consumers_see_published_shops_and_running_promotions_only() {
+    let app = TestApp::spawn().await;
+    let t = app.tenant("massage").await;
+    let s = storefront(&app, &t).await;
+    let consumer_token = app.consumer(&t, "o-storefront").await;
+    for who in [app.with_tenant(&t.slug), app.bearer(&consumer_token)] {
+        let list = who.gql("{ shops { edges { node { id } } } }", json!({})).await.data();
+        assert_eq!(ids(&list["shops"]["edges"]), [s.published.as_str()]);
+        for hidden in [&s.draft, &s.suspended] {
+            who.gql("query($id: ID!) { shop(id: $id) { id } }", json!({ "id": hidden })).await.expect_code("NOT_FOUND");
+        }
+        let one = who
+            .gql(
+                "query($id: ID!) { shop(id: $id) { name callUrl openingHours { weekday opens closes } location { lat lng }
+                    therapists { id name } services { id name priceFen durationMinutes therapists { id } }
+                    promotions { id title callUrl } rating { average count } } }",
+                json!({ "id": s.published }),
+            )
+            .await
+            .data();
+        let shop = &one["shop"];
+        assert_eq!(shop["callUrl"], "tel:01064012345");
+        assert_eq!(shop["openingHours"].as_array().unwrap().len(), 7, "no hours means 10:00–22:00 daily");
+        assert_eq!(shop["openingHours"][0], json!({ "weekday": 1, "opens": "10:00", "closes": "22:00" }));
+        assert_eq!(ids(&shop["therapists"]), [s.therapist.as_str()], "inactive therapists are hidden");
+        assert_eq!(ids(&shop["services"]), [s.service.as_str()]);
+        assert_eq!(ids(&shop["services"][0]["therapists"]), [s.therapist.as_str()]);
+        assert_eq!(ids(&shop["promotions"]), [s.running.as_str()]);
+        assert_eq!(shop["promotions"][0]["callUrl"], "tel:01064012345");
+        assert_eq!(shop["rating"], json!({ "average": null, "count": 0 }));
+        let promos = who.gql("{ promotions { edges { node { id startsAt } } } }", json!({})).await.data();
+        assert_eq!(ids(&promos["promotions"]["edges"]), [s.running.as_str()]);
+        assert!(
+            promos["promotions"]["edges"][0]["node"]["startsAt"].as_str().unwrap().ends_with("+08:00"),
+            "shown in the tenant's time zone"
+        );
+        who.gql("query($id: ID!) { therapist(id: $id) { id } }", json!({ "id": s.idle_therapist }))
+            .await
+            .expect_code("NOT_FOUND");
+        who.gql("query($id: ID!) { promotions(shopId: $id) { edges { node { id } } } }", json!({ "id": s.draft }))
+            .await
+            .expect_code("NOT_FOUND");
+    }
+    // The tenant's administrator sees everything.
+    let all = app
+        .bearer(&t.api_key)
+        .gql("{ shops { edges { node { id status } } } promotions { edges { node { id } } } }", json!({}))
+        .await
+        .data();
+    assert_eq!(ids(&all["shops"]["edges"]).len(), 3);
+    assert_eq!(ids(&all["promotions"]["edges"]).len(), 1 + s.others.len());
+}
+
+#[tokio::test]
+async fn shop_managers_change_their_own_shops_and_shop_staff_only_read() {
+    let app = TestApp::spawn().await;
+    let t = app.tenant("massage").await;
+    let admin = app.bearer(&t.api_key);
+    let mine = shop(&admin, "我的店", 39.90, 116.40, false).await;
+    let other = shop(&admin, "别人的店", 39.91, 116.41, true).await;
+    let manager = app.staff(&t, "SHOP_MANAGER", &[&mine]).await;
+    let staff = app.staff(&t, "SHOP_STAFF", &[&mine]).await;
+    let m = app.bearer(&manager.token);
+    let update = "mutation($id: ID!, $i: ShopInput!) { updateShop(id: $id, input: $i) { name } }";
+    let r = m.gql(update, json!({ "id": mine, "i": shop_input("改名了", 39.90, 116.40) })).await.data();
+    assert_eq!(r["updateShop"]["name"], "改名了");
+    m.gql(update, json!({ "id": other, "i": shop_input("抢店", 39.90, 116.40) })).await.expect_code("NOT_FOUND");
+    m.gql(CREATE_SHOP, json!({ "i": shop_input("新店", 39.9, 116.4) })).await.expect_code("FORBIDDEN");
+    therapist(&m, &mine, "王师傅").await;
+    m.gql(
+        "mutation($i: CreateTherapistInput!) { createTherapist(input: $i) { id } }",
+        json!({ "i": { "shopId": other, "name": "x" } }),
+    )
+    .await
+    .expect_code("NOT_FOUND");
+    // Shop staff read their own shop, drafts included, and change nothing.
+    let st = app.bearer(&staff.token);
+    let list = st.gql("{ shops { edges { node { id status } } } }", json!({})).await.data();
+    assert_eq!(ids(&list["shops"]["edges"]), [mine.as_str()]);
+    st.gql(update, json!({ "id": mine, "i": shop_input("x", 39.9, 116.4) })).await.expect_code("FORBIDDEN");
+    let after = admin.gql("query($id: ID!) { shop(id: $id) { name } }", json!({ "id": other })).await.data();
+    assert_eq!(after["shop"]["name"], "别人的店");
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_and_writes_nothing() {
+    let app = TestApp::spawn().await;
+    let t = app.tenant("massage").await;
+    let admin = app.bearer(&t.api_key);
+    let mut bad = vec![];
+    for (k, v) in [
+        ("phone", json!("call me")),
+        ("name", json!("")),
+        ("location", json!({ "lat": 91.0, "lng": 116.4 })),
+        ("location", json!({ "lat": 39.9, "lng": -181.0 })),
+        (
+            "openingHours",
+            json!([{ "weekday": 1, "opens": "10:00", "closes": "12:00" }, { "weekday": 1, "opens": "11:00", "closes": "13:00" }]),
+        ),
+        ("openingHours", json!([{ "weekday": 8, "opens": "10:00", "closes": "12:00" }])),
+        ("closedDates", json!(["2027-02-30"])),
+        ("photoIds", json!(["0190f0f0-0000-7000-8000-000000000000"])),
+    ] {
+        let mut i = shop_input("店", 39.9, 116.4);
+        i[k] = v;
+        bad.push(i);
+    }
+    for i in bad {
+        admin.gql(CREATE_SHOP, json!({ "i": i })).await.expect_code("VALIDATION");
+    }
+    let s = shop(&admin, "好店", 39.9, 116.4, true).await;
+    let now = Utc::now();
+    let promo = "mutation($i: CreatePromotionInput!) { createPromotion(input: $i) { id } }";
+    for i in [
+        json!({ "shopId": s, "title": "t", "body": "b", "startsAt": now.to_rfc3339(), "endsAt": (now - Duration::days(1)).to_rfc3339() }),
+        json!({ "shopId": s, "title": "t", "body": "b", "startsAt": now.to_rfc3339(), "endsAt": (now + Duration::days(1)).to_rfc3339(), "kind": "PERCENT_OFF" }),
+        json!({ "shopId": s, "title": "t", "body": "b", "startsAt": now.to_rfc3339(), "endsAt": (now + Duration::days(1)).to_rfc3339(), "kind": "AMOUNT_OFF", "percentOff": 10 }),
+    ] {
+        admin.gql(promo, json!({ "i": i })).await.expect_code("VALIDATION");
+    }
+    let svc = "mutation($i: CreateServiceItemInput!) { createServiceItem(input: $i) { id } }";
+    for (k, v) in [
+        ("durationMinutes", json!(7)),
+        ("priceFen", json!(-1)),
+        ("therapistIds", json!(["0190f0f0-0000-7000-8000-000000000000"])),
+    ] {
+        let mut i = json!({ "shopId": s, "name": "推拿", "category": "推拿", "durationMinutes": 60, "priceFen": 100 });
+        i[k] = v;
+        admin.gql(svc, json!({ "i": i })).await.expect_code("VALIDATION");
+    }
+    let all = admin
+        .gql("{ shops { edges { node { id services { id } } } } promotions { edges { node { id } } } }", json!({}))
+        .await
+        .data();
+    assert_eq!(ids(&all["shops"]["edges"]).len(), 1, "refused shops left no rows");
+    assert!(all["shops"]["edges"][0]["node"]["services"].as_array().unwrap().is_empty());
+    assert!(all["promotions"]["edges"].as_array().unwrap().is_empty());
+    admin.gql("mutation($id: ID!) { publishShop(id: $id) { status } }", json!({ "id": s })).await.data();
+    let r = admin.gql("mutation($id: ID!) { unpublishShop(id: $id) { status } }", json!({ "id": s })).await.data();
+    assert_eq!(r["unpublishShop"]["status"], "SUSPENDED");
+}
+
+/// The reference: great-circle distance on a sphere of the mean Earth radius, written out independently.
+fn haversine(a: (f64, f64), b: (f64, f64)) -> f64 {
+    let (la1, lo1, la2, lo2) = (a.0.to_radians(), a.1.to_radians(), b.0.to_radians(), b.1.to_radians());
+    let h = ((la2 - la1) / 2.0).sin().powi(2) + la1.cos() * la2.cos() * ((lo2 - lo1) / 2.0).sin().powi(2);
+    2.0 * 6_371_008.8 * h.sqrt().asin()
+}
+
+const NEAREST: &str = "query($p: GeoPointInput!, $r: Float!, $n: Int) { nearestShops(near: $p, radiusMeters: $r, first: $n) { distanceMeters shop { id } } }";
+
+async fn nearest(c: &Caller<'_>, lat: f64, lng: f64, datum: &str, r: f64, n: i32) -> Vec<(String, f64)> {
+    let v = c.gql(NEAREST, json!({ "p": { "lat": lat, "lng": lng, "datum": datum }, "r": r, "n": n })).await.data();
+    v["nearestShops"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| (h["shop"]["id"].as_str().unwrap().to_owned(), h["distanceMeters"].as_f64().unwrap()))
+        .collect()
+}
+
+#[tokio::test]
+async fn nearest_shops_equal_the_haversine_reference() {
+    use rand::{Rng, SeedableRng};
+    let app = TestApp::spawn().await;
+    let t = app.tenant("massage").await;
+    let admin = app.bearer(&t.api_key);
+    let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+    let mut shops = vec![];
+    for i in 0..60 {
+        let (lat, lng) = (rng.random_range(39.85..40.0), rng.random_range(116.30..116.50));
+        let id = shop(&admin, &format!("店{i}"), lat, lng, i % 6 != 0).await;
+        if i % 6 != 0 {
+            shops.push((id, lat, lng));
+        }
+    }
+    let anon = app.with_tenant(&t.slug);
+    for _ in 0..20 {
+        let (lat, lng) = (rng.random_range(39.85..40.0), rng.random_range(116.30..116.50));
+        let (radius, first) = (rng.random_range(500.0..12_000.0), rng.random_range(1..40));
+        let mut expected: Vec<(String, f64)> = shops
+            .iter()
+            .map(|(id, a, b)| (id.clone(), haversine((lat, lng), (*a, *b))))
+            .filter(|(_, d)| *d <= radius)
+            .collect();
+        expected.sort_by(|a, b| a.1.total_cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
+        expected.truncate(first as usize);
+        let got = nearest(&anon, lat, lng, "GCJ02", radius, first).await;
+        assert_eq!(
+            got.iter().map(|g| &g.0).collect::<Vec<_>>(),
+            expected.iter().map(|e| &e.0).collect::<Vec<_>>(),
+            "same shops, same order"
+        );
+        for (g, e) in got.iter().zip(&expected) {
+            assert!((g.1 - e.1).abs() < 3.0, "distance {} vs {}", g.1, e.1);
+            assert!(g.1 <= radius);
+        }
+        // A phone's WGS-84 fix is converted before the search.
+        let (glat, glng) = civic::infra::geo::wgs84_to_gcj02(lat, lng);
+        let (wlat, wlng) = (lat - (glat - lat), lng - (glng - lng));
+        let (clat, clng) = civic::infra::geo::wgs84_to_gcj02(wlat, wlng);
+        let (w, c) = (
+            nearest(&anon, wlat, wlng, "WGS84", radius, first).await,
+            nearest(&anon, clat, clng, "GCJ02", radius, first).await,
+        );
+        assert_eq!(w.iter().map(|x| &x.0).collect::<Vec<_>>(), c.iter().map(|x| &x.0).collect::<Vec<_>>());
+        assert!(w.iter().zip(&c).all(|(a, b)| (a.1 - b.1).abs() < 0.01));
+    }
+    app.with_tenant(&t.slug)
+        .gql(NEAREST, json!({ "p": { "lat": 39.9, "lng": 116.4 }, "r": 0.0 }))
+        .await
+        .expect_code("VALIDATION");
+    app.with_tenant(&t.slug)
+        .gql(NEAREST, json!({ "p": { "lat": 39.9, "lng": 116.4 }, "r": 1000.0, "n": 101 }))
+        .await
+        .expect_code("VALIDATION");
+}
+
+#[tokio::test]
+async fn every_process_sees_moves_and_unpublishing_at_once() {
+    let app = TestApp::spawn().await;
+    let other = app.spawn_beside().await;
+    let t = app.tenant("massage").await;
+    let admin = app.bearer(&t.api_key);
+    let near_dongzhimen = (39.9413, 116.4345);
+    let a = shop(&admin, "东直门店", near_dongzhimen.0, near_dongzhimen.1, true).await;
+    let reader = other.with_tenant(&t.slug);
+    assert_eq!(nearest(&reader, near_dongzhimen.0, near_dongzhimen.1, "GCJ02", 2_000.0, 10).await.len(), 1);
+    // Moved 10 km away: it leaves the old neighbourhood in the other process too.
+    let mut moved = shop_input("东直门店", 39.9413 + 0.09, 116.4345);
+    moved["location"]["lat"] = json!(39.9413 + 0.09);
+    admin
+        .gql(
+            "mutation($id: ID!, $i: ShopInput!) { updateShop(id: $id, input: $i) { id } }",
+            json!({ "id": a, "i": moved }),
+        )
+        .await
+        .data();
+    assert!(nearest(&reader, near_dongzhimen.0, near_dongzhimen.1, "GCJ02", 2_000.0, 10).await.is_empty());
+    assert_eq!(nearest(&reader, 39.9413 + 0.09, 116.4345, "GCJ02", 500.0, 10).await.len(), 1);
+    let b = shop(&admin, "新开店", near_dongzhimen.0, near_dongzhimen.1, true).await;
+    assert_eq!(nearest(&reader, near_dongzhimen.0, near_dongzhimen.1, "GCJ02", 2_000.0, 10).await[0].0, b);
+    admin.gql("mutation($id: ID!) { unpublishShop(id: $id) { id } }", json!({ "id": b })).await.data();
+    assert!(nearest(&reader, near_dongzhimen.0, near_dongzhimen.1, "GCJ02", 2_000.0, 10).await.is_empty());
+    let s = reader.gql("query($q: String!) { searchShops(query: $q) { id } }", json!({ "q": "新开店" })).await.data();
+    assert!(s["searchShops"].as_array().unwrap().is_empty(), "unpublished shops leave the search too");
+}
+
+#[tokio::test]
+async fn search_finds_shops_by_name_therapist_and_service_in_chinese() {
+    let app = TestApp::spawn().await;
+    let t = app.tenant("massage").await;
+    let s = storefront(&app, &t).await;
+    let anon = app.with_tenant(&t.slug);
+    let q = "query($q: String!) { searchShops(query: $q) { id name } }";
+    for term in ["康乐", "张建国", "推拿", "中医推拿", "颈椎", "东直门"] {
+        let r = anon.gql(q, json!({ "q": term })).await.data();
+        assert_eq!(ids(&r["searchShops"]), [s.published.as_str()], "{term}");
+    }
+    for term in ["草稿店", "停业店", "休假师傅", "不存在的词"] {
+        let r = anon.gql(q, json!({ "q": term })).await.data();
+        assert!(r["searchShops"].as_array().unwrap().is_empty(), "{term} finds nothing");
+    }
+}
+
+#[tokio::test]
+async fn tenant_b_never_sees_or_changes_a_storefront() {
+    let app = TestApp::spawn().await;
+    let a = app.tenant("massage").await;
+    let b = app.tenant("massage").await;
+    let s = storefront(&app, &a).await;
+    let b_admin = app.staff(&b, "TENANT_ADMIN", &[]).await;
+    let b_shop = shop(&app.bearer(&b.api_key), "B 的店", 39.9413, 116.4345, true).await;
+    let b_consumer = app.consumer(&b, "o-b").await;
+    let readers =
+        [app.with_tenant(&b.slug), app.bearer(&b.api_key), app.bearer(&b_admin.token), app.bearer(&b_consumer)];
+    for r in &readers {
+        for (q, id) in [
+            ("query($id: ID!) { shop(id: $id) { id } }", &s.published),
+            ("query($id: ID!) { therapist(id: $id) { id } }", &s.therapist),
+            ("query($id: ID!) { serviceItem(id: $id) { id } }", &s.service),
+            ("query($id: ID!) { promotions(shopId: $id) { edges { node { id } } } }", &s.published),
+        ] {
+            r.gql(q, json!({ "id": id })).await.expect_code("NOT_FOUND");
+        }
+        let list =
+            r.gql("{ shops { edges { node { id } } } promotions { edges { node { id } } } }", json!({})).await.data();
+        assert_eq!(ids(&list["shops"]["edges"]), [b_shop.as_str()]);
+        assert!(list["promotions"]["edges"].as_array().unwrap().is_empty());
+        let near = nearest(r, 39.9413, 116.4345, "GCJ02", 5_000.0, 50).await;
+        assert_eq!(near.iter().map(|n| n.0.clone()).collect::<Vec<_>>(), [b_shop.as_str()]);
+        let found = r.gql("query($q: String!) { searchShops(query: $q) { id } }", json!({ "q": "推拿" })).await.data();
+        assert!(found["searchShops"].as_array().unwrap().is_empty());
+    }
+    let now = Utc::now();
+    for w in [app.bearer(&b.api_key), app.bearer(&b_admin.token)] {
+        for (q, vars) in [
+            (
+                "mutation($id: ID!, $i: ShopInput!) { updateShop(id: $id, input: $i) { id } }",
+                json!({ "id": s.published, "i": shop_input("x", 39.9, 116.4) }),
+            ),
+            ("mutation($id: ID!) { publishShop(id: $id) { id } }", json!({ "id": s.draft })),
+            ("mutation($id: ID!) { unpublishShop(id: $id) { id } }", json!({ "id": s.published })),
+            (
+                "mutation($id: ID!) { updateTherapist(id: $id, input: { name: \"x\" }) { id } }",
+                json!({ "id": s.therapist }),
+            ),
+            (
+                "mutation($id: ID!) { updateServiceItem(id: $id, input: { priceFen: 1 }) { id } }",
+                json!({ "id": s.service }),
+            ),
+            ("mutation($id: ID!) { publishPromotion(id: $id) { id } }", json!({ "id": s.others[2] })),
+            ("mutation($id: ID!) { unpublishPromotion(id: $id) { id } }", json!({ "id": s.running })),
+            (
+                "mutation($id: ID!) { createTherapist(input: { shopId: $id, name: \"x\" }) { id } }",
+                json!({ "id": s.published }),
+            ),
+            (
+                "mutation($id: ID!) { createServiceItem(input: { shopId: $id, name: \"x\", category: \"推拿\", durationMinutes: 60, priceFen: 1 }) { id } }",
+                json!({ "id": s.published }),
+            ),
+            (
+                "mutation($id: ID!, $a: DateTime!, $b: DateTime!) { createPromotion(input: { shopId: $id, title: \"x\", body: \"x\", startsAt: $a, endsAt: $b }) { id } }",
+                json!({ "id": s.published, "a": now.to_rfc3339(), "b": (now + Duration::days(1)).to_rfc3339() }),
+            ),
+        ] {
+            w.gql(q, vars).await.expect_code("NOT_FOUND");
+        }
+        // A's therapists cannot be attached to B's services.
+        w.gql(
+            "mutation($s: ID!, $t: ID!) { createServiceItem(input: { shopId: $s, name: \"x\", category: \"推拿\", durationMinutes: 60, priceFen: 1, therapistIds: [$t] }) { id } }",
+            json!({ "s": b_shop, "t": s.therapist }),
+        )
+        .await
+        .expect_code("VALIDATION");
+    }
+    // A is unchanged.
+    let a_view = app
+        .with_tenant(&a.slug)
+        .gql("query($id: ID!) { shop(id: $id) { name status services { priceFen } therapists { name } promotions { id } } }", json!({ "id": s.published }))
+        .await
+        .data();
+    assert_eq!(a_view["shop"]["name"], "康乐盲人推拿");
+    assert_eq!(a_view["shop"]["services"][0]["priceFen"], 12800);
+    assert_eq!(a_view["shop"]["therapists"][0]["name"], "张建国");
+    assert_eq!(ids(&a_view["shop"]["promotions"]), [s.running.as_str()]);
+}
