@@ -18,7 +18,7 @@ use secrecy::{ExposeSecret, SecretString};
 use crate::{
     config::{self, Config},
     db::{Db, PoolOptions},
-    infra::{cache::Cache, crypto, crypto::Keys, metrics, ratelimit::Limits},
+    infra::{cache::Cache, crypto, crypto::Keys, media::MediaStore, metrics, ratelimit::Limits},
 };
 
 #[derive(Clone)]
@@ -35,6 +35,8 @@ pub struct Inner {
     pub metrics: PrometheusHandle,
     /// Per-tenant nearest-shop and text-search indexes.
     pub storefront: crate::storefront::index::Indexes,
+    /// Uploaded images: `CIVIC_MEDIA_S3_BUCKET` (S3-compatible) or `<data dir>/media`.
+    pub media: MediaStore,
     ready: AtomicBool,
 }
 
@@ -59,6 +61,10 @@ impl AppState {
         let cache = Cache::connect(config.redis_url.as_ref().map(|u| u.expose_secret()))
             .await
             .context("cannot connect to Redis")?;
+        let media = match MediaStore::s3_from_env()? {
+            Some(s3) => s3,
+            None => MediaStore::local(&config.data_dir.join("media"))?,
+        };
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(5))
             .connect_timeout(Duration::from_secs(3))
@@ -73,6 +79,7 @@ impl AppState {
             http,
             metrics: metrics::handle(),
             storefront: Default::default(),
+            media,
             ready: AtomicBool::new(true),
         })))
     }

@@ -2,17 +2,19 @@
 
 mod graphql;
 mod health;
+mod media;
 
 use std::{net::SocketAddr, time::Instant};
 
 use axum::{
     Router,
     body::Body,
+    extract::DefaultBodyLimit,
     extract::{MatchedPath, State},
     http::{HeaderName, Request},
     middleware::{self, Next},
     response::Response,
-    routing::get,
+    routing::{get, post},
 };
 use tower_http::{
     catch_panic::CatchPanicLayer,
@@ -52,12 +54,18 @@ pub fn router(state: AppState) -> anyhow::Result<Router> {
     let schema = crate::graphql::build(state.clone());
     let operations = std::sync::Arc::new(crate::graphql::operations::Registry::load()?);
     let web = Web { state, schema, operations };
+    let uploads = Router::new()
+        .route("/media", post(media::upload))
+        .layer(DefaultBodyLimit::max(media::MAX_UPLOAD_BODY))
+        .layer(RequestBodyLimitLayer::new(media::MAX_UPLOAD_BODY));
     Ok(Router::new()
         .route("/graphql", get(graphql::graphiql).post(graphql::graphql))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
+        .route("/media/{id}", get(media::read))
         .layer(RequestBodyLimitLayer::new(MAX_BODY))
+        .merge(uploads)
         .layer(middleware::from_fn_with_state(web.clone(), record_metrics))
         .layer(CatchPanicLayer::new())
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<Body>| {

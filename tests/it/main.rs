@@ -7,6 +7,7 @@ mod helpers;
 mod identity;
 mod isolation;
 mod logs;
+mod media;
 mod platform;
 mod postgres;
 mod storefront;

@@ -1,0 +1,121 @@
+//! Uploads and reads of images. Who may upload: shop and therapist photos, a tenant admin or shop manager; meter,
+//! ticket and ID photos, consumers and staff. Who may read: public photos, anyone of the tenant (anonymous
+//! H5 pages included); private ones, the consumer who uploaded them and the tenant's admins and agents.
+
+use bytes::Bytes;
+use chrono::Utc;
+use sea_orm::ActiveValue::Set;
+use uuid::Uuid;
+
+use super::entity as media;
+use crate::{
+    db::TenantId,
+    error::{AppError, AppResult},
+    identity::{principal::Principal, service::StaffRole},
+    infra::media::{self as images, MediaError, Purpose},
+    state::AppState,
+};
+
+pub enum UploadError {
+    Refused(AppError),
+    Image(MediaError),
+}
+
+impl From<AppError> for UploadError {
+    fn from(e: AppError) -> Self {
+        UploadError::Refused(e)
+    }
+}
+
+impl From<sea_orm::DbErr> for UploadError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        UploadError::Refused(e.into())
+    }
+}
+
+fn may_upload(who: &Principal, purpose: Purpose) -> AppResult<TenantId> {
+    let tenant = who.tenant().map(|t| t.id);
+    let allowed = match (who, purpose.is_public()) {
+        (Principal::Anonymous { .. }, _) => return Err(AppError::Unauthenticated),
+        (Principal::ApiKey { .. }, _) => true,
+        (Principal::Staff { role: StaffRole::TenantAdmin | StaffRole::ShopManager, .. }, true) => true,
+        (Principal::Staff { .. } | Principal::Consumer { .. }, false) => true,
+        _ => false,
+    };
+    match (allowed, tenant) {
+        (true, Some(t)) => Ok(t),
+        _ => Err(AppError::Forbidden),
+    }
+}
+
+fn uploader(who: &Principal) -> String {
+    let (kind, id) = who.actor();
+    format!("{kind}:{}", id.unwrap_or_default())
+}
+
+/// Checks, cleans and stores an upload; answers its row.
+pub async fn upload(
+    state: &AppState,
+    who: &Principal,
+    purpose: Purpose,
+    data: Bytes,
+) -> Result<media::Model, UploadError> {
+    let tenant = may_upload(who, purpose)?;
+    let processed = tokio::task::spawn_blocking(move || images::process(&data))
+        .await
+        .map_err(|e| UploadError::Refused(AppError::internal(e)))?
+        .map_err(UploadError::Image)?;
+    let id = Uuid::now_v7();
+    state.media.put(tenant.0, id, &processed).await.map_err(AppError::Internal)?;
+    let row = media::ActiveModel {
+        tenant_id: Set(tenant.0),
+        id: Set(id),
+        purpose: Set(purpose.as_str().to_owned()),
+        width: Set(processed.width as i32),
+        height: Set(processed.height as i32),
+        thumb_width: Set(processed.thumb_width as i32),
+        thumb_height: Set(processed.thumb_height as i32),
+        bytes: Set(processed.image.len() as i64),
+        uploaded_by: Set(uploader(who)),
+        created_at: Set(Utc::now()),
+    };
+    let saved = async {
+        let tx = state.db.begin(tenant).await?;
+        let m = tx.insert(row).await?;
+        tx.commit().await?;
+        Ok::<_, sea_orm::DbErr>(m)
+    }
+    .await;
+    match saved {
+        Ok(m) => Ok(m),
+        Err(e) => {
+            // No row, no file: the stored object would be unreachable.
+            let _ = state.media.delete(tenant.0, id).await;
+            Err(e.into())
+        }
+    }
+}
+
+fn may_read(who: &Principal, m: &media::Model) -> bool {
+    if Purpose::parse(&m.purpose).is_ok_and(Purpose::is_public) {
+        return true;
+    }
+    match who {
+        Principal::ApiKey { .. } | Principal::Staff { role: StaffRole::TenantAdmin | StaffRole::CsAgent, .. } => true,
+        other => uploader(other) == m.uploaded_by,
+    }
+}
+
+/// The stored image (or its thumbnail) and whether it is public; `NOT_FOUND` for another tenant's id, an id
+/// that does not exist, or a private image the caller may not see.
+pub async fn fetch(state: &AppState, who: &Principal, id: Uuid, thumb: bool) -> AppResult<(Bytes, bool)> {
+    let tenant = who.tenant().ok_or(AppError::NotFound("media"))?.id;
+    let tx = state.db.read(tenant).await?;
+    let row = tx.get::<media::Entity>(id).await?;
+    tx.commit().await?;
+    let row = row.filter(|m| may_read(who, m)).ok_or(AppError::NotFound("media"))?;
+    let public = Purpose::parse(&row.purpose).is_ok_and(Purpose::is_public);
+    let bytes =
+        state.media.get(tenant.0, id, thumb).await.map_err(AppError::Internal)?.ok_or(AppError::NotFound("media"))?;
+    Ok((bytes, public))
+}
