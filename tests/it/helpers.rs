@@ -239,6 +239,20 @@ impl TestApp {
         }
     }
 
+    /// Runs the `civic` binary against this app's database.
+    pub fn cli(&self, args: &[&str]) -> std::process::Output {
+        std::process::Command::new(env!("CARGO_BIN_EXE_civic"))
+            .args(args)
+            .env("DATABASE_URL", &self.database_url)
+            .env("DATABASE_ADMIN_URL", self.admin_url())
+            .env("CIVIC_DATA_DIR", self._dir.path())
+            .env("CIVIC_SECRET_KEY", random_secret())
+            .env("CIVIC_PLATFORM_TOKEN", "cpt_cli-test-token-long-enough")
+            .env_remove("REDIS_URL")
+            .output()
+            .unwrap()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

@@ -141,22 +141,27 @@ async fn registered_operations_match_the_schema() {
     let app = TestApp::spawn().await;
     let registry = civic::graphql::operations::Registry::load().unwrap();
     assert!(!registry.names.is_empty());
-    let text =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/graphql/operations/platform.graphql")).unwrap();
-    let doc = async_graphql::parser::parse_query(&text).unwrap();
-    for (name, _) in doc.operations.iter() {
-        let name = name.unwrap().to_string();
-        let r = app.anon().post_raw(json!({ "query": text, "operationName": name }).to_string()).await;
-        let body: serde_json::Value = r.json().await.unwrap();
-        for e in body["errors"].as_array().into_iter().flatten() {
-            let m = e["message"].as_str().unwrap();
-            for bad in
-                ["Unknown", "Cannot query", "is not defined by operation", "Expected type", "must have a selection"]
-            {
-                assert!(!m.contains(bad), "{name}: {m}");
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/graphql/operations");
+    let mut checked = 0;
+    for file in std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()) {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let doc = async_graphql::parser::parse_query(&text).unwrap();
+        for (name, _) in doc.operations.iter() {
+            let name = name.unwrap().to_string();
+            let r = app.anon().post_raw(json!({ "query": text, "operationName": name }).to_string()).await;
+            let body: serde_json::Value = r.json().await.unwrap();
+            for e in body["errors"].as_array().into_iter().flatten() {
+                let m = e["message"].as_str().unwrap();
+                for bad in
+                    ["Unknown", "Cannot query", "is not defined by operation", "Expected type", "must have a selection"]
+                {
+                    assert!(!m.contains(bad), "{}: {name}: {m}", file.display());
+                }
             }
+            checked += 1;
         }
     }
+    assert_eq!(checked, registry.names.len(), "every registered operation was checked");
 }
 
 /// An internal failure (here: a table gone from under the service) shows an opaque message with the request

@@ -448,3 +448,42 @@ async fn tenant_b_never_sees_or_changes_a_storefront() {
     assert_eq!(a_view["shop"]["therapists"][0]["name"], "张建国");
     assert_eq!(ids(&a_view["shop"]["promotions"]), [s.running.as_str()]);
 }
+
+#[tokio::test]
+async fn the_demo_seed_makes_a_beijing_storefront() {
+    let app = TestApp::spawn().await;
+    let out = app.cli(&["seed", "demo"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("bj-massage") && text.contains("API key"), "{text}");
+    let anon = app.with_tenant("bj-massage");
+    let shops = anon
+        .gql(
+            "{ shops(first: 100) { edges { node { id name therapists { id } services { id priceFen } } } } }",
+            json!({}),
+        )
+        .await
+        .data();
+    let shops = shops["shops"]["edges"].as_array().unwrap();
+    assert!(shops.len() >= 30, "{} shops", shops.len());
+    assert!(shops.iter().all(|s| !s["node"]["therapists"].as_array().unwrap().is_empty()
+        && !s["node"]["services"].as_array().unwrap().is_empty()));
+    let near = nearest(&anon, 39.9413, 116.4345, "GCJ02", 3_000.0, 10).await;
+    assert!(!near.is_empty(), "shops near 东直门");
+    assert!(near.windows(2).all(|w| w[0].1 <= w[1].1));
+    let found = anon
+        .gql("query($q: String!) { searchShops(query: $q, first: 100) { id } }", json!({ "q": "推拿" }))
+        .await
+        .data();
+    assert!(found["searchShops"].as_array().unwrap().len() >= 10);
+    let promos = anon.gql("{ promotions(first: 100) { edges { node { title endsAt } } } }", json!({})).await.data();
+    for p in promos["promotions"]["edges"].as_array().unwrap() {
+        let ends = chrono::DateTime::parse_from_rfc3339(p["node"]["endsAt"].as_str().unwrap()).unwrap();
+        assert!(ends > Utc::now(), "only running promotions");
+    }
+    // Running it again changes nothing.
+    let again = app.cli(&["seed", "demo"]);
+    assert!(again.status.success());
+    let count = anon.gql("{ shops(first: 100) { edges { node { id } } } }", json!({})).await.data();
+    assert_eq!(count["shops"]["edges"].as_array().unwrap().len(), shops.len());
+}

@@ -91,19 +91,6 @@ async fn unknown_tenant_header_is_typed() {
     app.with_tenant("no-such-tenant").gql("{ tenant { slug } }", json!({})).await.expect_code("TENANT_UNKNOWN");
 }
 
-fn cli(app: &TestApp, args: &[&str]) -> std::process::Output {
-    let admin = app.admin_url();
-    std::process::Command::new(env!("CARGO_BIN_EXE_civic"))
-        .args(args)
-        .env("DATABASE_URL", &app.database_url)
-        .env("DATABASE_ADMIN_URL", admin)
-        .env("CIVIC_SECRET_KEY", crate::helpers::random_secret())
-        .env("CIVIC_PLATFORM_TOKEN", "cpt_cli-test-token-long-enough")
-        .env_remove("REDIS_URL")
-        .output()
-        .unwrap()
-}
-
 #[tokio::test]
 async fn the_cli_creates_and_purges_tenants() {
     let app = TestApp::spawn().await;
@@ -111,7 +98,7 @@ async fn the_cli_creates_and_purges_tenants() {
     let kept_staff = app.staff(&keep, "TENANT_ADMIN", &[]).await;
     let slug = unique("cli");
     let out =
-        cli(&app, &["tenant", "create", "--slug", &slug, "--name", "命令行", "--template", "massage", "--load-test"]);
+        app.cli(&["tenant", "create", "--slug", &slug, "--name", "命令行", "--template", "massage", "--load-test"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8(out.stdout).unwrap();
     let key = text.split_whitespace().find(|w| w.starts_with("ck_")).expect("the key is printed").to_owned();
@@ -133,7 +120,7 @@ async fn the_cli_creates_and_purges_tenants() {
     let s = app.staff(&t, "TENANT_ADMIN", &[]).await;
     app.consumer(&t, "o-purged").await;
 
-    let out = cli(&app, &["tenant", "purge", "--slug", &slug]);
+    let out = app.cli(&["tenant", "purge", "--slug", &slug]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     app.bearer(&key).gql("{ me { kind } }", json!({})).await.expect_code("UNAUTHENTICATED");
     app.login(&slug, &s.username, &s.password).await.expect_code("UNAUTHENTICATED");

@@ -1,5 +1,7 @@
 //! Demo data (`seed/demo.toml`).
 
+mod storefront;
+
 use serde::Deserialize;
 
 use crate::{
@@ -21,12 +23,14 @@ struct DemoTenant {
     template: String,
     admin_username: String,
     admin_display_name: String,
+    /// `beijing`: the Beijing shops of `seed/beijing_shops.toml`.
+    storefront: Option<String>,
 }
 
 /// Creates the demo tenants that do not exist yet, each with an administrator, and prints their credentials
 /// (shown only when created).
 pub async fn demo(state: &AppState) -> anyhow::Result<()> {
-    let demo: Demo = toml::from_str(include_str!("../seed/demo.toml"))?;
+    let demo: Demo = toml::from_str(include_str!("../../seed/demo.toml"))?;
     for t in demo.tenant {
         if tenancy::by_slug(state, &t.slug).await?.is_some() {
             println!("demo tenant {} exists already; its credentials were printed when it was created", t.slug);
@@ -48,6 +52,10 @@ pub async fn demo(state: &AppState) -> anyhow::Result<()> {
             },
         )
         .await?;
+        if t.storefront.as_deref() == Some("beijing") {
+            let n = storefront::beijing(state, &tenant).await?;
+            println!("demo tenant {}: {n} shops with therapists, services and promotions", t.slug);
+        }
         println!("demo tenant {} ({}):", t.slug, t.name);
         println!("  API key:       {api_key}");
         println!("  administrator: {} / {password}", t.admin_username);
