@@ -29,6 +29,8 @@ pub struct Config {
     pub wechatpay_api_base: String,
     pub meili_url: Option<String>,
     pub meili_api_key: Option<SecretString>,
+    /// The Meilisearch index of shops (`MEILI_INDEX`, default `shops`).
+    pub meili_index: String,
     /// Database pool bounds (`CIVIC_DB_POOL_MAX`, `CIVIC_DB_POOL_MIN`); the minimum stays open so that a burst
     /// of cancelled requests cannot drain the pool.
     pub db_pool_max: u32,
@@ -72,6 +74,7 @@ impl Config {
                 .unwrap_or_else(|| "https://api.mch.weixin.qq.com".into()),
             meili_url: var("MEILI_URL"),
             meili_api_key: var("MEILI_API_KEY").map(Into::into),
+            meili_index: var("MEILI_INDEX").unwrap_or_else(|| "shops".into()),
             db_pool_max: var("CIVIC_DB_POOL_MAX").and_then(|v| v.parse().ok()).unwrap_or(32),
             db_pool_min: var("CIVIC_DB_POOL_MIN").and_then(|v| v.parse().ok()).unwrap_or(4),
             rate_ip_per_minute: var("CIVIC_RATE_IP_PER_MINUTE").and_then(|v| v.parse().ok()).unwrap_or(120),

@@ -114,6 +114,7 @@ pub async fn serve(
             limits.limits.shrink();
         }
     });
+    let search_sync = state.meili.clone().map(|m| storefront::search_sync::spawn(state.clone(), m));
     let result = tokio::select! {
         r = server.into_future() => r.map_err(Into::into),
         _ = async { let _ = stopping_rx.await; tokio::time::sleep(grace).await } => {
@@ -122,6 +123,9 @@ pub async fn serve(
         }
     };
     sweeper.abort();
+    if let Some(s) = search_sync {
+        s.abort();
+    }
     result
 }
 

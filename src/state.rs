@@ -1,10 +1,11 @@
 //! AppState: everything a request may use, built once from the configuration.
 
 use std::{
+    collections::HashSet,
     ops::Deref,
     path::Path,
     sync::{
-        Arc,
+        Arc, Mutex,
         atomic::{AtomicBool, Ordering},
     },
     time::Duration,
@@ -17,8 +18,9 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::{
     config::{self, Config},
+    db::TenantId,
     db::{Db, PoolOptions},
-    infra::{cache::Cache, crypto, crypto::Keys, media::MediaStore, metrics, ratelimit::Limits},
+    infra::{cache::Cache, crypto, crypto::Keys, media::MediaStore, meili::Meili, metrics, ratelimit::Limits},
 };
 
 #[derive(Clone)]
@@ -37,6 +39,10 @@ pub struct Inner {
     pub storefront: crate::storefront::index::Indexes,
     /// Uploaded images: `CIVIC_MEDIA_S3_BUCKET` (S3-compatible) or `<data dir>/media`.
     pub media: MediaStore,
+    /// Meilisearch, when `MEILI_URL` is set; else the embedded search answers.
+    pub meili: Option<Arc<Meili>>,
+    /// Tenants with fresh search outbox rows, for the dispatcher.
+    pub search_pending: Mutex<HashSet<TenantId>>,
     ready: AtomicBool,
 }
 
@@ -65,6 +71,14 @@ impl AppState {
             Some(s3) => s3,
             None => MediaStore::local(&config.data_dir.join("media"))?,
         };
+        let meili = match &config.meili_url {
+            Some(url) => Some(Arc::new(Meili::new(
+                url,
+                config.meili_api_key.as_ref().map(|k| k.expose_secret()),
+                &config.meili_index,
+            )?)),
+            None => None,
+        };
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(5))
             .connect_timeout(Duration::from_secs(3))
@@ -80,6 +94,8 @@ impl AppState {
             metrics: metrics::handle(),
             storefront: Default::default(),
             media,
+            meili,
+            search_pending: Mutex::default(),
             ready: AtomicBool::new(true),
         })))
     }

@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_platform_core;
 mod m20261124_000001_storefront;
+mod m20261124_000002_search_outbox;
 pub mod tenant_table;
 
 pub use tenant_table::{TENANT_TABLES, tenant_table};
@@ -16,6 +17,10 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261123_000001_platform_core::Migration), Box::new(m20261124_000001_storefront::Migration)]
+        vec![
+            Box::new(m20261123_000001_platform_core::Migration),
+            Box::new(m20261124_000001_storefront::Migration),
+            Box::new(m20261124_000002_search_outbox::Migration),
+        ]
     }
 }

@@ -4,6 +4,7 @@ pub mod cache;
 pub mod crypto;
 pub mod geo;
 pub mod media;
+pub mod meili;
 pub mod metrics;
 pub mod phone;
 pub mod ratelimit;

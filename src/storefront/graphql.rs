@@ -570,7 +570,7 @@ impl StorefrontQuery {
         }
         let state = ctx.state();
         let tenant = ctx.tenant_id()?;
-        let ids = state.storefront.get(state, tenant).await?.search.search(&query, first as usize);
+        let ids = service::search_ids(state, tenant, &query, first as usize).await?;
         let shops = service::shops_by_ids(state, &View::Public, tenant, &ids).await?;
         Ok(shops.into_iter().map(|s| Shop::new(s, View::Public)).collect())
     }

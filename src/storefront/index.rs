@@ -7,12 +7,9 @@ use std::{
     sync::{Arc, RwLock},
 };
 
-use sea_orm::{ColumnTrait, QueryFilter};
-use uuid::Uuid;
-
 use super::{
     entity::{service_item, shop, therapist},
-    search::{SearchIndex, ShopText},
+    search::{self, SearchIndex},
     service::PUBLISHED,
 };
 use crate::{
@@ -22,6 +19,7 @@ use crate::{
     state::AppState,
     tenancy::revision::{self, STOREFRONT},
 };
+use sea_orm::{ColumnTrait, QueryFilter};
 
 pub struct TenantIndex {
     pub revision: i64,
@@ -32,10 +30,6 @@ pub struct TenantIndex {
 #[derive(Default)]
 pub struct Indexes {
     by_tenant: RwLock<HashMap<TenantId, Arc<TenantIndex>>>,
-}
-
-fn strings(v: &serde_json::Value) -> Vec<String> {
-    serde_json::from_value(v.clone()).unwrap_or_default()
 }
 
 impl Indexes {
@@ -59,30 +53,7 @@ impl Indexes {
         tx.commit().await?;
 
         let nearest = NearestIndex::build(shops.iter().map(|s| (s.id, GeoPoint::gcj02_unchecked(s.lat, s.lng))));
-        let mut therapists_of: HashMap<Uuid, Vec<&therapist::Model>> = HashMap::new();
-        for t in &therapists {
-            therapists_of.entry(t.shop_id).or_default().push(t);
-        }
-        let mut services_of: HashMap<Uuid, Vec<&service_item::Model>> = HashMap::new();
-        for s in &services {
-            services_of.entry(s.shop_id).or_default().push(s);
-        }
-        let search = SearchIndex::build(shops.iter().map(|s| {
-            let ts = therapists_of.get(&s.id).map(Vec::as_slice).unwrap_or_default();
-            let ss = services_of.get(&s.id).map(Vec::as_slice).unwrap_or_default();
-            ShopText {
-                shop_id: s.id,
-                name: &s.name,
-                address: &s.address,
-                district: &s.district,
-                intro: &s.intro,
-                tags: strings(&s.tags),
-                therapist_names: ts.iter().map(|t| t.name.as_str()).collect(),
-                specialties: ts.iter().flat_map(|t| strings(&t.specialties)).collect(),
-                service_names: ss.iter().map(|x| x.name.as_str()).collect(),
-                service_categories: ss.iter().map(|x| x.category.as_str()).collect(),
-            }
-        }));
+        let search = SearchIndex::build(search::texts(&shops, &therapists, &services));
         let ix = Arc::new(TenantIndex { revision: rev, nearest, search });
         self.by_tenant.write().unwrap_or_else(|p| p.into_inner()).insert(tenant, ix.clone());
         Ok(ix)

@@ -5,4 +5,5 @@ pub mod graphql;
 pub mod hours;
 pub mod index;
 pub mod search;
+pub mod search_sync;
 pub mod service;

@@ -2,7 +2,11 @@
 //! service items. Matching is by substring on lower-cased text, which suits Chinese (no word boundaries):
 //! "推拿" finds "中医推拿 60 分钟". Every word of the query must match somewhere; fields weigh differently.
 
+use std::collections::HashMap;
+
 use uuid::Uuid;
+
+use super::entity::{service_item, shop, therapist};
 
 struct Doc {
     shop_id: Uuid,
@@ -28,6 +32,65 @@ pub struct ShopText<'a> {
     pub specialties: Vec<String>,
     pub service_names: Vec<&'a str>,
     pub service_categories: Vec<&'a str>,
+}
+
+fn strings(v: &serde_json::Value) -> Vec<String> {
+    serde_json::from_value(v.clone()).unwrap_or_default()
+}
+
+/// The searchable text of each shop, with its own therapists and service items.
+pub fn texts<'a>(
+    shops: &'a [shop::Model],
+    therapists: &'a [therapist::Model],
+    services: &'a [service_item::Model],
+) -> Vec<ShopText<'a>> {
+    let mut therapists_of: HashMap<Uuid, Vec<&therapist::Model>> = HashMap::new();
+    for t in therapists {
+        therapists_of.entry(t.shop_id).or_default().push(t);
+    }
+    let mut services_of: HashMap<Uuid, Vec<&service_item::Model>> = HashMap::new();
+    for s in services {
+        services_of.entry(s.shop_id).or_default().push(s);
+    }
+    shops
+        .iter()
+        .map(|s| {
+            let ts = therapists_of.get(&s.id).map(Vec::as_slice).unwrap_or_default();
+            let ss = services_of.get(&s.id).map(Vec::as_slice).unwrap_or_default();
+            ShopText {
+                shop_id: s.id,
+                name: &s.name,
+                address: &s.address,
+                district: &s.district,
+                intro: &s.intro,
+                tags: strings(&s.tags),
+                therapist_names: ts.iter().map(|t| t.name.as_str()).collect(),
+                specialties: ts.iter().flat_map(|t| strings(&t.specialties)).collect(),
+                service_names: ss.iter().map(|x| x.name.as_str()).collect(),
+                service_categories: ss.iter().map(|x| x.category.as_str()).collect(),
+            }
+        })
+        .collect()
+}
+
+impl ShopText<'_> {
+    /// The Meilisearch document of this shop.
+    pub fn to_doc(&self, tenant: Uuid) -> crate::infra::meili::ShopDoc {
+        let owned = |v: &[&str]| v.iter().map(|s| s.to_string()).collect();
+        crate::infra::meili::ShopDoc {
+            id: self.shop_id.to_string(),
+            tenant_id: tenant.to_string(),
+            name: self.name.to_owned(),
+            address: self.address.to_owned(),
+            district: self.district.to_owned(),
+            intro: self.intro.to_owned(),
+            tags: self.tags.clone(),
+            therapist_names: owned(&self.therapist_names),
+            specialties: self.specialties.clone(),
+            service_names: owned(&self.service_names),
+            categories: owned(&self.service_categories),
+        }
+    }
 }
 
 const NAME: u32 = 10;

@@ -20,6 +20,30 @@ use crate::{
     tenancy::revision::{self, STOREFRONT},
 };
 
+/// A write changed what the storefront's indexes (nearest shops, text search) hold about this shop: raise the
+/// tenant's storefront revision and queue the shop for Meilisearch, in the writing transaction.
+async fn changed(state: &AppState, tx: &TenantTx, shop_id: Uuid) -> Result<(), sea_orm::DbErr> {
+    revision::bump(tx, STOREFRONT).await?;
+    super::search_sync::enqueue(state, tx, shop_id).await
+}
+
+/// Shop ids matching `query`, best first: from Meilisearch when configured (the embedded index answers if it
+/// fails), else from the embedded index.
+pub async fn search_ids(state: &AppState, tenant: TenantId, query: &str, limit: usize) -> AppResult<Vec<Uuid>> {
+    if query.trim().is_empty() {
+        return Ok(vec![]);
+    }
+    if let Some(meili) = &state.meili {
+        match meili.search(tenant.0, query, limit).await {
+            Ok(ids) => return Ok(ids),
+            Err(e) => {
+                tracing::warn!(error = %format!("{e:#}"), "Meilisearch did not answer; searching the embedded index")
+            }
+        }
+    }
+    Ok(state.storefront.get(state, tenant).await?.search.search(query, limit))
+}
+
 pub const DRAFT: &str = "DRAFT";
 pub const PUBLISHED: &str = "PUBLISHED";
 pub const SUSPENDED: &str = "SUSPENDED";
@@ -203,7 +227,7 @@ pub async fn create_shop(state: &AppState, tenant: TenantId, fields: ShopFields)
     };
     apply_fields(&mut row, fields, true)?;
     let model = tx.insert(row).await?;
-    revision::bump(&tx, STOREFRONT).await?;
+    changed(state, &tx, model.id).await?;
     tx.commit().await?;
     Ok(model)
 }
@@ -230,7 +254,7 @@ pub async fn update_shop(
     apply_fields(&mut row, fields, false)?;
     row.updated_at = Set(Utc::now());
     let model = tx.update(row).await?;
-    revision::bump(&tx, STOREFRONT).await?;
+    changed(state, &tx, model.id).await?;
     tx.commit().await?;
     Ok(model)
 }
@@ -254,7 +278,7 @@ pub async fn set_shop_status(
     row.status = Set(to.to_owned());
     row.updated_at = Set(Utc::now());
     let model = tx.update(row).await?;
-    revision::bump(&tx, STOREFRONT).await?;
+    changed(state, &tx, model.id).await?;
     tx.commit().await?;
     Ok(model)
 }
@@ -413,7 +437,7 @@ pub async fn create_therapist(
     }
     apply_therapist(&tx, &mut row, f).await?;
     let model = tx.insert(row).await?;
-    revision::bump(&tx, STOREFRONT).await?;
+    changed(state, &tx, shop_id).await?;
     tx.commit().await?;
     Ok(model)
 }
@@ -433,7 +457,7 @@ pub async fn update_therapist(
     apply_therapist(&tx, &mut row, f).await?;
     row.updated_at = Set(Utc::now());
     let model = tx.update(row).await?;
-    revision::bump(&tx, STOREFRONT).await?;
+    changed(state, &tx, model.shop_id).await?;
     tx.commit().await?;
     Ok(model)
 }
@@ -559,7 +583,7 @@ pub async fn create_service(
     apply_service(&mut row, &f)?;
     let model = tx.insert(row).await?;
     set_performers(&tx, &model, f.therapist_ids.as_deref().unwrap_or_default()).await?;
-    revision::bump(&tx, STOREFRONT).await?;
+    changed(state, &tx, shop_id).await?;
     tx.commit().await?;
     Ok(model)
 }
@@ -582,7 +606,7 @@ pub async fn update_service(
     if let Some(ids) = &f.therapist_ids {
         set_performers(&tx, &model, ids).await?;
     }
-    revision::bump(&tx, STOREFRONT).await?;
+    changed(state, &tx, model.shop_id).await?;
     tx.commit().await?;
     Ok(model)
 }

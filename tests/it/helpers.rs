@@ -141,6 +141,7 @@ pub fn base_config(data_dir: &std::path::Path) -> Config {
         wechatpay_api_base: "http://127.0.0.1:9".into(),
         meili_url: None,
         meili_api_key: None,
+        meili_index: "shops".into(),
         db_pool_max: 8,
         db_pool_min: 1,
         // Tests make many sign-ins from one address; `identity::rate_limits_*` sets small limits.
@@ -157,6 +158,11 @@ impl TestApp {
     /// A second instance on this one's database (and secret key): another process of the same deployment, with
     /// caches and indexes of its own.
     pub async fn spawn_beside(&self) -> TestApp {
+        self.spawn_beside_with(|_| {}).await
+    }
+
+    /// `spawn_beside`, with a configuration of its own (another Meilisearch, say).
+    pub async fn spawn_beside_with(&self, adjust: impl FnOnce(&mut Config)) -> TestApp {
         use secrecy::ExposeSecret;
         let (db, admin) = (self.database_url.clone(), self.admin_url());
         let secret = self.state.config.secret_key.as_ref().unwrap().expose_secret().to_owned();
@@ -168,6 +174,7 @@ impl TestApp {
                 c.database_admin_url = admin.into();
                 c.secret_key = Some(secret.into());
                 c.platform_token = Some(token.into());
+                adjust(c);
             },
             postgres,
         )

@@ -8,6 +8,7 @@ mod identity;
 mod isolation;
 mod logs;
 mod media;
+mod meili;
 mod platform;
 mod postgres;
 mod storefront;

@@ -13,7 +13,7 @@ fn shop_input(name: &str, lat: f64, lng: f64) -> Value {
             "location": { "lat": lat, "lng": lng, "datum": "GCJ02" }, "intro": "盲人按摩，手法专业", "district": "东城区" })
 }
 
-async fn shop(admin: &Caller<'_>, name: &str, lat: f64, lng: f64, publish: bool) -> String {
+pub async fn shop(admin: &Caller<'_>, name: &str, lat: f64, lng: f64, publish: bool) -> String {
     let r = admin.gql(CREATE_SHOP, json!({ "i": shop_input(name, lat, lng) })).await.data();
     let id = r["createShop"]["id"].as_str().unwrap().to_owned();
     if publish {
@@ -63,18 +63,18 @@ fn ids(v: &Value) -> Vec<String> {
     v.as_array().unwrap().iter().map(|e| e["node"]["id"].as_str().or(e["id"].as_str()).unwrap().to_owned()).collect()
 }
 
-struct Storefront {
-    published: String,
+pub struct Storefront {
+    pub published: String,
     draft: String,
     suspended: String,
-    therapist: String,
+    pub therapist: String,
     idle_therapist: String,
     service: String,
     running: String,
     others: Vec<String>,
 }
 
-async fn storefront(app: &TestApp, t: &TestTenant) -> Storefront {
+pub async fn storefront(app: &TestApp, t: &TestTenant) -> Storefront {
     let admin = app.bearer(&t.api_key);
     let published = shop(&admin, "康乐盲人推拿", 39.9413, 116.4345, true).await;
     let draft = shop(&admin, "草稿店", 39.9420, 116.4350, false).await;
