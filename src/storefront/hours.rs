@@ -16,27 +16,33 @@ pub struct Interval {
 #[derive(Clone, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Week(pub Vec<Interval>);
 
+const fn time(h: u32, m: u32, s: u32) -> NaiveTime {
+    match NaiveTime::from_hms_opt(h, m, s) {
+        Some(t) => t,
+        None => panic!("invalid constant time"),
+    }
+}
+
+/// "24:00", the end of the day, is kept as the last second of the day.
+const END_OF_DAY: NaiveTime = time(23, 59, 59);
+const DEFAULT_OPENS: NaiveTime = time(10, 0, 0);
+const DEFAULT_CLOSES: NaiveTime = time(22, 0, 0);
+
 pub fn parse_time(text: &str) -> AppResult<NaiveTime> {
     if text == "24:00" {
-        return Ok(NaiveTime::from_hms_opt(23, 59, 59).expect("valid time"));
+        return Ok(END_OF_DAY);
     }
     NaiveTime::parse_from_str(text, "%H:%M").map_err(|_| AppError::validation(format!("{text:?} is not a time HH:MM")))
 }
 
 pub fn format_time(t: NaiveTime) -> String {
-    if t == NaiveTime::from_hms_opt(23, 59, 59).expect("valid time") {
-        "24:00".into()
-    } else {
-        t.format("%H:%M").to_string()
-    }
+    if t == END_OF_DAY { "24:00".into() } else { t.format("%H:%M").to_string() }
 }
 
 impl Week {
     /// 10:00–22:00 every day: a shop without opening hours.
     pub fn default_hours() -> Week {
-        let (o, c) =
-            (NaiveTime::from_hms_opt(10, 0, 0).expect("valid"), NaiveTime::from_hms_opt(22, 0, 0).expect("valid"));
-        Week((1..=7).map(|weekday| Interval { weekday, opens: o, closes: c }).collect())
+        Week((1..=7).map(|weekday| Interval { weekday, opens: DEFAULT_OPENS, closes: DEFAULT_CLOSES }).collect())
     }
 
     pub fn parse(items: &[(i32, String, String)]) -> AppResult<Week> {
