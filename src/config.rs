@@ -39,6 +39,9 @@ pub struct Config {
     /// consumer or sign-in name (`CIVIC_RATE_CREDENTIAL_PER_MINUTE`).
     pub rate_ip_per_minute: u32,
     pub rate_credential_per_minute: u32,
+    /// Deliver notices (and expire unpaid orders) from this process; `CIVIC_DISPATCH=0` turns it off, e.g. for
+    /// a process that only serves reads.
+    pub dispatch_notices: bool,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -81,6 +84,7 @@ impl Config {
             rate_credential_per_minute: var("CIVIC_RATE_CREDENTIAL_PER_MINUTE")
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(30),
+            dispatch_notices: var("CIVIC_DISPATCH").is_none_or(|v| v != "0"),
         };
         config.check()?;
         Ok(config)

@@ -1,6 +1,7 @@
 //! Civic: a multi-tenant GraphQL service for blind-massage centres and water utilities.
 
 pub mod audit;
+pub mod booking;
 pub mod config;
 pub mod db;
 pub mod error;
@@ -115,6 +116,7 @@ pub async fn serve(
         }
     });
     let search_sync = state.meili.clone().map(|m| storefront::search_sync::spawn(state.clone(), m));
+    let notices = state.config.dispatch_notices.then(|| booking::notices::spawn(state.clone(), state.notifier.clone()));
     let result = tokio::select! {
         r = server.into_future() => r.map_err(Into::into),
         _ = async { let _ = stopping_rx.await; tokio::time::sleep(grace).await } => {
@@ -123,8 +125,8 @@ pub async fn serve(
         }
     };
     sweeper.abort();
-    if let Some(s) = search_sync {
-        s.abort();
+    for task in [search_sync, notices].into_iter().flatten() {
+        task.abort();
     }
     result
 }

@@ -17,6 +17,10 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::{
+    booking::{
+        notices::{LogNotifier, Notifier},
+        payment::{PaymentProvider, SimulatedProvider},
+    },
     config::{self, Config},
     db::TenantId,
     db::{Db, PoolOptions},
@@ -43,6 +47,12 @@ pub struct Inner {
     pub meili: Option<Arc<Meili>>,
     /// Tenants with fresh search outbox rows, for the dispatcher.
     pub search_pending: Mutex<HashSet<TenantId>>,
+    /// The payment provider: the simulated one (no money moves) until WeChat Pay v3 lands.
+    pub payments: Arc<dyn PaymentProvider>,
+    /// Where notices go: the log in development.
+    pub notifier: Arc<dyn Notifier>,
+    /// Tenants with fresh notices, for the dispatcher.
+    pub notice_pending: Mutex<HashSet<TenantId>>,
     ready: AtomicBool,
 }
 
@@ -67,6 +77,8 @@ impl AppState {
         let cache = Cache::connect(config.redis_url.as_ref().map(|u| u.expose_secret()))
             .await
             .context("cannot connect to Redis")?;
+        let keys = Keys::from_secret(&secrets.secret_key);
+        let payment_key = keys.payment_notify_key();
         let media = match MediaStore::s3_from_env()? {
             Some(s3) => s3,
             None => MediaStore::local(&config.data_dir.join("media"))?,
@@ -85,7 +97,7 @@ impl AppState {
             .build()?;
         Ok(AppState(Arc::new(Inner {
             limits: Limits::new(config.rate_ip_per_minute, config.rate_credential_per_minute),
-            keys: Keys::from_secret(&secrets.secret_key),
+            keys,
             platform_token: secrets.platform_token,
             config,
             db,
@@ -96,6 +108,9 @@ impl AppState {
             media,
             meili,
             search_pending: Mutex::default(),
+            payments: Arc::new(SimulatedProvider::new(payment_key)),
+            notifier: Arc::new(LogNotifier),
+            notice_pending: Mutex::default(),
             ready: AtomicBool::new(true),
         })))
     }

@@ -8,6 +8,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261123_000001_platform_core;
 mod m20261124_000001_storefront;
 mod m20261124_000002_search_outbox;
+mod m20261124_000003_booking;
 pub mod tenant_table;
 
 pub use tenant_table::{TENANT_TABLES, tenant_table};
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_platform_core::Migration),
             Box::new(m20261124_000001_storefront::Migration),
             Box::new(m20261124_000002_search_outbox::Migration),
+            Box::new(m20261124_000003_booking::Migration),
         ]
     }
 }

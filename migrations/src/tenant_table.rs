@@ -4,6 +4,13 @@ use sea_orm_migration::sea_orm::DbBackend;
 /// Every tenant-owned table, children before parents: `civic tenant purge` deletes in this order, and a test
 /// checks that the list names exactly the tables that have a `tenant_id` column.
 pub const TENANT_TABLES: &[&str] = &[
+    "notices",
+    "reviews",
+    "refunds",
+    "payment_events",
+    "payments",
+    "slot_claims",
+    "orders",
     "search_outbox",
     "promotion_shops",
     "promotions",

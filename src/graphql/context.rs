@@ -17,6 +17,8 @@ pub struct RequestCtx {
     pub principal: Principal,
     pub request_id: String,
     pub ip: IpAddr,
+    /// The `Idempotency-Key` header, for mutations with side effects.
+    pub idempotency_key: Option<String>,
     /// What the running mutation tells the audit log about itself.
     pub audit: Mutex<AuditNote>,
     /// The metrics label of the operation (`query.shops`), set once the query is parsed.
@@ -31,8 +33,8 @@ pub struct AuditNote {
 }
 
 impl RequestCtx {
-    pub fn new(principal: Principal, request_id: String, ip: IpAddr) -> RequestCtx {
-        RequestCtx { principal, request_id, ip, audit: Mutex::default(), op_label: Arc::default() }
+    pub fn new(principal: Principal, request_id: String, ip: IpAddr, idempotency_key: Option<String>) -> RequestCtx {
+        RequestCtx { principal, request_id, ip, idempotency_key, audit: Mutex::default(), op_label: Arc::default() }
     }
 
     pub fn take_audit(&self) -> AuditNote {

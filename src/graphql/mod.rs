@@ -7,6 +7,7 @@ pub mod extensions;
 pub mod guard;
 pub mod operations;
 pub mod pagination;
+pub mod scalars;
 
 use std::sync::Arc;
 
@@ -15,6 +16,7 @@ use uuid::Uuid;
 
 use crate::{
     audit::graphql::AuditQuery,
+    booking::graphql::{BookingMutation, BookingQuery},
     error::{AppError, AppResult},
     identity::graphql::{IdentityMutation, IdentityQuery},
     state::AppState,
@@ -23,10 +25,10 @@ use crate::{
 };
 
 #[derive(MergedObject, Default)]
-pub struct Query(TenancyQuery, IdentityQuery, AuditQuery, StorefrontQuery);
+pub struct Query(TenancyQuery, IdentityQuery, AuditQuery, StorefrontQuery, BookingQuery);
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(TenancyMutation, IdentityMutation, StorefrontMutation);
+pub struct Mutation(TenancyMutation, IdentityMutation, StorefrontMutation, BookingMutation);
 
 pub type CivicSchema = Schema<Query, Mutation, EmptySubscription>;
 

@@ -73,7 +73,8 @@ pub async fn graphql(State(web): State<Web>, req: Request) -> Response {
     if let Some(t) = who.tenant() {
         span.record("tenant", t.slug.as_str());
     }
-    let ctx = RequestCtx::new(who, request_id.clone(), client_addr(peer));
+    let key = header(&parts.headers, "idempotency-key").map(str::to_owned);
+    let ctx = RequestCtx::new(who, request_id.clone(), client_addr(peer), key);
     let op_label = Arc::clone(&ctx.op_label);
     let mut response = web.schema.execute(gql.data(ctx)).await;
     errors::finish(&mut response, &request_id);

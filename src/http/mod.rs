@@ -3,6 +3,7 @@
 mod graphql;
 mod health;
 mod media;
+pub mod webhooks;
 
 use std::{net::SocketAddr, time::Instant};
 
@@ -64,6 +65,7 @@ pub fn router(state: AppState) -> anyhow::Result<Router> {
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
         .route("/media/{id}", get(media::read))
+        .route("/webhooks/pay/{provider}/{tenant}", post(webhooks::pay))
         .layer(RequestBodyLimitLayer::new(MAX_BODY))
         .merge(uploads)
         .layer(middleware::from_fn_with_state(web.clone(), record_metrics))

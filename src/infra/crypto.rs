@@ -25,6 +25,7 @@ pub struct Keys {
     pii: Aes256Gcm,
     lookup: [u8; 32],
     state: [u8; 32],
+    payment_notify: [u8; 32],
 }
 
 fn derive(secret: &[u8], purpose: &str) -> [u8; 32] {
@@ -44,7 +45,13 @@ impl Keys {
             pii: Aes256Gcm::new((&pii).into()),
             lookup: derive(secret, "personal-data-lookup"),
             state: derive(secret, "oauth-state"),
+            payment_notify: derive(secret, "simulated-payment-notification"),
         }
+    }
+
+    /// The key that signs the simulated payment provider's notifications.
+    pub fn payment_notify_key(&self) -> [u8; 32] {
+        self.payment_notify
     }
 
     /// Encrypts personal data: `v1.` + base64url(nonce ‖ ciphertext+tag).

@@ -878,3 +878,15 @@ pub async fn promotions(
         })
         .collect())
 }
+
+/// Adds a review's rating to its shop's average, in the reviewing transaction.
+pub async fn add_rating(tx: &TenantTx, shop_id: Uuid, rating: i32) -> Result<(), sea_orm::DbErr> {
+    use sea_orm::sea_query::{Expr, ExprTrait};
+    tx.exec_update(tx.update_many::<shop::Entity>().map(|q| {
+        q.col_expr(shop::Column::RatingSum, Expr::col(shop::Column::RatingSum).add(i64::from(rating)))
+            .col_expr(shop::Column::RatingCount, Expr::col(shop::Column::RatingCount).add(1))
+            .filter(shop::Column::Id.eq(shop_id))
+    }))
+    .await?;
+    Ok(())
+}

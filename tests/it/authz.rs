@@ -25,6 +25,8 @@ const PUBLIC: &[Caller] = ALL;
 const ADMINS: &[Caller] = &[ApiKey, TenantAdmin];
 const STAFF: &[Caller] = &[TenantAdmin, ShopManager, ShopStaff, CsAgent];
 const SHOP_WRITERS: &[Caller] = &[ApiKey, TenantAdmin, ShopManager];
+const SHOP_STAFF: &[Caller] = &[ApiKey, TenantAdmin, ShopManager, ShopStaff];
+const ORDER_READERS: &[Caller] = &[Consumer, ApiKey, TenantAdmin, ShopManager, ShopStaff];
 
 /// (root field, operation, who may call it). Ids in the operations are fresh: an allowed caller gets some
 /// other answer (NOT_FOUND, VALIDATION), never FORBIDDEN.
@@ -91,6 +93,25 @@ fn table() -> Vec<(&'static str, String, &'static [Caller])> {
         ),
         ("publishPromotion", format!("mutation {{ publishPromotion(id: \"{id}\") {{ id }} }}"), SHOP_WRITERS),
         ("unpublishPromotion", format!("mutation {{ unpublishPromotion(id: \"{id}\") {{ id }} }}"), SHOP_WRITERS),
+        (
+            "availableSlots",
+            format!("{{ availableSlots(shopId: \"{id}\", serviceItemId: \"{id}\", date: \"2030-01-01\") {{ start }} }}"),
+            PUBLIC,
+        ),
+        ("order", format!("{{ order(id: \"{id}\") {{ id }} }}"), ORDER_READERS),
+        ("myOrders", "{ myOrders { edges { node { id } } } }".into(), &[Consumer]),
+        ("shopOrders", format!("{{ shopOrders(shopId: \"{id}\") {{ edges {{ node {{ id }} }} }} }}"), SHOP_STAFF),
+        (
+            "createBooking",
+            format!("mutation {{ createBooking(input: {{ shopId: \"{id}\", serviceItemId: \"{id}\", start: \"2030-01-01T06:00:00Z\" }}) {{ id }} }}"),
+            &[Consumer],
+        ),
+        ("payOrder", format!("mutation {{ payOrder(id: \"{id}\") {{ id }} }}"), &[Consumer]),
+        ("cancelOrder", format!("mutation {{ cancelOrder(id: \"{id}\") {{ id }} }}"), ORDER_READERS),
+        ("confirmOrder", format!("mutation {{ confirmOrder(id: \"{id}\") {{ id }} }}"), SHOP_STAFF),
+        ("completeOrder", format!("mutation {{ completeOrder(id: \"{id}\") {{ id }} }}"), SHOP_STAFF),
+        ("reviewOrder", format!("mutation {{ reviewOrder(id: \"{id}\", rating: 5, text: \"t\") {{ id }} }}"), &[Consumer]),
+        ("replyToReview", format!("mutation {{ replyToReview(id: \"{id}\", text: \"t\") {{ id }} }}"), SHOP_STAFF),
     ]
 }
 

@@ -147,6 +147,7 @@ pub fn base_config(data_dir: &std::path::Path) -> Config {
         // Tests make many sign-ins from one address; `identity::rate_limits_*` sets small limits.
         rate_ip_per_minute: 100_000,
         rate_credential_per_minute: 100_000,
+        dispatch_notices: true,
     }
 }
 

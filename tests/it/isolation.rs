@@ -29,6 +29,16 @@ const ID_TAKING: &[(&str, &str)] = &[
     ("unpublishPromotion", "storefront::tenant_b_never_sees_or_changes_a_storefront"),
     ("createShop", "storefront::bad_input_is_refused_and_writes_nothing (photoIds of no upload of this tenant)"),
     ("createStaff", "identity::staff_input_is_validated (shopIds are not checked against shops yet)"),
+    ("availableSlots", "booking::tenant_b_reaches_no_booking_of_a"),
+    ("order", "booking::an_order_is_seen_by_its_consumer_and_its_shop_only"),
+    ("shopOrders", "booking::tenant_b_reaches_no_booking_of_a"),
+    ("createBooking", "booking::tenant_b_reaches_no_booking_of_a"),
+    ("payOrder", "booking::tenant_b_reaches_no_booking_of_a"),
+    ("cancelOrder", "booking::an_order_is_seen_by_its_consumer_and_its_shop_only"),
+    ("confirmOrder", "booking::an_order_is_seen_by_its_consumer_and_its_shop_only"),
+    ("completeOrder", "booking::an_order_is_seen_by_its_consumer_and_its_shop_only"),
+    ("reviewOrder", "booking::tenant_b_reaches_no_booking_of_a"),
+    ("replyToReview", "booking::tenant_b_reaches_no_booking_of_a"),
 ];
 
 #[tokio::test]

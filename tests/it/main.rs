@@ -3,6 +3,7 @@
 
 mod audit;
 mod authz;
+mod booking;
 mod helpers;
 mod identity;
 mod isolation;

@@ -1,0 +1,173 @@
+//! Notices about orders, through an outbox: rows written in the same transaction as the change (so a rolled
+//! back change sends nothing), delivered at least once by a dispatcher with retries and back-off (so a crash
+//! between commit and delivery still delivers after restart). To the shop: SMS and a voice call (its staff may
+//! be blind: the call reads the service, the time and the therapist). To the consumer: a WeChat template
+//! message on confirmation, cancellation and refund. Providers are a trait; the development default writes to
+//! the log.
+
+use std::{collections::HashSet, sync::Arc, time::Duration};
+
+use chrono::Utc;
+use sea_orm::{ActiveValue::Set, ColumnTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect};
+use uuid::Uuid;
+
+use super::entity::{notice, order};
+use crate::{
+    db::{TenantId, TenantTx, unscoped},
+    error::AppResult,
+    state::AppState,
+};
+
+pub const SMS: &str = "SMS";
+pub const VOICE: &str = "VOICE_CALL";
+pub const WECHAT: &str = "WECHAT_TEMPLATE";
+
+/// Delivers one notice. Implementations: the log (development), SMS, voice and WeChat providers later.
+#[async_trait::async_trait]
+pub trait Notifier: Send + Sync {
+    async fn send(&self, channel: &str, text: &str) -> anyhow::Result<()>;
+}
+
+/// The development notifier: the message goes to the log, clearly marked.
+pub struct LogNotifier;
+
+#[async_trait::async_trait]
+impl Notifier for LogNotifier {
+    async fn send(&self, channel: &str, text: &str) -> anyhow::Result<()> {
+        tracing::info!(
+            channel,
+            text,
+            "notice delivered to the log (development notifier; no SMS, call or WeChat message was sent)"
+        );
+        Ok(())
+    }
+}
+
+fn message(event: &str, o: &order::Model, tz: chrono_tz::Tz) -> String {
+    let service = o.price_snapshot["serviceName"].as_str().unwrap_or("服务");
+    let when = o.start_at.with_timezone(&tz).format("%m月%d日 %H:%M");
+    match event {
+        "PAID" => format!("新订单：{service}，{when}，推拿师将按预约到岗，请确认。"),
+        "CONFIRMED" => format!("您预约的{service}（{when}）已确认，期待您的光临。"),
+        "CANCELLED" if o.refunded_fen > 0 => {
+            format!(
+                "您预约的{service}（{when}）已取消，退款 {}.{:02} 元将原路退回。",
+                o.refunded_fen / 100,
+                o.refunded_fen % 100
+            )
+        }
+        "CANCELLED" => format!("您预约的{service}（{when}）已取消。"),
+        other => format!("订单 {other}"),
+    }
+}
+
+/// Writes the notices an order event causes, in the caller's transaction.
+pub async fn order_event(tx: &TenantTx, o: &order::Model, event: &str) -> AppResult<()> {
+    let channels: &[&str] = match event {
+        "PAID" => &[SMS, VOICE],
+        "CONFIRMED" => &[WECHAT],
+        "CANCELLED" => &[WECHAT, SMS],
+        _ => &[],
+    };
+    let now = Utc::now();
+    for channel in channels {
+        tx.insert(notice::ActiveModel {
+            tenant_id: Set(tx.tenant().0),
+            id: Set(Uuid::now_v7()),
+            order_id: Set(Some(o.id)),
+            channel: Set((*channel).into()),
+            event: Set(event.into()),
+            payload: Set(serde_json::json!({ "order": o.id, "shop": o.shop_id, "therapist": o.therapist_id })),
+            attempts: Set(0),
+            next_attempt_at: Set(now),
+            delivered_at: Set(None),
+            last_error: Set(None),
+            created_at: Set(now),
+        })
+        .await?;
+    }
+    Ok(())
+}
+
+/// Tells this process's dispatcher that the tenant has fresh notices.
+pub fn wake(state: &AppState, tenant: TenantId) {
+    state.notice_pending.lock().unwrap_or_else(|p| p.into_inner()).insert(tenant);
+}
+
+fn backoff(attempts: i32) -> chrono::Duration {
+    chrono::Duration::seconds(2i64.saturating_pow(attempts.clamp(0, 9) as u32).min(600))
+}
+
+/// Delivers the tenant's due notices; answers how many were delivered.
+pub async fn deliver_due(state: &AppState, notifier: &dyn Notifier, tenant: TenantId) -> anyhow::Result<usize> {
+    let Some(info) = unscoped::tenant_by_id(&state.db, tenant.0).await? else { return Ok(0) };
+    let tz: chrono_tz::Tz = info.time_zone.parse().unwrap_or(chrono_tz::Asia::Shanghai);
+    let now = Utc::now();
+    let tx = state.db.read(tenant).await?;
+    let due = tx
+        .all(tx.select::<notice::Entity>().map(|q| {
+            q.filter(notice::Column::DeliveredAt.is_null())
+                .filter(notice::Column::NextAttemptAt.lte(now))
+                .order_by_asc(notice::Column::Id)
+                .limit(100)
+        }))
+        .await?;
+    tx.commit().await?;
+    let mut delivered = 0;
+    for n in due {
+        let tx = state.db.read(tenant).await?;
+        let o = match n.order_id {
+            Some(id) => tx.get::<order::Entity>(id).await?,
+            None => None,
+        };
+        tx.commit().await?;
+        let text = o.as_ref().map(|o| message(&n.event, o, tz)).unwrap_or_else(|| n.event.clone());
+        // Load-test tenants never reach a real provider.
+        let result = if info.is_load_test { Ok(()) } else { notifier.send(&n.channel, &text).await };
+        let tx = state.db.begin(tenant).await?;
+        let mut row = n.clone().into_active_model();
+        match result {
+            Ok(()) => {
+                row.delivered_at = Set(Some(Utc::now()));
+                delivered += 1;
+            }
+            Err(e) => {
+                row.attempts = Set(n.attempts + 1);
+                row.next_attempt_at = Set(Utc::now() + backoff(n.attempts + 1));
+                row.last_error = Set(Some(format!("{e}").chars().take(200).collect()));
+            }
+        }
+        tx.update(row).await?;
+        tx.commit().await?;
+    }
+    Ok(delivered)
+}
+
+/// Runs until the process ends: delivers notices of tenants that just wrote some, and sweeps every tenant now
+/// and then (rows left by a crash or another process).
+pub fn spawn(state: AppState, notifier: Arc<dyn Notifier>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut last_sweep: Option<tokio::time::Instant> = None;
+        loop {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            let mut tenants: HashSet<TenantId> =
+                std::mem::take(&mut *state.notice_pending.lock().unwrap_or_else(|p| p.into_inner()));
+            if last_sweep.is_none_or(|t| t.elapsed() >= Duration::from_secs(10)) {
+                match unscoped::list_tenants(&state.db, None, 10_000).await {
+                    Ok(all) => tenants.extend(all.iter().map(|t| TenantId(t.id))),
+                    Err(e) => tracing::warn!(error = %e, "notice sweep could not list tenants"),
+                }
+                last_sweep = Some(tokio::time::Instant::now());
+                for t in tenants.clone() {
+                    let _ = super::service::expire_due(&state, t).await;
+                }
+            }
+            for t in tenants {
+                if let Err(e) = deliver_due(&state, notifier.as_ref(), t).await {
+                    tracing::warn!(error = %format!("{e:#}"), "notices not delivered; will retry");
+                    state.notice_pending.lock().unwrap_or_else(|p| p.into_inner()).insert(t);
+                }
+            }
+        }
+    })
+}

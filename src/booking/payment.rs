@@ -1,0 +1,284 @@
+//! Payments. A `PaymentProvider` starts a payment and verifies its notifications; the notification is applied
+//! by one function, whichever way it arrives. The simulated provider (the development default, labelled as
+//! such everywhere) settles at once by producing a signed notification that goes through that same function,
+//! as WeChat Pay v3's will through `POST /webhooks/pay/{provider}/{tenant}`.
+
+use chrono::Utc;
+use hmac::{Hmac, Mac};
+use sea_orm::{ActiveValue::Set, ColumnTrait, IntoActiveModel, QueryFilter, sea_query::Expr};
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+use uuid::Uuid;
+
+use super::{
+    entity::{order, payment, payment_event, refund, slot_claim},
+    notices,
+    rules::BookingRules,
+    service::{self as booking, CONFIRMED, PAID, PENDING_PAYMENT},
+};
+use crate::{
+    db::TenantId,
+    error::{AppError, AppResult, is_unique_violation},
+    identity::principal::Principal,
+    infra::crypto,
+    state::AppState,
+    tenancy::TenantInfo,
+};
+
+pub const PENDING: &str = "PENDING";
+pub const SUCCEEDED: &str = "SUCCEEDED";
+pub const FAILED: &str = "FAILED";
+
+/// What a provider tells us about a payment.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct Notification {
+    pub payment_id: Uuid,
+    pub order_id: Uuid,
+    pub transaction_id: String,
+    pub amount_fen: i64,
+    /// `SUCCESS` or `FAILED`.
+    pub status: String,
+}
+
+pub trait PaymentProvider: Send + Sync {
+    fn name(&self) -> &'static str;
+    /// For a provider that settles at once, the signed notification (body, signature) of the payment.
+    fn settle_now(&self, p: &payment::Model) -> Option<(Vec<u8>, String)>;
+    /// The notification in a request body, if its signature holds.
+    fn verify(&self, body: &[u8], signature: Option<&str>) -> Option<Notification>;
+}
+
+/// THE SIMULATED PROVIDER: no money moves. Every payment succeeds at once; its notification is signed with a
+/// key derived from `CIVIC_SECRET_KEY`, so a forged one is refused like a forged WeChat Pay notification.
+pub struct SimulatedProvider {
+    key: [u8; 32],
+}
+
+impl SimulatedProvider {
+    pub fn new(key: [u8; 32]) -> SimulatedProvider {
+        SimulatedProvider { key }
+    }
+
+    /// A notification as the simulated provider sends it: the body and its signature.
+    pub fn signed(&self, n: &Notification) -> (Vec<u8>, String) {
+        let body = serde_json::to_vec(n).expect("a notification serialises");
+        let signature = self.sign(&body);
+        (body, signature)
+    }
+
+    fn sign(&self, body: &[u8]) -> String {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.key).expect("HMAC takes any key length");
+        mac.update(body);
+        crypto::hex(&mac.finalize().into_bytes())
+    }
+}
+
+impl PaymentProvider for SimulatedProvider {
+    fn name(&self) -> &'static str {
+        "simulated"
+    }
+
+    fn settle_now(&self, p: &payment::Model) -> Option<(Vec<u8>, String)> {
+        let n = Notification {
+            payment_id: p.id,
+            order_id: p.order_id,
+            transaction_id: format!("SIM{}", p.id.simple()),
+            amount_fen: p.amount_fen,
+            status: "SUCCESS".into(),
+        };
+        Some(self.signed(&n))
+    }
+
+    fn verify(&self, body: &[u8], signature: Option<&str>) -> Option<Notification> {
+        let given = signature?;
+        if !crypto::secret_eq(&self.sign(body), given) {
+            return None;
+        }
+        serde_json::from_slice(body).ok()
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Applied {
+    /// The payment and its order changed.
+    Settled,
+    /// This notification was applied before; nothing changed.
+    Duplicate,
+    /// The payment failed at the provider.
+    Failed,
+}
+
+/// Applies a verified notification once. A notification whose order or amount does not match its payment
+/// changes nothing and is logged as an alert.
+pub async fn apply(state: &AppState, provider: &str, tenant: &TenantInfo, n: &Notification) -> AppResult<Applied> {
+    let tx = state.db.begin(tenant.id).await?;
+    let Some(pay) = tx.get::<payment::Entity>(n.payment_id).await? else {
+        tracing::error!(alert = true, provider, payment = %n.payment_id, "payment notification for an unknown payment");
+        return Err(AppError::validation("unknown payment"));
+    };
+    if pay.order_id != n.order_id || pay.amount_fen != n.amount_fen || pay.provider != provider {
+        tracing::error!(alert = true, provider, payment = %pay.id, "payment notification does not match its payment (order, amount or provider)");
+        return Err(AppError::validation("the notification does not match the payment"));
+    }
+    let event = payment_event::ActiveModel {
+        tenant_id: Set(tenant.id.0),
+        id: Set(Uuid::now_v7()),
+        provider: Set(provider.into()),
+        provider_txn_id: Set(n.transaction_id.chars().take(64).collect()),
+        payment_id: Set(pay.id),
+        amount_fen: Set(n.amount_fen),
+        outcome: Set(n.status.chars().take(32).collect()),
+        created_at: Set(Utc::now()),
+    };
+    match tx.insert(event).await {
+        Ok(_) => {}
+        Err(e) if is_unique_violation(&e) => return Ok(Applied::Duplicate),
+        Err(e) => return Err(e.into()),
+    }
+    if pay.status != PENDING {
+        tx.commit().await?;
+        return Ok(Applied::Duplicate);
+    }
+    let now = Utc::now();
+    let mut row = pay.clone().into_active_model();
+    row.provider_txn_id = Set(Some(n.transaction_id.chars().take(64).collect()));
+    row.updated_at = Set(now);
+    if n.status != "SUCCESS" {
+        row.status = Set(FAILED.into());
+        tx.update(row).await?;
+        tx.commit().await?;
+        return Ok(Applied::Failed);
+    }
+    row.status = Set(SUCCEEDED.into());
+    tx.update(row).await?;
+    let o = tx.get::<order::Entity>(pay.order_id).await?.ok_or(AppError::NotFound("order"))?;
+    let holds_slot =
+        tx.count(tx.select::<slot_claim::Entity>().map(|q| q.filter(slot_claim::Column::OrderId.eq(o.id)))).await? > 0;
+    let mut order_row = o.clone().into_active_model();
+    order_row.paid_fen = Set(o.paid_fen + pay.amount_fen);
+    order_row.updated_at = Set(now);
+    if o.status == PENDING_PAYMENT && holds_slot {
+        let rules = BookingRules::for_tenant(tenant);
+        order_row.status = Set(if rules.auto_confirm { CONFIRMED } else { PAID }.into());
+        let paid = tx.update(order_row).await?;
+        // A paid order holds its slot for good.
+        tx.exec_update(tx.update_many::<slot_claim::Entity>().map(|q| {
+            q.col_expr(slot_claim::Column::ExpiresAt, Expr::value(Option::<chrono::DateTime<Utc>>::None))
+                .filter(slot_claim::Column::OrderId.eq(o.id))
+        }))
+        .await?;
+        notices::order_event(&tx, &paid, "PAID").await?;
+        if rules.auto_confirm {
+            notices::order_event(&tx, &paid, "CONFIRMED").await?;
+        }
+    } else {
+        // Paid too late (expired or cancelled meanwhile): the money goes back at once.
+        order_row.refunded_fen = Set(o.refunded_fen + pay.amount_fen);
+        tx.update(order_row).await?;
+        tx.insert(refund::ActiveModel {
+            tenant_id: Set(tenant.id.0),
+            id: Set(Uuid::now_v7()),
+            order_id: Set(o.id),
+            refund_no: Set(format!("RP{}", pay.id.simple())),
+            amount_fen: Set(pay.amount_fen),
+            status: Set(SUCCEEDED.into()),
+            reason: Set(Some("paid after the order closed".into())),
+            created_at: Set(now),
+            updated_at: Set(now),
+        })
+        .await?;
+    }
+    tx.commit().await?;
+    notices::wake(state, tenant.id);
+    Ok(Applied::Settled)
+}
+
+/// Pays an order. The same `Idempotency-Key` answers the same payment (one payment, however often it is
+/// sent); the same key for another request is `CONFLICT`. Without a key, the order id serves as one.
+pub async fn pay_order(
+    state: &AppState,
+    who: &Principal,
+    tenant: &TenantInfo,
+    order_id: Uuid,
+    key: Option<&str>,
+) -> AppResult<payment::Model> {
+    let Principal::Consumer { id: consumer, .. } = who else { return Err(AppError::Forbidden) };
+    let key =
+        key.map(str::trim).filter(|k| !k.is_empty()).map(str::to_owned).unwrap_or_else(|| format!("order:{order_id}"));
+    if key.len() > 100 {
+        return Err(AppError::validation("Idempotency-Key must be at most 100 characters"));
+    }
+    let request_hash = crypto::sha256_hex(&format!("payOrder:{consumer}:{order_id}"));
+    let provider = &state.payments;
+    let tx = state.db.begin(tenant.id).await?;
+    if let Some(p) = by_key(&tx, &key).await? {
+        tx.commit().await?;
+        if p.request_hash != request_hash {
+            return Err(AppError::conflict("this Idempotency-Key was used for another request"));
+        }
+        return Ok(p);
+    }
+    let o = booking::get_order_in(&tx, who, order_id).await?;
+    let status = booking::effective_status(&o, Utc::now());
+    if status != PENDING_PAYMENT {
+        return Err(AppError::conflict(format!("a {status} order cannot be paid")));
+    }
+    let now = Utc::now();
+    let inserted = tx
+        .insert(payment::ActiveModel {
+            tenant_id: Set(tenant.id.0),
+            id: Set(Uuid::now_v7()),
+            order_id: Set(o.id),
+            idempotency_key: Set(key.clone()),
+            request_hash: Set(request_hash.clone()),
+            amount_fen: Set(o.amount_fen),
+            status: Set(PENDING.into()),
+            provider: Set(provider.name().into()),
+            provider_txn_id: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+        })
+        .await;
+    let p = match inserted {
+        Ok(p) => {
+            tx.commit().await?;
+            p
+        }
+        Err(e) if is_unique_violation(&e) => {
+            drop(tx);
+            // The same key raced us: answer its payment.
+            let tx = state.db.read(tenant.id).await?;
+            let p = by_key(&tx, &key).await?.ok_or(AppError::conflict("payment in progress"))?;
+            tx.commit().await?;
+            if p.request_hash != request_hash {
+                return Err(AppError::conflict("this Idempotency-Key was used for another request"));
+            }
+            return Ok(p);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    // The payment row is committed before the provider is asked, so the order can never be PAID without it.
+    if let Some((body, signature)) = provider.settle_now(&p) {
+        let n = provider
+            .verify(&body, Some(&signature))
+            .ok_or_else(|| AppError::internal(anyhow::anyhow!("own notification did not verify")))?;
+        apply(state, provider.name(), tenant, &n).await?;
+    }
+    let tx = state.db.read(tenant.id).await?;
+    let p = tx.get::<payment::Entity>(p.id).await?.ok_or(AppError::NotFound("payment"))?;
+    tx.commit().await?;
+    Ok(p)
+}
+
+async fn by_key(tx: &crate::db::TenantTx, key: &str) -> AppResult<Option<payment::Model>> {
+    Ok(tx.one(tx.select::<payment::Entity>().map(|q| q.filter(payment::Column::IdempotencyKey.eq(key)))).await?)
+}
+
+/// The payments of an order the caller may see.
+pub async fn payments_of(state: &AppState, tenant: TenantId, order_id: Uuid) -> AppResult<Vec<payment::Model>> {
+    let tx = state.db.read(tenant).await?;
+    let rows = tx.all(tx.select::<payment::Entity>().map(|q| q.filter(payment::Column::OrderId.eq(order_id)))).await?;
+    tx.commit().await?;
+    Ok(rows)
+}

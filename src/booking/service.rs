@@ -1,0 +1,460 @@
+//! Bookings as orders: availability, booking (the slot claims make double booking impossible), the order's
+//! lifecycle, cancellation with refunds, and who may see which order.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
+};
+use uuid::Uuid;
+
+use super::{
+    availability::{Candidate, Day, Slot, cells},
+    entity::{order, refund, slot_claim},
+    notices,
+    rules::{BookingRules, RefundPolicy},
+};
+use crate::{
+    db::{TenantId, TenantTx},
+    error::{AppError, AppResult, is_unique_violation},
+    identity::{principal::Principal, service::StaffRole},
+    state::AppState,
+    storefront::{
+        hours::Week,
+        service::{self as storefront, View},
+    },
+    tenancy::TenantInfo,
+};
+
+pub const PENDING_PAYMENT: &str = "PENDING_PAYMENT";
+pub const PAID: &str = "PAID";
+pub const CONFIRMED: &str = "CONFIRMED";
+pub const COMPLETED: &str = "COMPLETED";
+pub const CANCELLED: &str = "CANCELLED";
+pub const EXPIRED: &str = "EXPIRED";
+pub const NO_SHOW: &str = "NO_SHOW";
+
+/// The status a reader sees: an unpaid order past its payment window is expired, even before the sweeper has
+/// written so.
+pub fn effective_status(o: &order::Model, now: DateTime<Utc>) -> &str {
+    if o.status == PENDING_PAYMENT && o.expires_at <= now { EXPIRED } else { &o.status }
+}
+
+fn strings(v: &serde_json::Value) -> Vec<String> {
+    serde_json::from_value(v.clone()).unwrap_or_default()
+}
+
+struct Offer {
+    rules: BookingRules,
+    shop: crate::storefront::entity::shop::Model,
+    service: crate::storefront::entity::service_item::Model,
+    candidates: Vec<Candidate>,
+    closed: Vec<NaiveDate>,
+}
+
+/// The shop, service and therapists of a request, as the caller may see them.
+async fn offer(
+    state: &AppState,
+    tenant: &TenantInfo,
+    view: &View,
+    shop_id: Uuid,
+    service_id: Uuid,
+    therapist: Option<Uuid>,
+) -> AppResult<Offer> {
+    let shop = storefront::get_shop(state, view, tenant.id, shop_id).await?;
+    let service = storefront::get_service(state, view, tenant.id, service_id).await?;
+    if service.shop_id != shop.id || !service.active {
+        return Err(AppError::NotFound("service item"));
+    }
+    let shop_hours = {
+        let w = Week::from_json(&shop.opening_hours);
+        if w.0.is_empty() { Week::default_hours() } else { w }
+    };
+    let performers = storefront::performers(state, tenant.id, service.id, true).await?;
+    let candidates: Vec<Candidate> = performers
+        .into_iter()
+        .filter(|t| therapist.is_none_or(|id| id == t.id))
+        .map(|t| Candidate {
+            therapist_id: t.id,
+            hours: t.schedule.as_ref().map(Week::from_json).unwrap_or_else(|| shop_hours.clone()),
+            name: t.name,
+        })
+        .collect();
+    if therapist.is_some() && candidates.is_empty() {
+        return Err(AppError::NotFound("therapist"));
+    }
+    let closed =
+        strings(&shop.closed_dates).iter().filter_map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()).collect();
+    Ok(Offer { rules: BookingRules::for_tenant(tenant), shop, service, candidates, closed })
+}
+
+/// Cells held on `date` (with a day's margin) by the candidates, ignoring claims of expired unpaid orders.
+async fn claimed(
+    tx: &TenantTx,
+    offer: &Offer,
+    tenant: &TenantInfo,
+    date: NaiveDate,
+    now: DateTime<Utc>,
+) -> AppResult<HashSet<(Uuid, DateTime<Utc>)>> {
+    let ids: Vec<Uuid> = offer.candidates.iter().map(|c| c.therapist_id).collect();
+    let midnight = date.and_hms_opt(0, 0, 0).expect("midnight exists");
+    let from = chrono::TimeZone::from_local_datetime(&tenant.time_zone, &midnight)
+        .earliest()
+        .map_or(now, |d| d.with_timezone(&Utc))
+        - Duration::days(1);
+    let to = from + Duration::days(3);
+    let rows = tx
+        .all(tx.select::<slot_claim::Entity>().map(|q| {
+            q.filter(slot_claim::Column::TherapistId.is_in(ids))
+                .filter(slot_claim::Column::CellStart.gte(from))
+                .filter(slot_claim::Column::CellStart.lt(to))
+                .filter(
+                    Condition::any()
+                        .add(slot_claim::Column::ExpiresAt.is_null())
+                        .add(slot_claim::Column::ExpiresAt.gt(now)),
+                )
+        }))
+        .await?;
+    Ok(rows.into_iter().map(|c| (c.therapist_id, c.cell_start)).collect())
+}
+
+pub async fn available_slots(
+    state: &AppState,
+    who: &Principal,
+    tenant: &TenantInfo,
+    shop_id: Uuid,
+    service_id: Uuid,
+    therapist: Option<Uuid>,
+    date: NaiveDate,
+) -> AppResult<Vec<Slot>> {
+    let offer = offer(state, tenant, &View::of(who), shop_id, service_id, therapist).await?;
+    let now = Utc::now();
+    let tx = state.db.read(tenant.id).await?;
+    let held = claimed(&tx, &offer, tenant, date, now).await?;
+    tx.commit().await?;
+    let day = Day {
+        rules: &offer.rules,
+        tz: tenant.time_zone,
+        date,
+        now,
+        duration_minutes: offer.service.duration_minutes.into(),
+        closed_dates: &offer.closed,
+        claimed: &held,
+    };
+    Ok(day.slots(&offer.candidates))
+}
+
+/// Books a slot for a consumer: an order `PENDING_PAYMENT` with the list price, holding the therapist's cells
+/// until paid or expired. Two bookings of overlapping time for one therapist cannot both succeed: the second's
+/// claim violates the unique key (`CONFLICT`).
+pub async fn create_booking(
+    state: &AppState,
+    tenant: &TenantInfo,
+    consumer: Uuid,
+    shop_id: Uuid,
+    service_id: Uuid,
+    therapist: Option<Uuid>,
+    start: DateTime<Utc>,
+) -> AppResult<order::Model> {
+    let offer = offer(state, tenant, &View::Public, shop_id, service_id, therapist).await?;
+    let now = Utc::now();
+    let date = start.with_timezone(&tenant.time_zone).date_naive();
+    let day = |held: &HashSet<(Uuid, DateTime<Utc>)>| {
+        Day {
+            rules: &offer.rules,
+            tz: tenant.time_zone,
+            date,
+            now,
+            duration_minutes: offer.service.duration_minutes.into(),
+            closed_dates: &offer.closed,
+            claimed: held,
+        }
+        .slots(&offer.candidates)
+    };
+    if !day(&HashSet::new()).iter().any(|s| s.start == start) {
+        return Err(AppError::validation(
+            "start is not a bookable time of this service (opening hours, grid, lead time, horizon)",
+        ));
+    }
+    let tx = state.db.begin(tenant.id).await?;
+    let held = claimed(&tx, &offer, tenant, date, now).await?;
+    let slot = day(&held)
+        .into_iter()
+        .find(|s| s.start == start)
+        .ok_or_else(|| AppError::conflict("this time has just been booked"))?;
+    let end = slot.end;
+    let hold_until = end + Duration::minutes(offer.rules.buffer_minutes);
+    let cells = cells(start, hold_until, offer.rules.slot_minutes);
+    // Cells still held by expired unpaid orders are released first.
+    release_expired(&tx, slot.therapist_id, &cells, now).await?;
+    let expires_at = now + Duration::minutes(offer.rules.payment_minutes);
+    let snapshot = serde_json::json!({
+        "serviceName": offer.service.name,
+        "listPriceFen": offer.service.price_fen,
+        "durationMinutes": offer.service.duration_minutes,
+        "discounts": [],
+    });
+    let model = tx
+        .insert(order::ActiveModel {
+            tenant_id: Set(tenant.id.0),
+            id: Set(Uuid::now_v7()),
+            consumer_id: Set(consumer),
+            shop_id: Set(offer.shop.id),
+            service_item_id: Set(offer.service.id),
+            therapist_id: Set(slot.therapist_id),
+            start_at: Set(start),
+            end_at: Set(end),
+            status: Set(PENDING_PAYMENT.into()),
+            amount_fen: Set(offer.service.price_fen),
+            paid_fen: Set(0),
+            refunded_fen: Set(0),
+            price_snapshot: Set(snapshot),
+            refund_policy: Set(serde_json::json!(RefundPolicy::from(&offer.rules))),
+            expires_at: Set(expires_at),
+            cancel_reason: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+        })
+        .await?;
+    for cell in cells {
+        let claim = slot_claim::ActiveModel {
+            tenant_id: Set(tenant.id.0),
+            id: Set(Uuid::now_v7()),
+            therapist_id: Set(slot.therapist_id),
+            cell_start: Set(cell),
+            order_id: Set(model.id),
+            expires_at: Set(Some(expires_at)),
+        };
+        tx.insert(claim).await.map_err(|e| {
+            if is_unique_violation(&e) { AppError::conflict("this time has just been booked") } else { e.into() }
+        })?;
+    }
+    tx.commit().await?;
+    Ok(model)
+}
+
+/// Frees cells held by unpaid orders past their window, marking those orders expired.
+async fn release_expired(tx: &TenantTx, therapist: Uuid, cells: &[DateTime<Utc>], now: DateTime<Utc>) -> AppResult<()> {
+    let stale = tx
+        .all(tx.select::<slot_claim::Entity>().map(|q| {
+            q.filter(slot_claim::Column::TherapistId.eq(therapist))
+                .filter(slot_claim::Column::CellStart.is_in(cells.to_vec()))
+                .filter(slot_claim::Column::ExpiresAt.lte(now))
+        }))
+        .await?;
+    let orders: Vec<Uuid> = stale.iter().map(|c| c.order_id).collect::<HashSet<_>>().into_iter().collect();
+    if orders.is_empty() {
+        return Ok(());
+    }
+    expire_orders(tx, &orders, now).await
+}
+
+async fn expire_orders(tx: &TenantTx, orders: &[Uuid], now: DateTime<Utc>) -> AppResult<()> {
+    tx.exec_update(tx.update_many::<order::Entity>().map(|q| {
+        q.col_expr(order::Column::Status, Expr::value(EXPIRED))
+            .col_expr(order::Column::UpdatedAt, Expr::value(now))
+            .filter(order::Column::Id.is_in(orders.to_vec()))
+            .filter(order::Column::Status.eq(PENDING_PAYMENT))
+            .filter(order::Column::ExpiresAt.lte(now))
+    }))
+    .await?;
+    tx.exec_delete(tx.delete_many::<slot_claim::Entity>().map(|q| {
+        q.filter(slot_claim::Column::OrderId.is_in(orders.to_vec())).filter(slot_claim::Column::ExpiresAt.lte(now))
+    }))
+    .await?;
+    Ok(())
+}
+
+/// Marks the tenant's unpaid orders past their window expired and frees their slots.
+pub async fn expire_due(state: &AppState, tenant: TenantId) -> AppResult<usize> {
+    let now = Utc::now();
+    let tx = state.db.begin(tenant).await?;
+    let due: Vec<Uuid> = tx
+        .all(tx.select::<order::Entity>().map(|q| {
+            q.filter(order::Column::Status.eq(PENDING_PAYMENT)).filter(order::Column::ExpiresAt.lte(now)).limit(500)
+        }))
+        .await?
+        .into_iter()
+        .map(|o| o.id)
+        .collect();
+    expire_orders(&tx, &due, now).await?;
+    tx.commit().await?;
+    Ok(due.len())
+}
+
+/// May this caller see this order? Its consumer; the tenant's admin; staff of its shop.
+pub fn may_see(who: &Principal, o: &order::Model) -> bool {
+    match who {
+        Principal::Consumer { id, .. } => *id == o.consumer_id,
+        Principal::ApiKey { .. } | Principal::Staff { role: StaffRole::TenantAdmin, .. } => true,
+        Principal::Staff { role: StaffRole::ShopManager | StaffRole::ShopStaff, shop_ids, .. } => {
+            shop_ids.contains(&o.shop_id)
+        }
+        _ => false,
+    }
+}
+
+fn is_shop_staff(who: &Principal, o: &order::Model) -> bool {
+    !matches!(who, Principal::Consumer { .. }) && may_see(who, o)
+}
+
+/// The order, in the caller's transaction, if the caller may see it.
+pub async fn get_order_in(tx: &TenantTx, who: &Principal, id: Uuid) -> AppResult<order::Model> {
+    load(tx, who, id).await
+}
+
+async fn load(tx: &TenantTx, who: &Principal, id: Uuid) -> AppResult<order::Model> {
+    tx.get::<order::Entity>(id).await?.filter(|o| may_see(who, o)).ok_or(AppError::NotFound("order"))
+}
+
+pub async fn get_order(state: &AppState, who: &Principal, tenant: TenantId, id: Uuid) -> AppResult<order::Model> {
+    let tx = state.db.read(tenant).await?;
+    let o = load(&tx, who, id).await?;
+    tx.commit().await?;
+    Ok(o)
+}
+
+/// Orders newest first, after a cursor, optionally of one status: a consumer's own, or a shop's.
+pub async fn list_orders(
+    state: &AppState,
+    tenant: TenantId,
+    filter: impl FnOnce(sea_orm::Select<order::Entity>) -> sea_orm::Select<order::Entity>,
+    status: Option<&str>,
+    before: Option<Uuid>,
+    limit: u64,
+) -> AppResult<Vec<order::Model>> {
+    let now = Utc::now();
+    let tx = state.db.read(tenant).await?;
+    let rows = tx
+        .all(tx.select::<order::Entity>().map(|q| {
+            let mut q = filter(q).order_by_desc(order::Column::Id).limit(limit);
+            if let Some(b) = before {
+                q = q.filter(order::Column::Id.lt(b));
+            }
+            match status {
+                Some(EXPIRED) => q.filter(
+                    Condition::any().add(order::Column::Status.eq(EXPIRED)).add(
+                        Condition::all()
+                            .add(order::Column::Status.eq(PENDING_PAYMENT))
+                            .add(order::Column::ExpiresAt.lte(now)),
+                    ),
+                ),
+                Some(PENDING_PAYMENT) => {
+                    q.filter(order::Column::Status.eq(PENDING_PAYMENT)).filter(order::Column::ExpiresAt.gt(now))
+                }
+                Some(s) => q.filter(order::Column::Status.eq(s)),
+                None => q,
+            }
+        }))
+        .await?;
+    tx.commit().await?;
+    Ok(rows)
+}
+
+/// Moves an order from one of `from` to `to` only if it is still there: of two racing moves exactly one wins.
+async fn transition(
+    tx: &TenantTx,
+    o: &order::Model,
+    from: &[&str],
+    to: &str,
+    change: impl FnOnce(&mut order::ActiveModel),
+) -> AppResult<order::Model> {
+    let now = Utc::now();
+    let current = effective_status(o, now);
+    if !from.contains(&current) {
+        return Err(AppError::conflict(format!("a {current} order cannot become {to}")));
+    }
+    let moved = tx
+        .exec_update(tx.update_many::<order::Entity>().map(|q| {
+            q.col_expr(order::Column::Status, Expr::value(to))
+                .col_expr(order::Column::UpdatedAt, Expr::value(now))
+                .filter(order::Column::Id.eq(o.id))
+                .filter(order::Column::Status.eq(o.status.clone()))
+        }))
+        .await?;
+    if moved == 0 {
+        return Err(AppError::conflict("the order changed meanwhile; read it again"));
+    }
+    let mut row = tx.get::<order::Entity>(o.id).await?.ok_or(AppError::NotFound("order"))?.into_active_model();
+    change(&mut row);
+    row.updated_at = Set(now);
+    Ok(tx.update(row).await?)
+}
+
+/// The shop confirms a paid order.
+pub async fn confirm(state: &AppState, who: &Principal, tenant: TenantId, id: Uuid) -> AppResult<order::Model> {
+    let tx = state.db.begin(tenant).await?;
+    let o = load(&tx, who, id).await?;
+    if !is_shop_staff(who, &o) {
+        return Err(AppError::Forbidden);
+    }
+    let o = transition(&tx, &o, &[PAID], CONFIRMED, |_| {}).await?;
+    notices::order_event(&tx, &o, "CONFIRMED").await?;
+    tx.commit().await?;
+    notices::wake(state, tenant);
+    Ok(o)
+}
+
+/// Staff mark a confirmed order done.
+pub async fn complete(state: &AppState, who: &Principal, tenant: TenantId, id: Uuid) -> AppResult<order::Model> {
+    let tx = state.db.begin(tenant).await?;
+    let o = load(&tx, who, id).await?;
+    if !is_shop_staff(who, &o) {
+        return Err(AppError::Forbidden);
+    }
+    let o = transition(&tx, &o, &[CONFIRMED], COMPLETED, |_| {}).await?;
+    tx.commit().await?;
+    Ok(o)
+}
+
+/// Cancels an order. A consumer may cancel until the cut-off before the start with a full refund, later with
+/// the refund policy booked with the order; the shop may cancel any time with a full refund. Refunds never
+/// exceed what was paid, and a retried refund keeps its refund number.
+pub async fn cancel(
+    state: &AppState,
+    who: &Principal,
+    tenant: TenantId,
+    id: Uuid,
+    reason: Option<String>,
+) -> AppResult<order::Model> {
+    let reason = reason.map(|r| r.trim().chars().take(200).collect::<String>()).filter(|r| !r.is_empty());
+    let tx = state.db.begin(tenant).await?;
+    let o = load(&tx, who, id).await?;
+    let now = Utc::now();
+    let by_shop = is_shop_staff(who, &o);
+    let policy: RefundPolicy = serde_json::from_value(o.refund_policy.clone())
+        .unwrap_or(RefundPolicy { cancel_cutoff_hours: 2, late_refund_percent: 0 });
+    let unrefunded = o.paid_fen - o.refunded_fen;
+    let refund = if by_shop || now <= o.start_at - Duration::hours(policy.cancel_cutoff_hours) {
+        unrefunded
+    } else {
+        (o.paid_fen * policy.late_refund_percent / 100 - o.refunded_fen).clamp(0, unrefunded)
+    };
+    let o = transition(&tx, &o, &[PENDING_PAYMENT, PAID, CONFIRMED], CANCELLED, |row| {
+        row.cancel_reason = Set(reason.clone());
+        row.refunded_fen = Set(o.refunded_fen + refund);
+    })
+    .await?;
+    if refund > 0 {
+        let refund_no = format!("RF{}", o.id.simple());
+        tx.insert(refund::ActiveModel {
+            tenant_id: Set(tenant.0),
+            id: Set(Uuid::now_v7()),
+            order_id: Set(o.id),
+            refund_no: Set(refund_no),
+            amount_fen: Set(refund),
+            status: Set("SUCCEEDED".into()),
+            reason: Set(reason),
+            created_at: Set(now),
+            updated_at: Set(now),
+        })
+        .await?;
+    }
+    tx.exec_delete(tx.delete_many::<slot_claim::Entity>().map(|q| q.filter(slot_claim::Column::OrderId.eq(o.id))))
+        .await?;
+    notices::order_event(&tx, &o, "CANCELLED").await?;
+    tx.commit().await?;
+    notices::wake(state, tenant);
+    Ok(o)
+}
