@@ -374,6 +374,14 @@ impl BookingMutation {
         Ok(Order(booking::complete(ctx.state(), ctx.principal(), ctx.tenant_id()?, id).await?))
     }
 
+    /// The consumer did not come (after the start).
+    #[graphql(guard = "Allow(SHOP_STAFF)")]
+    async fn mark_no_show(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Order> {
+        let id = id_of(&id, "order")?;
+        ctx.audit_target(id);
+        Ok(Order(booking::no_show(ctx.state(), ctx.principal(), ctx.tenant_id()?, id).await?))
+    }
+
     /// Reviews a completed order, once.
     #[graphql(guard = "Allow(CONSUMER)")]
     async fn review_order(

@@ -408,6 +408,21 @@ pub async fn complete(state: &AppState, who: &Principal, tenant: TenantId, id: U
     Ok(o)
 }
 
+/// Staff record that the consumer did not come, once the start has passed.
+pub async fn no_show(state: &AppState, who: &Principal, tenant: TenantId, id: Uuid) -> AppResult<order::Model> {
+    let tx = state.db.begin(tenant).await?;
+    let o = load(&tx, who, id).await?;
+    if !is_shop_staff(who, &o) {
+        return Err(AppError::Forbidden);
+    }
+    if Utc::now() < o.start_at {
+        return Err(AppError::conflict("an order becomes a no-show only after its start"));
+    }
+    let o = transition(&tx, &o, &[PAID, CONFIRMED], NO_SHOW, |_| {}).await?;
+    tx.commit().await?;
+    Ok(o)
+}
+
 /// Cancels an order. A consumer may cancel until the cut-off before the start with a full refund, later with
 /// the refund policy booked with the order; the shop may cancel any time with a full refund. Refunds never
 /// exceed what was paid, and a retried refund keeps its refund number.

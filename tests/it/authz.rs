@@ -110,6 +110,7 @@ fn table() -> Vec<(&'static str, String, &'static [Caller])> {
         ("cancelOrder", format!("mutation {{ cancelOrder(id: \"{id}\") {{ id }} }}"), ORDER_READERS),
         ("confirmOrder", format!("mutation {{ confirmOrder(id: \"{id}\") {{ id }} }}"), SHOP_STAFF),
         ("completeOrder", format!("mutation {{ completeOrder(id: \"{id}\") {{ id }} }}"), SHOP_STAFF),
+        ("markNoShow", format!("mutation {{ markNoShow(id: \"{id}\") {{ id }} }}"), SHOP_STAFF),
         ("reviewOrder", format!("mutation {{ reviewOrder(id: \"{id}\", rating: 5, text: \"t\") {{ id }} }}"), &[Consumer]),
         ("replyToReview", format!("mutation {{ replyToReview(id: \"{id}\", text: \"t\") {{ id }} }}"), SHOP_STAFF),
     ]

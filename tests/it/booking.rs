@@ -286,7 +286,12 @@ async fn an_order_is_seen_by_its_consumer_and_its_shop_only() {
         [other_consumer.as_str(), other_shop_staff.token.as_str(), b.tenant.api_key.as_str(), b_consumer.as_str()]
     {
         app.bearer(who).gql(ORDER, json!({ "id": id })).await.expect_code("NOT_FOUND");
-        for m in ["cancelOrder(id: $id) { id }", "confirmOrder(id: $id) { id }", "completeOrder(id: $id) { id }"] {
+        for m in [
+            "cancelOrder(id: $id) { id }",
+            "confirmOrder(id: $id) { id }",
+            "completeOrder(id: $id) { id }",
+            "markNoShow(id: $id) { id }",
+        ] {
             let r = app.bearer(who).gql(&format!("mutation($id: ID!) {{ {m} }}"), json!({ "id": id })).await;
             assert!(matches!(r.code(), Some("NOT_FOUND") | Some("FORBIDDEN")), "{m}: {}", r.body);
         }
@@ -504,4 +509,34 @@ async fn tenant_b_reaches_no_booking_of_a() {
         .data();
     assert_eq!(o["order"]["status"], "COMPLETED");
     assert_eq!(o["order"]["review"], json!({ "rating": 5, "reply": null }));
+}
+
+#[tokio::test]
+async fn cancel_racing_complete_ends_in_exactly_one() {
+    let app = TestApp::spawn().await;
+    let s = open_shop(&app).await;
+    let staff = app.staff(&s.tenant, "SHOP_STAFF", &[&s.shop]).await;
+    let st = app.bearer(&staff.token);
+    for round in 0..5 {
+        let c = app.consumer(&s.tenant, &format!("o-race-{round}")).await;
+        let id = paid_order(&app, &s, &c, &local(2, 8 + round, 0)).await;
+        st.gql("mutation($id: ID!) { confirmOrder(id: $id) { id } }", json!({ "id": id })).await.data();
+        let consumer = app.bearer(&c);
+        let (cancel, complete) = tokio::join!(
+            consumer.gql("mutation($id: ID!) { cancelOrder(id: $id) { status } }", json!({ "id": id })),
+            st.gql("mutation($id: ID!) { completeOrder(id: $id) { status } }", json!({ "id": id })),
+        );
+        let won: Vec<bool> = [&cancel, &complete].iter().map(|r| r.code().is_none()).collect();
+        assert_eq!(won.iter().filter(|w| **w).count(), 1, "exactly one wins: {} / {}", cancel.body, complete.body);
+        let lost = if won[0] { &complete } else { &cancel };
+        lost.expect_code("CONFLICT");
+        let o = app.bearer(&c).gql(ORDER, json!({ "id": id })).await.data();
+        let status = o["order"]["status"].as_str().unwrap();
+        assert_eq!(status, if won[0] { "CANCELLED" } else { "COMPLETED" });
+        assert_eq!(o["order"]["refundedFen"], if won[0] { 12800 } else { 0 });
+    }
+    // A no-show only after the start.
+    let c = app.consumer(&s.tenant, "o-noshow").await;
+    let id = paid_order(&app, &s, &c, &local(2, 20, 0)).await;
+    st.gql("mutation($id: ID!) { markNoShow(id: $id) { id } }", json!({ "id": id })).await.expect_code("CONFLICT");
 }

@@ -37,6 +37,7 @@ const ID_TAKING: &[(&str, &str)] = &[
     ("cancelOrder", "booking::an_order_is_seen_by_its_consumer_and_its_shop_only"),
     ("confirmOrder", "booking::an_order_is_seen_by_its_consumer_and_its_shop_only"),
     ("completeOrder", "booking::an_order_is_seen_by_its_consumer_and_its_shop_only"),
+    ("markNoShow", "booking::an_order_is_seen_by_its_consumer_and_its_shop_only"),
     ("reviewOrder", "booking::tenant_b_reaches_no_booking_of_a"),
     ("replyToReview", "booking::tenant_b_reaches_no_booking_of_a"),
 ];
