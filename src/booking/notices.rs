@@ -43,11 +43,12 @@ impl Notifier for LogNotifier {
     }
 }
 
-fn message(event: &str, o: &order::Model, tz: chrono_tz::Tz) -> String {
+/// The words of a notice. The shop's voice call reads the service, the time and the therapist.
+fn message(event: &str, o: &order::Model, therapist: &str, tz: chrono_tz::Tz) -> String {
     let service = o.price_snapshot["serviceName"].as_str().unwrap_or("服务");
     let when = o.start_at.with_timezone(&tz).format("%m月%d日 %H:%M");
     match event {
-        "PAID" => format!("新订单：{service}，{when}，推拿师将按预约到岗，请确认。"),
+        "PAID" => format!("新订单：{service}，{when}，推拿师{therapist}。请确认。"),
         "CONFIRMED" => format!("您预约的{service}（{when}）已确认，期待您的光临。"),
         "CANCELLED" if o.refunded_fen > 0 => {
             format!(
@@ -121,7 +122,21 @@ pub async fn deliver_due(state: &AppState, notifier: &dyn Notifier, tenant: Tena
             None => None,
         };
         tx.commit().await?;
-        let text = o.as_ref().map(|o| message(&n.event, o, tz)).unwrap_or_else(|| n.event.clone());
+        let text = match &o {
+            Some(o) => {
+                let therapist = crate::storefront::service::get_therapist(
+                    state,
+                    &crate::storefront::service::View::AllShops,
+                    tenant,
+                    o.therapist_id,
+                )
+                .await
+                .map(|t| t.name)
+                .unwrap_or_default();
+                message(&n.event, o, &therapist, tz)
+            }
+            None => n.event.clone(),
+        };
         // Load-test tenants never reach a real provider.
         let result = if info.is_load_test { Ok(()) } else { notifier.send(&n.channel, &text).await };
         let tx = state.db.begin(tenant).await?;
@@ -170,4 +185,37 @@ pub fn spawn(state: AppState, notifier: Arc<dyn Notifier>) -> tokio::task::JoinH
             }
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shop_hears_the_service_the_time_and_the_therapist() {
+        let start = chrono::DateTime::parse_from_rfc3339("2026-11-25T06:30:00Z").unwrap().with_timezone(&Utc);
+        let o = order::Model {
+            tenant_id: Uuid::nil(),
+            id: Uuid::nil(),
+            consumer_id: Uuid::nil(),
+            shop_id: Uuid::nil(),
+            service_item_id: Uuid::nil(),
+            therapist_id: Uuid::nil(),
+            start_at: start,
+            end_at: start,
+            status: "PAID".into(),
+            amount_fen: 12800,
+            paid_fen: 12800,
+            refunded_fen: 6400,
+            price_snapshot: serde_json::json!({ "serviceName": "中医推拿 60 分钟" }),
+            refund_policy: serde_json::json!({}),
+            expires_at: start,
+            cancel_reason: None,
+            created_at: start,
+            updated_at: start,
+        };
+        let text = message("PAID", &o, "张建国", chrono_tz::Asia::Shanghai);
+        assert_eq!(text, "新订单：中医推拿 60 分钟，11月25日 14:30，推拿师张建国。请确认。");
+        assert!(message("CANCELLED", &o, "张建国", chrono_tz::Asia::Shanghai).contains("退款 64.00 元"));
+    }
 }
