@@ -519,7 +519,7 @@ async fn cancel_racing_complete_ends_in_exactly_one() {
     let st = app.bearer(&staff.token);
     for round in 0..5 {
         let c = app.consumer(&s.tenant, &format!("o-race-{round}")).await;
-        let id = paid_order(&app, &s, &c, &local(2, 8 + round, 0)).await;
+        let id = paid_order(&app, &s, &c, &local(2, 8 + 2 * round, 0)).await;
         st.gql("mutation($id: ID!) { confirmOrder(id: $id) { id } }", json!({ "id": id })).await.data();
         let consumer = app.bearer(&c);
         let (cancel, complete) = tokio::join!(
