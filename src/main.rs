@@ -48,7 +48,7 @@ enum Command {
 enum Seed {
     /// The demo tenants: a Beijing blind-massage centre and a Shanghai water utility.
     Demo,
-    /// Volume data for load tests (arrives with the load-test work).
+    /// Volume data for load tests: tenants `load-0001` … with shops over Beijing.
     Volume {
         #[arg(long, default_value_t = 100)]
         tenants: u32,
@@ -129,8 +129,9 @@ async fn main() -> anyhow::Result<()> {
             civic::migrate(&config).await?;
             civic::seed::demo(&AppState::build(config).await?).await?;
         }
-        Command::Seed { what: Seed::Volume { .. } } => {
-            anyhow::bail!("`civic seed volume` is not built yet (issue 5: hot-query cache and load test)");
+        Command::Seed { what: Seed::Volume { tenants, shops_per_tenant } } => {
+            civic::migrate(&config).await?;
+            civic::seed::volume::volume(&AppState::build(config).await?, tenants, shops_per_tenant).await?;
         }
         Command::Tenant { action: TenantCommand::Create { slug, name, template, load_test } } => {
             civic::migrate(&config).await?;

@@ -207,6 +207,27 @@ impl TenantTx {
         row.insert(&self.txn).await
     }
 
+    /// Inserts many rows in statements of at most 400 rows, each row's `tenant_id` set to the handle's tenant.
+    pub async fn insert_many<A>(&self, rows: Vec<A>) -> Result<(), DbErr>
+    where
+        A: ActiveModelTrait + Send,
+        A::Entity: TenantEntity,
+    {
+        let mut rows = rows.into_iter().peekable();
+        while rows.peek().is_some() {
+            let chunk: Vec<A> = rows
+                .by_ref()
+                .take(400)
+                .map(|mut r| {
+                    r.set(<A::Entity as TenantEntity>::tenant_column(), self.tenant_value());
+                    r
+                })
+                .collect();
+            <A::Entity as EntityTrait>::insert_many(chunk).exec_without_returning(&self.txn).await?;
+        }
+        Ok(())
+    }
+
     /// Updates a row by its primary key, which leads with `tenant_id`: the handle's tenant is written into
     /// it, so a row of another tenant is never matched.
     pub async fn update<A>(&self, mut row: A) -> Result<<A::Entity as EntityTrait>::Model, DbErr>

@@ -1,6 +1,7 @@
 //! Demo data (`seed/demo.toml`).
 
 mod storefront;
+pub mod volume;
 
 use serde::Deserialize;
 

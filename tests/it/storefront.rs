@@ -487,3 +487,36 @@ async fn the_demo_seed_makes_a_beijing_storefront() {
     let count = anon.gql("{ shops(first: 100) { edges { node { id } } } }", json!({})).await.data();
     assert_eq!(count["shops"]["edges"].as_array().unwrap().len(), shops.len());
 }
+
+#[tokio::test]
+async fn the_volume_seed_makes_load_test_tenants_that_purge_removes() {
+    let app = TestApp::spawn().await;
+    let out = app.cli(&["seed", "volume", "--tenants", "3", "--shops-per-tenant", "20"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let anon = app.with_tenant("load-0002");
+    let t = anon
+        .gql(
+            "{ tenant { isLoadTest } shops(first: 100) { edges { node { id services { id } therapists { id } } } } }",
+            json!({}),
+        )
+        .await
+        .data();
+    assert_eq!(t["tenant"]["isLoadTest"], true);
+    let shops = t["shops"]["edges"].as_array().unwrap();
+    assert_eq!(shops.len(), 20);
+    assert!(shops.iter().all(|s| s["node"]["services"].as_array().unwrap().len() == 4
+        && s["node"]["therapists"].as_array().unwrap().len() == 3));
+    assert!(!nearest(&anon, 39.92, 116.42, "GCJ02", 50_000.0, 100).await.is_empty());
+    let promos = anon.gql("{ promotions { edges { node { id } } } }", json!({})).await.data();
+    assert_eq!(promos["promotions"]["edges"].as_array().unwrap().len(), 20);
+    // Again: nothing doubles. Then purge removes a load-test tenant entirely.
+    assert!(app.cli(&["seed", "volume", "--tenants", "3", "--shops-per-tenant", "20"]).status.success());
+    let again = anon.gql("{ shops(first: 100) { edges { node { id } } } }", json!({})).await.data();
+    assert_eq!(again["shops"]["edges"].as_array().unwrap().len(), 20);
+    assert!(app.cli(&["tenant", "purge", "--slug", "load-0001"]).status.success());
+    app.with_tenant("load-0001")
+        .gql("{ shops { edges { node { id } } } }", json!({}))
+        .await
+        .expect_code("TENANT_UNKNOWN");
+    app.with_tenant("load-0003").gql("{ shops { edges { node { id } } } }", json!({})).await.data();
+}
