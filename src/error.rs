@@ -29,6 +29,8 @@ pub enum AppError {
     TenantSuspended,
     #[error("{0}")]
     BadRequest(String),
+    #[error("{0}")]
+    PaymentFailed(String),
     #[error(
         "this operation is not registered: in production, sessions and anonymous callers send the operations in graphql/operations"
     )]
@@ -52,6 +54,7 @@ impl AppError {
             AppError::TenantSuspended => "TENANT_SUSPENDED",
             AppError::BadRequest(_) => "BAD_REQUEST",
             AppError::OperationNotRegistered => "OPERATION_NOT_REGISTERED",
+            AppError::PaymentFailed(_) => "PAYMENT_FAILED",
             AppError::Internal(_) => "INTERNAL",
         }
     }
@@ -66,6 +69,7 @@ impl AppError {
             | AppError::TenantUnknown
             | AppError::OperationNotRegistered => 400,
             AppError::Conflict(_) => 409,
+            AppError::PaymentFailed(_) => 402,
             AppError::RateLimited(_) => 429,
             AppError::Internal(_) => 500,
         }

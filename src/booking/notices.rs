@@ -116,6 +116,24 @@ pub async fn deliver_due(state: &AppState, notifier: &dyn Notifier, tenant: Tena
     tx.commit().await?;
     let mut delivered = 0;
     for n in due {
+        // Claim the notice for a minute, so that another process does not send it too; if this one dies, the
+        // claim runs out and the notice is sent then (at least once).
+        let tx = state.db.begin(tenant).await?;
+        let claimed = tx
+            .exec_update(tx.update_many::<notice::Entity>().map(|q| {
+                q.col_expr(
+                    notice::Column::NextAttemptAt,
+                    sea_orm::sea_query::Expr::value(Utc::now() + chrono::Duration::seconds(60)),
+                )
+                .filter(notice::Column::Id.eq(n.id))
+                .filter(notice::Column::DeliveredAt.is_null())
+                .filter(notice::Column::NextAttemptAt.lte(now))
+            }))
+            .await?;
+        tx.commit().await?;
+        if claimed == 0 {
+            continue;
+        }
         let tx = state.db.read(tenant).await?;
         let o = match n.order_id {
             Some(id) => tx.get::<order::Entity>(id).await?,

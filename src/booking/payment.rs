@@ -99,6 +99,11 @@ impl PaymentProvider for SimulatedProvider {
     }
 }
 
+/// The simulated provider moves no money: in production it serves load-test tenants only.
+pub fn may_use_simulation(state: &AppState, tenant: &TenantInfo) -> bool {
+    !state.config.is_production() || tenant.is_load_test
+}
+
 #[derive(Debug, PartialEq, Eq)]
 pub enum Applied {
     /// The payment and its order changed.
@@ -152,7 +157,8 @@ pub async fn apply(state: &AppState, provider: &str, tenant: &TenantInfo, n: &No
     }
     row.status = Set(SUCCEEDED.into());
     tx.update(row).await?;
-    let o = tx.get::<order::Entity>(pay.order_id).await?.ok_or(AppError::NotFound("order"))?;
+    // Locked: expiry, cancellation and a second payment wait for this one (and see its result).
+    let o = tx.get_for_update::<order::Entity>(pay.order_id).await?.ok_or(AppError::NotFound("order"))?;
     let holds_slot =
         tx.count(tx.select::<slot_claim::Entity>().map(|q| q.filter(slot_claim::Column::OrderId.eq(o.id)))).await? > 0;
     let mut order_row = o.clone().into_active_model();
@@ -204,11 +210,16 @@ pub async fn pay_order(
     key: Option<&str>,
 ) -> AppResult<payment::Model> {
     let Principal::Consumer { id: consumer, .. } = who else { return Err(AppError::Forbidden) };
+    if !may_use_simulation(state, tenant) {
+        return Err(AppError::PaymentFailed("no payment provider is configured for this tenant".into()));
+    }
     let key =
         key.map(str::trim).filter(|k| !k.is_empty()).map(str::to_owned).unwrap_or_else(|| format!("order:{order_id}"));
-    if key.len() > 100 {
-        return Err(AppError::validation("Idempotency-Key must be at most 100 characters"));
+    if key.len() > 60 {
+        return Err(AppError::validation("Idempotency-Key must be at most 60 characters"));
     }
+    // Keys belong to their consumer: another consumer's key never collides with one's own.
+    let key = format!("{consumer}:{key}");
     let request_hash = crypto::sha256_hex(&format!("payOrder:{consumer}:{order_id}"));
     let provider = &state.payments;
     let tx = state.db.begin(tenant.id).await?;

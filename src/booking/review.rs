@@ -72,7 +72,7 @@ pub async fn reply(
         return Err(AppError::validation("reply must be 1-1000 characters"));
     }
     let tx = state.db.begin(tenant).await?;
-    let r = tx.get::<review::Entity>(review_id).await?.ok_or(AppError::NotFound("review"))?;
+    let r = tx.get_for_update::<review::Entity>(review_id).await?.ok_or(AppError::NotFound("review"))?;
     booking::get_order_in(&tx, who, r.order_id).await.map_err(|_| AppError::NotFound("review"))?;
     if r.reply.is_some() {
         return Err(AppError::conflict("this review has a reply"));

@@ -119,6 +119,12 @@ async fn claimed(
     Ok(rows.into_iter().map(|c| (c.therapist_id, c.cell_start)).collect())
 }
 
+/// Today up to the horizon, in the tenant's calendar: the only dates worth computing.
+fn within_horizon(rules: &BookingRules, tenant: &TenantInfo, date: NaiveDate, now: DateTime<Utc>) -> bool {
+    let today = now.with_timezone(&tenant.time_zone).date_naive();
+    date >= today && (date - today).num_days() <= rules.horizon_days
+}
+
 pub async fn available_slots(
     state: &AppState,
     who: &Principal,
@@ -130,6 +136,9 @@ pub async fn available_slots(
 ) -> AppResult<Vec<Slot>> {
     let offer = offer(state, tenant, &View::of(who), shop_id, service_id, therapist).await?;
     let now = Utc::now();
+    if !within_horizon(&offer.rules, tenant, date, now) {
+        return Ok(vec![]);
+    }
     let tx = state.db.read(tenant.id).await?;
     let held = claimed(&tx, &offer, tenant, date, now).await?;
     tx.commit().await?;
@@ -160,6 +169,11 @@ pub async fn create_booking(
     let offer = offer(state, tenant, &View::Public, shop_id, service_id, therapist).await?;
     let now = Utc::now();
     let date = start.with_timezone(&tenant.time_zone).date_naive();
+    if !within_horizon(&offer.rules, tenant, date, now) {
+        return Err(AppError::validation(
+            "start is not a bookable time of this service (opening hours, grid, lead time, horizon)",
+        ));
+    }
     let day = |held: &HashSet<(Uuid, DateTime<Utc>)>| {
         Day {
             rules: &offer.rules,
@@ -308,6 +322,11 @@ async fn load(tx: &TenantTx, who: &Principal, id: Uuid) -> AppResult<order::Mode
     tx.get::<order::Entity>(id).await?.filter(|o| may_see(who, o)).ok_or(AppError::NotFound("order"))
 }
 
+/// `load`, locking the order for the rest of the transaction: for moves computed from what was read.
+async fn load_for_update(tx: &TenantTx, who: &Principal, id: Uuid) -> AppResult<order::Model> {
+    tx.get_for_update::<order::Entity>(id).await?.filter(|o| may_see(who, o)).ok_or(AppError::NotFound("order"))
+}
+
 pub async fn get_order(state: &AppState, who: &Principal, tenant: TenantId, id: Uuid) -> AppResult<order::Model> {
     let tx = state.db.read(tenant).await?;
     let o = load(&tx, who, id).await?;
@@ -385,7 +404,7 @@ async fn transition(
 /// The shop confirms a paid order.
 pub async fn confirm(state: &AppState, who: &Principal, tenant: TenantId, id: Uuid) -> AppResult<order::Model> {
     let tx = state.db.begin(tenant).await?;
-    let o = load(&tx, who, id).await?;
+    let o = load_for_update(&tx, who, id).await?;
     if !is_shop_staff(who, &o) {
         return Err(AppError::Forbidden);
     }
@@ -399,7 +418,7 @@ pub async fn confirm(state: &AppState, who: &Principal, tenant: TenantId, id: Uu
 /// Staff mark a confirmed order done.
 pub async fn complete(state: &AppState, who: &Principal, tenant: TenantId, id: Uuid) -> AppResult<order::Model> {
     let tx = state.db.begin(tenant).await?;
-    let o = load(&tx, who, id).await?;
+    let o = load_for_update(&tx, who, id).await?;
     if !is_shop_staff(who, &o) {
         return Err(AppError::Forbidden);
     }
@@ -411,7 +430,7 @@ pub async fn complete(state: &AppState, who: &Principal, tenant: TenantId, id: U
 /// Staff record that the consumer did not come, once the start has passed.
 pub async fn no_show(state: &AppState, who: &Principal, tenant: TenantId, id: Uuid) -> AppResult<order::Model> {
     let tx = state.db.begin(tenant).await?;
-    let o = load(&tx, who, id).await?;
+    let o = load_for_update(&tx, who, id).await?;
     if !is_shop_staff(who, &o) {
         return Err(AppError::Forbidden);
     }
@@ -435,16 +454,19 @@ pub async fn cancel(
 ) -> AppResult<order::Model> {
     let reason = reason.map(|r| r.trim().chars().take(200).collect::<String>()).filter(|r| !r.is_empty());
     let tx = state.db.begin(tenant).await?;
-    let o = load(&tx, who, id).await?;
+    let o = load_for_update(&tx, who, id).await?;
     let now = Utc::now();
     let by_shop = is_shop_staff(who, &o);
+    if !by_shop && now >= o.start_at && o.status != PENDING_PAYMENT {
+        return Err(AppError::conflict("the appointment has begun: ask the shop to cancel"));
+    }
     let policy: RefundPolicy = serde_json::from_value(o.refund_policy.clone())
         .unwrap_or(RefundPolicy { cancel_cutoff_hours: 2, late_refund_percent: 0 });
-    let unrefunded = o.paid_fen - o.refunded_fen;
+    let unrefunded = (o.paid_fen - o.refunded_fen).max(0);
     let refund = if by_shop || now <= o.start_at - Duration::hours(policy.cancel_cutoff_hours) {
         unrefunded
     } else {
-        (o.paid_fen * policy.late_refund_percent / 100 - o.refunded_fen).clamp(0, unrefunded)
+        (o.paid_fen * policy.late_refund_percent / 100 - o.refunded_fen).max(0).min(unrefunded)
     };
     let o = transition(&tx, &o, &[PENDING_PAYMENT, PAID, CONFIRMED], CANCELLED, |row| {
         row.cancel_reason = Set(reason.clone());

@@ -12,7 +12,8 @@ use std::time::Duration;
 use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection,
     DatabaseTransaction, DbBackend, DbErr, DeleteMany, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
-    Select, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait, UpdateMany, sea_query::Value,
+    QuerySelect, Select, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait, UpdateMany,
+    sea_query::Value,
 };
 use uuid::Uuid;
 
@@ -194,6 +195,14 @@ impl TenantTx {
     /// The row with this id, if it belongs to the tenant.
     pub async fn get<E: TenantEntity>(&self, id: Uuid) -> Result<Option<E::Model>, DbErr> {
         self.one(self.select::<E>().map(|q| q.filter(E::id_column().eq(id)))).await
+    }
+
+    /// The row with this id, locked until the transaction ends (`FOR UPDATE` on PostgreSQL; on SQLite the writing
+    /// transaction already holds the database's write lock). Read this way what you will change from what you read.
+    pub async fn get_for_update<E: TenantEntity>(&self, id: Uuid) -> Result<Option<E::Model>, DbErr> {
+        let q = E::find().filter(E::tenant_column().eq(self.tenant.0)).filter(E::id_column().eq(id));
+        let q = if self.backend() == DbBackend::Postgres { q.lock_exclusive() } else { q };
+        q.one(&self.txn).await
     }
 
     /// Inserts a row, setting its `tenant_id` to the handle's tenant whatever it held.

@@ -135,13 +135,13 @@ impl Extension for HooksExt {
         req.take_audit();
         let result = next.run(ctx, info).await;
         let note = req.take_audit();
-        let tenant = match &req.principal {
+        // A mutation that names its tenant (sign-in, the platform's tenant operations) is audited there, whoever
+        // calls; otherwise in the caller's own tenant. Consumers' own mutations are not staff actions.
+        let tenant = note.tenant.or(match &req.principal {
             Principal::Staff { tenant, .. } | Principal::ApiKey { tenant } => Some(tenant.id),
-            Principal::Platform => Some(note.tenant.unwrap_or(TenantId::PLATFORM)),
-            // Sign-in attempts are audited in the tenant they name.
-            Principal::Anonymous { .. } => note.tenant,
-            Principal::Consumer { .. } => None,
-        };
+            Principal::Platform => Some(TenantId::PLATFORM),
+            Principal::Anonymous { .. } | Principal::Consumer { .. } => None,
+        });
         if let Some(tenant) = tenant {
             let (actor_kind, actor_id) = req.principal.actor();
             let outcome = match &result {

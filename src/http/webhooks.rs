@@ -39,6 +39,9 @@ pub async fn pay(
         Ok(None) => return answer(StatusCode::NOT_FOUND, "UNKNOWN_TENANT"),
         Err(_) => return answer(StatusCode::INTERNAL_SERVER_ERROR, "FAIL"),
     };
+    if !payment::may_use_simulation(state, &tenant) {
+        return answer(StatusCode::NOT_FOUND, "UNKNOWN_PROVIDER");
+    }
     match payment::apply(state, &provider, &tenant, &notification).await {
         Ok(_) => answer(StatusCode::OK, "SUCCESS"),
         Err(AppError::Validation(_) | AppError::NotFound(_)) => answer(StatusCode::BAD_REQUEST, "MISMATCH"),

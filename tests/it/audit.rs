@@ -102,3 +102,27 @@ async fn consumers_mutations_are_not_staff_actions() {
     assert_eq!(rest.len() + 1, entries.len());
     assert!(rest.iter().all(|e| e["cursor"] != cursor));
 }
+
+#[tokio::test]
+async fn sign_in_attempts_are_audited_in_the_tenant_they_name_whoever_calls() {
+    let app = TestApp::spawn().await;
+    let a = app.tenant("massage").await;
+    let b = app.tenant("massage").await;
+    let admin = app.staff(&a, "TENANT_ADMIN", &[]).await;
+    let b_consumer = app.consumer(&b, "o-guesser").await;
+    for credential in [b_consumer.as_str(), b.api_key.as_str()] {
+        let r = app
+            .bearer(credential)
+            .gql(
+                "mutation($t: String!, $u: String!) { staffLogin(tenant: $t, username: $u, password: \"guess guess\") { token } }",
+                json!({ "t": a.slug, "u": admin.username }),
+            )
+            .await;
+        r.expect_code("UNAUTHENTICATED");
+    }
+    let entries = log(&app, &admin.token).await;
+    let failed = entries.iter().filter(|e| e["action"] == "staffLogin" && e["outcome"] == "UNAUTHENTICATED").count();
+    assert_eq!(failed, 2, "{entries:?}");
+    let b_log = log(&app, &b.api_key).await;
+    assert!(b_log.iter().all(|e| e["action"] != "staffLogin"), "not in the caller's tenant: {b_log:?}");
+}

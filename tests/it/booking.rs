@@ -217,6 +217,13 @@ async fn a_late_cancellation_refunds_by_the_policy_and_the_shop_refunds_in_full(
         .await
         .data();
     assert_eq!(r["cancelOrder"]["refundedFen"], 6400, "50% after the cut-off");
+    // Once the appointment has begun, only the shop cancels.
+    let begun = paid_order(&app, &s, &c, &local(4, 9, 0)).await;
+    shift_start_into_past(&app, &s.tenant, &begun).await;
+    app.bearer(&c)
+        .gql("mutation($id: ID!) { cancelOrder(id: $id) { id } }", json!({ "id": begun }))
+        .await
+        .expect_code("CONFLICT");
     // The shop cancelling refunds everything, whenever.
     let id = paid_order(&app, &s, &c, &local(3, 11, 0)).await;
     let staff = app.staff(&s.tenant, "SHOP_STAFF", &[&s.shop]).await;
@@ -244,6 +251,31 @@ async fn an_unpaid_order_expires_and_frees_its_slot() {
     assert!(slot_starts(&app, &s, Some(&s.therapist), 1).await.contains(&at(&start)));
     app.bearer(&a).header("idempotency-key", &unique("k")).gql(PAY, json!({ "id": id })).await.expect_code("CONFLICT");
     book(&app, &b, &s, Some(&s.therapist), &start).await.data();
+}
+
+/// Moves an order's start an hour into the past, as if the appointment had begun.
+async fn shift_start_into_past(app: &TestApp, tenant: &TestTenant, order: &str) {
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    let conn = sea_orm::Database::connect(app.admin_url()).await.unwrap();
+    let txn = conn.begin().await.unwrap();
+    let (id, past) = if crate::helpers::is_postgres() {
+        txn.execute_unprepared(&format!("SELECT set_config('app.tenant_id', '{}', true)", tenant.id)).await.unwrap();
+        (format!("'{order}'"), "now() - interval '1 hour'".to_owned())
+    } else {
+        (
+            format!("x'{}'", order.replace('-', "")),
+            format!("'{}'", (Utc::now() - Duration::hours(1)).format("%Y-%m-%d %H:%M:%S%.f+00:00")),
+        )
+    };
+    let sql = format!("UPDATE orders SET start_at = {past} WHERE id = {id}");
+    assert_eq!(
+        txn.execute_raw(sea_orm::Statement::from_string(conn.get_database_backend(), sql))
+            .await
+            .unwrap()
+            .rows_affected(),
+        1
+    );
+    txn.commit().await.unwrap();
 }
 
 /// Moves an order's payment window (and its claims') into the past, as fifteen minutes would.
@@ -539,4 +571,20 @@ async fn cancel_racing_complete_ends_in_exactly_one() {
     let c = app.consumer(&s.tenant, "o-noshow").await;
     let id = paid_order(&app, &s, &c, &local(2, 20, 0)).await;
     st.gql("mutation($id: ID!) { markNoShow(id: $id) { id } }", json!({ "id": id })).await.expect_code("CONFLICT");
+}
+
+#[tokio::test]
+async fn production_takes_no_simulated_payment_except_for_load_tests() {
+    let app = TestApp::spawn_with(|c| c.env = civic::config::Env::Production).await;
+    let s = open_shop(&app).await;
+    let c = app.consumer(&s.tenant, "o-prod").await;
+    let book_op = "mutation CreateBooking($input: CreateBookingInput!) {
+      createBooking(input: $input) { id status serviceName start end amountFen paidFen refundedFen payBefore shop { id name } therapistId } }";
+    let pay_op = "mutation PayOrder($id: ID!) { payOrder(id: $id) { id status amountFen provider order { id status paidFen } } }";
+    let vars = json!({ "input": { "shopId": s.shop, "serviceItemId": s.service, "therapistId": s.therapist, "start": local(1, 9, 0) } });
+    let id = app.bearer(&c).gql(book_op, vars).await.data()["createBooking"]["id"].as_str().unwrap().to_owned();
+    app.bearer(&c).gql(pay_op, json!({ "id": id })).await.expect_code("PAYMENT_FAILED");
+    let o = app.bearer(&s.tenant.api_key).gql(ORDER, json!({ "id": id })).await.data();
+    assert_eq!(o["order"]["status"], "PENDING_PAYMENT");
+    assert!(o["order"]["payments"].as_array().unwrap().is_empty(), "no payment row");
 }
