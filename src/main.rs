@@ -152,8 +152,20 @@ async fn main() -> anyhow::Result<()> {
             )
             .await
             .context("cannot connect as the owner (DATABASE_ADMIN_URL)")?;
-            tenancy::purge(&admin, &slug).await.map_err(|e| anyhow::anyhow!("{e}"))?;
-            println!("tenant {slug} and all its data deleted");
+            let tenant = tenancy::purge(&admin, &slug).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            // Then what lives outside the database: images (ID photos among them) and search documents.
+            let media = match civic::infra::media::MediaStore::s3_from_env()? {
+                Some(s3) => s3,
+                None => civic::infra::media::MediaStore::local(&config.data_dir.join("media"))?,
+            };
+            let files = media.delete_tenant(tenant.0).await?;
+            if let Some(url) = &config.meili_url {
+                let key = config.meili_api_key.as_ref().map(|k| k.expose_secret().to_owned());
+                civic::infra::meili::Meili::new(url, key.as_deref(), &config.meili_index)?
+                    .delete_tenant(tenant.0)
+                    .await?;
+            }
+            println!("tenant {slug} and all its data deleted ({files} stored files)");
         }
     }
     Ok(())

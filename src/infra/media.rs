@@ -268,6 +268,21 @@ impl MediaStore {
         }
     }
 
+    /// Removes every object of a tenant (when the tenant is purged).
+    pub async fn delete_tenant(&self, tenant: Uuid) -> anyhow::Result<usize> {
+        use futures_util::TryStreamExt;
+        let prefix = ObjectPath::from(tenant.to_string());
+        let objects: Vec<_> =
+            self.store.list(Some(&prefix)).try_collect().await.context("listing a tenant's images")?;
+        for o in &objects {
+            match self.store.delete(&o.location).await {
+                Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+                Err(err) => return Err(err).context("deleting a tenant's image"),
+            }
+        }
+        Ok(objects.len())
+    }
+
     /// Removes the image and its thumbnail; removing what is already gone succeeds.
     pub async fn delete(&self, tenant: Uuid, id: Uuid) -> anyhow::Result<()> {
         for thumb in [false, true] {

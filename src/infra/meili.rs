@@ -85,6 +85,15 @@ impl Meili {
         Ok(())
     }
 
+    /// Removes every document of a tenant (when the tenant is purged).
+    pub async fn delete_tenant(&self, tenant: Uuid) -> anyhow::Result<()> {
+        let index = self.client.index(&self.index);
+        let filter = format!("tenant_id = \"{tenant}\"");
+        let mut query = meilisearch_sdk::documents::DocumentDeletionQuery::new(&index);
+        query.with_filter(&filter);
+        self.finish(index.delete_documents_with(&query).await?).await
+    }
+
     /// Shop ids of `tenant` matching `query`, best first.
     pub async fn search(&self, tenant: Uuid, query: &str, limit: usize) -> anyhow::Result<Vec<Uuid>> {
         let index = self.client.index(&self.index);

@@ -193,8 +193,8 @@ pub async fn by_slug(state: &AppState, slug: &str) -> AppResult<Option<Arc<Tenan
 /// Deletes a tenant and all its data.
 /// Deletes a tenant and all its data. `admin` is the owner's connection: the service role may not delete
 /// audit rows.
-pub async fn purge(admin: &crate::db::Db, slug: &str) -> AppResult<()> {
+pub async fn purge(admin: &crate::db::Db, slug: &str) -> AppResult<TenantId> {
     let t = unscoped::tenant_by_slug(admin, slug).await?.ok_or(AppError::TenantUnknown)?;
     unscoped::purge_tenant(admin, TenantId(t.id)).await?;
-    Ok(())
+    Ok(TenantId(t.id))
 }

@@ -118,10 +118,18 @@ async fn the_cli_creates_and_purges_tenants() {
         api_key: key.clone(),
     };
     let s = app.staff(&t, "TENANT_ADMIN", &[]).await;
-    app.consumer(&t, "o-purged").await;
+    let consumer = app.consumer(&t, "o-purged").await;
+    // An ID photo: files must go with the tenant.
+    let part = reqwest::multipart::Part::bytes(tiny_png()).file_name("id.png");
+    let form = reqwest::multipart::Form::new().part("file", part).text("purpose", "id_document");
+    let up = app.client.post(app.url("/media")).bearer_auth(&consumer).multipart(form).send().await.unwrap();
+    assert_eq!(up.status().as_u16(), 201);
+    let tenant_dir = app.state.config.data_dir.join("media").join(&t.id);
+    assert!(tenant_dir.exists());
 
     let out = app.cli(&["tenant", "purge", "--slug", &slug]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(std::fs::read_dir(&tenant_dir).map_or(true, |mut d| d.next().is_none()), "the tenant's files are gone");
     app.bearer(&key).gql("{ me { kind } }", json!({})).await.expect_code("UNAUTHENTICATED");
     app.login(&slug, &s.username, &s.password).await.expect_code("UNAUTHENTICATED");
     // Every row of the purged tenant is gone; the other tenant's remain.
@@ -158,4 +166,11 @@ async fn the_cli_creates_and_purges_tenants() {
         }
     }
     app.login(&keep.slug, &kept_staff.username, &kept_staff.password).await.data();
+}
+
+fn tiny_png() -> Vec<u8> {
+    let img = image::RgbImage::from_pixel(8, 8, image::Rgb([10, 200, 10]));
+    let mut out = std::io::Cursor::new(vec![]);
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
 }
