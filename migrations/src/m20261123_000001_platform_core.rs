@@ -2,18 +2,10 @@
 
 use sea_orm_migration::prelude::*;
 
-use crate::tenant_table::{tenant_fk, tenant_id_col, tenant_table};
+use crate::tenant_table::{col, ident as id, tenant_fk, tenant_id_col, tenant_table};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
-
-fn col(name: &str) -> ColumnDef {
-    ColumnDef::new(Alias::new(name))
-}
-
-fn id(name: &str) -> Alias {
-    Alias::new(name)
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {

@@ -3,7 +3,7 @@
 
 use sea_orm_migration::prelude::*;
 
-use crate::tenant_table::{tenant_fk, tenant_id_col, tenant_table};
+use crate::tenant_table::{col, ident, pk, tenant_fk, tenant_id_col, tenant_table};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -14,12 +14,12 @@ impl MigrationTrait for Migration {
         tenant_table(
             manager,
             Table::create()
-                .table(Alias::new("search_outbox"))
+                .table(ident("search_outbox"))
                 .col(tenant_id_col())
-                .col(ColumnDef::new(Alias::new("id")).uuid().not_null())
-                .col(ColumnDef::new(Alias::new("shop_id")).uuid().not_null())
-                .col(ColumnDef::new(Alias::new("created_at")).timestamp_with_time_zone().not_null())
-                .primary_key(Index::create().col(Alias::new("tenant_id")).col(Alias::new("id")))
+                .col(col("id").uuid().not_null())
+                .col(col("shop_id").uuid().not_null())
+                .col(col("created_at").timestamp_with_time_zone().not_null())
+                .primary_key(&mut pk())
                 .foreign_key(&mut tenant_fk("search_outbox"))
                 .to_owned(),
             "search_outbox",

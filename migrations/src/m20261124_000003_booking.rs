@@ -3,47 +3,10 @@
 
 use sea_orm_migration::prelude::*;
 
-use crate::tenant_table::{tenant_fk, tenant_id_col, tenant_table};
+use crate::tenant_table::{col, ident as id, index, pk, scoped_fk, tenant_fk, tenant_id_col, tenant_table};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
-
-fn col(name: &str) -> ColumnDef {
-    ColumnDef::new(Alias::new(name))
-}
-
-fn id(name: &str) -> Alias {
-    Alias::new(name)
-}
-
-fn pk() -> IndexCreateStatement {
-    Index::create().col(id("tenant_id")).col(id("id")).to_owned()
-}
-
-fn scoped_fk(table: &str, column: &str, parent: &str) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(format!("fk_{table}_{column}"))
-        .from_tbl(id(table))
-        .from_col(id("tenant_id"))
-        .from_col(id(column))
-        .to_tbl(id(parent))
-        .to_col(id("tenant_id"))
-        .to_col(id("id"))
-        .on_delete(ForeignKeyAction::Cascade)
-        .to_owned()
-}
-
-async fn index(manager: &SchemaManager<'_>, name: &str, table: &str, cols: &[&str], unique: bool) -> Result<(), DbErr> {
-    let mut stmt = Index::create();
-    stmt.name(name).table(id(table));
-    for c in cols {
-        stmt.col(id(c));
-    }
-    if unique {
-        stmt.unique();
-    }
-    manager.create_index(stmt).await
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {

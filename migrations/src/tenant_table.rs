@@ -58,3 +58,51 @@ pub fn tenant_fk(table: &str) -> ForeignKeyCreateStatement {
         .on_delete(ForeignKeyAction::Cascade)
         .to_owned()
 }
+
+/// A column by name.
+pub fn col(name: &str) -> ColumnDef {
+    ColumnDef::new(Alias::new(name))
+}
+
+/// An identifier (table, column) by name.
+pub fn ident(name: &str) -> Alias {
+    Alias::new(name)
+}
+
+/// The primary key of a tenant-owned table: `(tenant_id, id)`.
+pub fn pk() -> IndexCreateStatement {
+    Index::create().col(ident("tenant_id")).col(ident("id")).to_owned()
+}
+
+/// `(tenant_id, column)` → `parent(tenant_id, id)`: a child never points into another tenant.
+pub fn scoped_fk(table: &str, column: &str, parent: &str) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .name(format!("fk_{table}_{column}"))
+        .from_tbl(ident(table))
+        .from_col(ident("tenant_id"))
+        .from_col(ident(column))
+        .to_tbl(ident(parent))
+        .to_col(ident("tenant_id"))
+        .to_col(ident("id"))
+        .on_delete(ForeignKeyAction::Cascade)
+        .to_owned()
+}
+
+/// Creates an index (unique or not) on `table(cols…)`.
+pub async fn index(
+    manager: &SchemaManager<'_>,
+    name: &str,
+    table: &str,
+    cols: &[&str],
+    unique: bool,
+) -> Result<(), DbErr> {
+    let mut stmt = Index::create();
+    stmt.name(name).table(ident(table));
+    for c in cols {
+        stmt.col(ident(c));
+    }
+    if unique {
+        stmt.unique();
+    }
+    manager.create_index(stmt).await
+}

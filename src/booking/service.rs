@@ -401,45 +401,63 @@ async fn transition(
     Ok(tx.update(row).await?)
 }
 
-/// The shop confirms a paid order.
-pub async fn confirm(state: &AppState, who: &Principal, tenant: TenantId, id: Uuid) -> AppResult<order::Model> {
+/// A move only the shop's staff make: from which statuses, to which, and the notice event it causes.
+struct StaffMove {
+    from: &'static [&'static str],
+    to: &'static str,
+    event: Option<&'static str>,
+}
+
+/// Locks the order, checks the caller works for its shop (and `check`), moves it, and writes the move's notices
+/// in the same transaction.
+async fn staff_move(
+    state: &AppState,
+    who: &Principal,
+    tenant: TenantId,
+    id: Uuid,
+    StaffMove { from, to, event }: StaffMove,
+    check: impl FnOnce(&order::Model) -> AppResult<()>,
+) -> AppResult<order::Model> {
     let tx = state.db.begin(tenant).await?;
     let o = load_for_update(&tx, who, id).await?;
     if !is_shop_staff(who, &o) {
         return Err(AppError::Forbidden);
     }
-    let o = transition(&tx, &o, &[PAID], CONFIRMED, |_| {}).await?;
-    notices::order_event(&tx, &o, "CONFIRMED").await?;
+    check(&o)?;
+    let o = transition(&tx, &o, from, to, |_| {}).await?;
+    if let Some(event) = event {
+        notices::order_event(&tx, &o, event).await?;
+    }
     tx.commit().await?;
-    notices::wake(state, tenant);
+    if event.is_some() {
+        notices::wake(state, tenant);
+    }
     Ok(o)
+}
+
+/// The shop confirms a paid order.
+pub async fn confirm(state: &AppState, who: &Principal, tenant: TenantId, id: Uuid) -> AppResult<order::Model> {
+    let mv = StaffMove { from: &[PAID], to: CONFIRMED, event: Some("CONFIRMED") };
+    staff_move(state, who, tenant, id, mv, |_| Ok(())).await
 }
 
 /// Staff mark a confirmed order done.
 pub async fn complete(state: &AppState, who: &Principal, tenant: TenantId, id: Uuid) -> AppResult<order::Model> {
-    let tx = state.db.begin(tenant).await?;
-    let o = load_for_update(&tx, who, id).await?;
-    if !is_shop_staff(who, &o) {
-        return Err(AppError::Forbidden);
-    }
-    let o = transition(&tx, &o, &[CONFIRMED], COMPLETED, |_| {}).await?;
-    tx.commit().await?;
-    Ok(o)
+    let mv = StaffMove { from: &[CONFIRMED], to: COMPLETED, event: None };
+    staff_move(state, who, tenant, id, mv, |_| Ok(())).await
 }
 
 /// Staff record that the consumer did not come, once the start has passed.
 pub async fn no_show(state: &AppState, who: &Principal, tenant: TenantId, id: Uuid) -> AppResult<order::Model> {
-    let tx = state.db.begin(tenant).await?;
-    let o = load_for_update(&tx, who, id).await?;
-    if !is_shop_staff(who, &o) {
-        return Err(AppError::Forbidden);
-    }
-    if Utc::now() < o.start_at {
-        return Err(AppError::conflict("an order becomes a no-show only after its start"));
-    }
-    let o = transition(&tx, &o, &[PAID, CONFIRMED], NO_SHOW, |_| {}).await?;
-    tx.commit().await?;
-    Ok(o)
+    let mv = StaffMove { from: &[PAID, CONFIRMED], to: NO_SHOW, event: None };
+    staff_move(state, who, tenant, id, mv, |o| {
+        if Utc::now() < o.start_at {
+            Err(AppError::conflict("an order becomes a no-show only after its start"))
+        } else {
+            Ok(())
+        }
+    })
+    .await
 }
 
 /// Cancels an order. A consumer may cancel until the cut-off before the start with a full refund, later with

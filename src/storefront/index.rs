@@ -7,11 +7,7 @@ use std::{
     sync::{Arc, RwLock},
 };
 
-use super::{
-    entity::{service_item, shop, therapist},
-    search::{self, SearchIndex},
-    service::PUBLISHED,
-};
+use super::search::{Catalog, SearchIndex};
 use crate::{
     db::TenantId,
     error::AppResult,
@@ -19,7 +15,6 @@ use crate::{
     state::AppState,
     tenancy::revision::{self, STOREFRONT},
 };
-use sea_orm::{ColumnTrait, QueryFilter};
 
 pub struct TenantIndex {
     pub revision: i64,
@@ -44,16 +39,11 @@ impl Indexes {
             tx.commit().await?;
             return Ok(ix);
         }
-        let shops = tx.all(tx.select::<shop::Entity>().map(|q| q.filter(shop::Column::Status.eq(PUBLISHED)))).await?;
-        let therapists =
-            tx.all(tx.select::<therapist::Entity>().map(|q| q.filter(therapist::Column::Active.eq(true)))).await?;
-        let services = tx
-            .all(tx.select::<service_item::Entity>().map(|q| q.filter(service_item::Column::Active.eq(true))))
-            .await?;
+        let catalog = Catalog::load(&tx).await?;
         tx.commit().await?;
-
-        let nearest = NearestIndex::build(shops.iter().map(|s| (s.id, GeoPoint::gcj02_unchecked(s.lat, s.lng))));
-        let search = SearchIndex::build(search::texts(&shops, &therapists, &services));
+        let nearest =
+            NearestIndex::build(catalog.shops.iter().map(|s| (s.id, GeoPoint::gcj02_unchecked(s.lat, s.lng))));
+        let search = SearchIndex::build(catalog.texts());
         let ix = Arc::new(TenantIndex { revision: rev, nearest, search });
         self.by_tenant.write().unwrap_or_else(|p| p.into_inner()).insert(tenant, ix.clone());
         Ok(ix)

@@ -38,6 +38,34 @@ fn strings(v: &serde_json::Value) -> Vec<String> {
     serde_json::from_value(v.clone()).unwrap_or_default()
 }
 
+/// A tenant's published shops with their active therapists and service items: what the indexes hold.
+pub struct Catalog {
+    pub shops: Vec<shop::Model>,
+    pub therapists: Vec<therapist::Model>,
+    pub services: Vec<service_item::Model>,
+}
+
+impl Catalog {
+    pub async fn load(tx: &crate::db::TenantTx) -> Result<Catalog, sea_orm::DbErr> {
+        use sea_orm::{ColumnTrait, QueryFilter};
+        Ok(Catalog {
+            shops: tx
+                .all(tx.select::<shop::Entity>().map(|q| q.filter(shop::Column::Status.eq(super::service::PUBLISHED))))
+                .await?,
+            therapists: tx
+                .all(tx.select::<therapist::Entity>().map(|q| q.filter(therapist::Column::Active.eq(true))))
+                .await?,
+            services: tx
+                .all(tx.select::<service_item::Entity>().map(|q| q.filter(service_item::Column::Active.eq(true))))
+                .await?,
+        })
+    }
+
+    pub fn texts(&self) -> Vec<ShopText<'_>> {
+        texts(&self.shops, &self.therapists, &self.services)
+    }
+}
+
 /// The searchable text of each shop, with its own therapists and service items.
 pub fn texts<'a>(
     shops: &'a [shop::Model],

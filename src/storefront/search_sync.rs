@@ -87,14 +87,9 @@ pub async fn flush_tenant(state: &AppState, meili: &Meili, tenant: TenantId) -> 
 async fn reindex_all(state: &AppState, meili: &Meili) -> anyhow::Result<()> {
     for tenant in all_tenants(state).await? {
         let tx = state.db.read(tenant).await?;
-        let shops = tx.all(tx.select::<shop::Entity>().map(|q| q.filter(shop::Column::Status.eq(PUBLISHED)))).await?;
-        let therapists =
-            tx.all(tx.select::<therapist::Entity>().map(|q| q.filter(therapist::Column::Active.eq(true)))).await?;
-        let services = tx
-            .all(tx.select::<service_item::Entity>().map(|q| q.filter(service_item::Column::Active.eq(true))))
-            .await?;
+        let catalog = search::Catalog::load(&tx).await?;
         tx.commit().await?;
-        let docs: Vec<_> = search::texts(&shops, &therapists, &services).iter().map(|t| t.to_doc(tenant.0)).collect();
+        let docs: Vec<_> = catalog.texts().iter().map(|t| t.to_doc(tenant.0)).collect();
         meili.apply(&docs, &[]).await?;
     }
     Ok(())
