@@ -39,6 +39,8 @@ pub struct Inner {
     pub http: reqwest::Client,
     pub limits: Limits,
     pub metrics: PrometheusHandle,
+    /// Each request's tenant, read fresh in shared batches.
+    pub tenants: crate::tenancy::registry::Registry,
     /// Per-tenant nearest-shop and text-search indexes.
     pub storefront: crate::storefront::index::Indexes,
     /// Uploaded images: `CIVIC_MEDIA_S3_BUCKET` (S3-compatible) or `<data dir>/media`.
@@ -104,6 +106,7 @@ impl AppState {
             cache,
             http,
             metrics: metrics::handle(),
+            tenants: Default::default(),
             storefront: Default::default(),
             media,
             meili,

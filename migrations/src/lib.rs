@@ -9,6 +9,7 @@ mod m20261123_000001_platform_core;
 mod m20261124_000001_storefront;
 mod m20261124_000002_search_outbox;
 mod m20261124_000003_booking;
+mod m20261125_000001_generations;
 pub mod tenant_table;
 
 pub use tenant_table::{TENANT_TABLES, tenant_table};
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000001_storefront::Migration),
             Box::new(m20261124_000002_search_outbox::Migration),
             Box::new(m20261124_000003_booking::Migration),
+            Box::new(m20261125_000001_generations::Migration),
         ]
     }
 }

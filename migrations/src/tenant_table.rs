@@ -19,16 +19,18 @@ pub const TENANT_TABLES: &[&str] = &[
     "therapists",
     "shops",
     "media",
-    "tenant_revisions",
     "audit_log",
     "consumers",
     "staff",
 ];
 
+/// Tenant-owned tables an early migration created and a later one dropped.
+pub const RETIRED_TABLES: &[&str] = &["tenant_revisions"];
+
 /// Creates a tenant-owned table. `columns` must include `tenant_id` and the primary key must lead with it.
 /// On PostgreSQL the table gets row-level security, enabled and forced, with one policy for reads and writes.
 pub async fn tenant_table(manager: &SchemaManager<'_>, stmt: TableCreateStatement, name: &str) -> Result<(), DbErr> {
-    assert!(TENANT_TABLES.contains(&name), "{name} missing from TENANT_TABLES");
+    assert!(TENANT_TABLES.contains(&name) || RETIRED_TABLES.contains(&name), "{name} missing from TENANT_TABLES");
     manager.create_table(stmt).await?;
     if manager.get_database_backend() == DbBackend::Postgres {
         let conn = manager.get_connection();

@@ -22,7 +22,10 @@ use crate::{
     identity::principal::Principal,
     infra::crypto,
     state::AppState,
-    tenancy::TenantInfo,
+    tenancy::{
+        TenantInfo,
+        generation::{self, Area},
+    },
 };
 
 pub const PENDING: &str = "PENDING";
@@ -174,6 +177,7 @@ pub async fn apply(state: &AppState, provider: &str, tenant: &TenantInfo, n: &No
                 .filter(slot_claim::Column::OrderId.eq(o.id))
         }))
         .await?;
+        generation::bump(&tx, Area::Booking).await?;
         notices::order_event(&tx, &paid, "PAID").await?;
         if rules.auto_confirm {
             notices::order_event(&tx, &paid, "CONFIRMED").await?;

@@ -24,7 +24,10 @@ use crate::{
         hours::Week,
         service::{self as storefront, View},
     },
-    tenancy::TenantInfo,
+    tenancy::{
+        TenantInfo,
+        generation::{self, Area},
+    },
 };
 
 pub const PENDING_PAYMENT: &str = "PENDING_PAYMENT";
@@ -244,6 +247,7 @@ pub async fn create_booking(
             if is_unique_violation(&e) { AppError::conflict("this time has just been booked") } else { e.into() }
         })?;
     }
+    generation::bump(&tx, Area::Booking).await?;
     tx.commit().await?;
     Ok(model)
 }
@@ -509,6 +513,7 @@ pub async fn cancel(
     tx.exec_delete(tx.delete_many::<slot_claim::Entity>().map(|q| q.filter(slot_claim::Column::OrderId.eq(o.id))))
         .await?;
     notices::order_event(&tx, &o, "CANCELLED").await?;
+    generation::bump(&tx, Area::Booking).await?;
     tx.commit().await?;
     notices::wake(state, tenant);
     Ok(o)

@@ -3,17 +3,21 @@
 //!
 //! 1. The tenant registry (`tenants`): look-ups by slug, API key hash and id happen before a tenant is known,
 //!    and the platform operator creates, lists, suspends and re-keys tenants.
+//!    Requests learn their tenant's current row, cache generations included, from one batched read of many
+//!    tenants (`tenants_by_ids`); a tenant's own writing transaction raises its generations
+//!    (`bump_generation`), touching only its own row.
 //! 2. Readiness: `Db::ping`.
 //! 3. Operations: migrations, service-role grants and tenant purge, run by the CLI as the owner role.
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, Statement, TransactionTrait,
+    sea_query::{Expr, ExprTrait},
 };
 use uuid::Uuid;
 
-use super::{Db, TenantId};
-use crate::tenancy::entity::tenant;
+use super::{Db, TenantId, TenantTx};
+use crate::tenancy::{entity::tenant, generation::Area};
 
 pub async fn tenant_by_slug(db: &Db, slug: &str) -> Result<Option<tenant::Model>, DbErr> {
     tenant::Entity::find().filter(tenant::Column::Slug.eq(slug)).one(db.raw()).await
@@ -21,6 +25,25 @@ pub async fn tenant_by_slug(db: &Db, slug: &str) -> Result<Option<tenant::Model>
 
 pub async fn tenant_by_id(db: &Db, id: Uuid) -> Result<Option<tenant::Model>, DbErr> {
     tenant::Entity::find_by_id(id).one(db.raw()).await
+}
+
+/// The registry rows of these tenants (missing ones are absent from the answer).
+pub async fn tenants_by_ids(db: &Db, ids: &[Uuid]) -> Result<Vec<tenant::Model>, DbErr> {
+    tenant::Entity::find().filter(tenant::Column::Id.is_in(ids.iter().copied())).all(db.raw()).await
+}
+
+/// Raises one cache generation of the transaction's own tenant.
+pub async fn bump_generation(tx: &TenantTx, area: Area) -> Result<(), DbErr> {
+    let column = match area {
+        Area::Storefront => tenant::Column::StorefrontGeneration,
+        Area::Booking => tenant::Column::BookingGeneration,
+    };
+    tenant::Entity::update_many()
+        .col_expr(column, Expr::col(column).add(1))
+        .filter(tenant::Column::Id.eq(tx.tenant.0))
+        .exec(&tx.txn)
+        .await?;
+    Ok(())
 }
 
 pub async fn tenant_by_api_key_hash(db: &Db, hash: &str) -> Result<Option<tenant::Model>, DbErr> {

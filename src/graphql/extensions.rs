@@ -46,7 +46,7 @@ impl RootFields {
         RootFields(map)
     }
 
-    fn label(&self, doc: &ExecutableDocument, operation_name: Option<&str>) -> Option<&'static str> {
+    pub fn label(&self, doc: &ExecutableDocument, operation_name: Option<&str>) -> Option<&'static str> {
         let op = match operation_name {
             Some(name) => doc.operations.iter().find(|(n, _)| n.is_some_and(|n| n.as_str() == name))?.1,
             None => doc.operations.iter().next()?.1,

@@ -7,6 +7,7 @@ pub mod extensions;
 pub mod guard;
 pub mod operations;
 pub mod pagination;
+pub mod response_cache;
 pub mod scalars;
 
 use std::sync::Arc;
@@ -50,14 +51,16 @@ pub fn sdl() -> String {
     builder().finish().sdl()
 }
 
-pub fn build(state: AppState) -> CivicSchema {
+/// The schema, and what the HTTP layer knows of documents (registration, labels, cache policy).
+pub fn build(state: AppState) -> anyhow::Result<(CivicSchema, response_cache::Plans)> {
     let production = state.config.is_production();
     let roots = Arc::new(extensions::RootFields::from_sdl(&sdl()));
+    let plans = response_cache::Plans::new(roots.clone(), Arc::new(operations::Registry::load()?));
     let mut b = builder().data(state).extension(extensions::Hooks { roots, refuse_introspection: production });
     if production {
         b = b.disable_introspection().disable_suggestions();
     }
-    b.finish()
+    Ok((b.finish(), plans))
 }
 
 /// The uuid inside an id; an id that is not one of ours names nothing, so it is `NOT_FOUND`.

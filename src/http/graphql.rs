@@ -1,12 +1,15 @@
 //! `POST /graphql`: one operation per request (an array body is refused with 400); `GET /graphql`: GraphiQL
 //! outside production.
 
-use std::{net::SocketAddr, sync::Arc};
+use std::{
+    net::{IpAddr, SocketAddr},
+    sync::{Arc, Mutex},
+};
 
 use axum::{
     Json,
     extract::{ConnectInfo, Request, State},
-    http::{HeaderMap, StatusCode},
+    http::{HeaderMap, HeaderValue, StatusCode, header::CONTENT_TYPE},
     response::{Html, IntoResponse, Response},
 };
 
@@ -15,7 +18,9 @@ use crate::{
     error::{AppError, error_body},
     graphql::{context::RequestCtx, errors},
     identity::principal::{self, Principal},
+    infra::cache::Source,
 };
+use bytes::Bytes;
 
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
@@ -66,24 +71,94 @@ pub async fn graphql(State(web): State<Web>, req: Request) -> Response {
         Err(err) => return refuse(err, &request_id),
     };
     let machine = matches!(who, Principal::Platform | Principal::ApiKey { .. });
-    if web.state.config.is_production() && !machine && !web.operations.allows(&gql.query) {
+    let plan = web.plans.plan(&gql.query);
+    if web.state.config.is_production() && !machine && !plan.registered {
         return refuse(AppError::OperationNotRegistered, &request_id);
     }
     let span = tracing::Span::current();
     if let Some(t) = who.tenant() {
         span.record("tenant", t.slug.as_str());
     }
-    let key = header(&parts.headers, "idempotency-key").map(str::to_owned);
-    let ctx = RequestCtx::new(who, request_id.clone(), client_addr(peer), key);
-    let op_label = Arc::clone(&ctx.op_label);
-    let mut response = web.schema.execute(gql.data(ctx)).await;
-    errors::finish(&mut response, &request_id);
-    let label = *op_label.lock().unwrap_or_else(|p| p.into_inner());
+    let exec = Exec {
+        web: &web,
+        who,
+        request_id: &request_id,
+        ip: client_addr(peer),
+        idempotency_key: header(&parts.headers, "idempotency-key").map(str::to_owned),
+    };
+    if let Some((key, policy)) = plan.key(&exec.who, &gql) {
+        // The leader's answer when it could not be cached (it holds errors): the others run their own.
+        let uncached = Mutex::new(None);
+        let load = async {
+            let (body, errors, _) = exec.run(copy(&gql)).await;
+            if errors {
+                *uncached.lock().unwrap_or_else(|p| p.into_inner()) = Some(body);
+                None
+            } else {
+                Some(body)
+            }
+        };
+        let label = plan.label.unwrap_or("graphql");
+        if let Some((entry, source)) = web.state.cache.get_or_load(key, policy.ttl, load).await {
+            return json(entry.body.clone(), label, Some(source));
+        }
+        if let Some(body) = uncached.into_inner().unwrap_or_else(|p| p.into_inner()) {
+            return json(body, label, Some(Source::Loaded));
+        }
+    }
+    let (body, _, label) = exec.run(gql).await;
     if let Some(label) = label {
         span.record("operation", label);
     }
-    let mut http = Json(response).into_response();
-    http.extensions_mut().insert(OpLabel(label.unwrap_or("graphql")));
+    json(body, label.unwrap_or("graphql"), None)
+}
+
+/// What executing a request needs besides the request.
+struct Exec<'a> {
+    web: &'a Web,
+    who: Principal,
+    request_id: &'a str,
+    ip: IpAddr,
+    idempotency_key: Option<String>,
+}
+
+impl Exec<'_> {
+    /// The serialized response, whether it holds errors, and the operation's metrics label.
+    async fn run(&self, gql: async_graphql::Request) -> (Bytes, bool, Option<&'static str>) {
+        let ctx = RequestCtx::new(self.who.clone(), self.request_id.to_owned(), self.ip, self.idempotency_key.clone());
+        let op_label = Arc::clone(&ctx.op_label);
+        let mut response = self.web.schema.execute(gql.data(ctx)).await;
+        errors::finish(&mut response, self.request_id);
+        let label = *op_label.lock().unwrap_or_else(|p| p.into_inner());
+        let errors = !response.errors.is_empty();
+        let body = match serde_json::to_vec(&response) {
+            Ok(body) => Bytes::from(body),
+            Err(e) => {
+                tracing::error!(error = %e, "response not serializable");
+                let err = AppError::Internal(anyhow::anyhow!("response not serializable"));
+                return (Bytes::from(error_body(&err, self.request_id).to_string()), true, label);
+            }
+        };
+        (body, errors, label)
+    }
+}
+
+/// The request again, for a second execution (the first one's data is consumed).
+fn copy(gql: &async_graphql::Request) -> async_graphql::Request {
+    let mut again = async_graphql::Request::new(gql.query.clone()).variables(gql.variables.clone());
+    if let Some(name) = &gql.operation_name {
+        again = again.operation_name(name.clone());
+    }
+    again
+}
+
+/// A JSON answer with its metrics label; cacheable requests say in `X-Cache` where the answer came from.
+fn json(body: Bytes, label: &'static str, source: Option<Source>) -> Response {
+    let mut http = ([(CONTENT_TYPE, "application/json")], body).into_response();
+    if let Some(source) = source {
+        http.headers_mut().insert("x-cache", HeaderValue::from_static(source.as_str()));
+    }
+    http.extensions_mut().insert(OpLabel(label));
     http
 }
 

@@ -34,8 +34,8 @@ pub const MAX_BODY: usize = 256 * 1024;
 pub struct Web {
     pub state: AppState,
     pub schema: CivicSchema,
-    /// Enforced in production only.
-    pub operations: std::sync::Arc<crate::graphql::operations::Registry>,
+    /// What each document is: registered (enforced in production only), its label, its cache policy.
+    pub plans: std::sync::Arc<crate::graphql::response_cache::Plans>,
 }
 
 /// The metrics label of a request, set by the handler that knows it (the GraphQL operation).
@@ -52,9 +52,8 @@ impl MakeRequestId for MakeId {
 }
 
 pub fn router(state: AppState) -> anyhow::Result<Router> {
-    let schema = crate::graphql::build(state.clone());
-    let operations = std::sync::Arc::new(crate::graphql::operations::Registry::load()?);
-    let web = Web { state, schema, operations };
+    let (schema, plans) = crate::graphql::build(state.clone())?;
+    let web = Web { state, schema, plans: std::sync::Arc::new(plans) };
     let uploads = Router::new()
         .route("/media", post(media::upload))
         .layer(DefaultBodyLimit::max(media::MAX_UPLOAD_BODY))

@@ -1,50 +1,252 @@
-//! The cache: Redis when `REDIS_URL` is set, in-process otherwise. Issue 5 grows this into the hot-query
-//! cache; the platform core uses it for readiness.
+//! The hot-query cache: a small in-process cache in front of Redis (when `REDIS_URL` is set), holding finished
+//! answers by key.
+//!
+//! - One loader per key at a time: concurrent misses of one key in a process wait for the first one's answer.
+//! - Each entry lives for its TTL less up to a fifth (jitter), so that entries made together do not expire
+//!   together; an entry read from Redis keeps its deadline in the process.
+//! - Reads go over one multiplexed connection, stores over a deadpool-redis pool, off the request's path.
+//!   Every Redis call has a short timeout. A failed or late call opens a breaker for a second: requests then
+//!   skip Redis (the in-process cache and the database answer), and the first call after it tries again, so
+//!   caching resumes by itself when Redis returns.
+//!
+//! Correctness does not depend on Redis: keys carry the tenant and the generations the answer was computed at
+//! (see `tenancy::generation`), so a write makes every process's next read use new keys.
 
-use std::time::Duration;
+use std::{
+    future::Future,
+    sync::{
+        Arc,
+        atomic::{AtomicU8, AtomicU64, Ordering},
+    },
+    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
+};
 
+use bytes::Bytes;
+use rand::Rng;
 use redis::aio::ConnectionManager;
 
+/// Longest wait for a Redis read before the request goes on without it.
+const READ_TIMEOUT: Duration = Duration::from_millis(100);
+/// Longest wait for a Redis store (off the request's path).
+const WRITE_TIMEOUT: Duration = Duration::from_millis(500);
+/// How long requests skip Redis after it failed.
+const BREAK: Duration = Duration::from_secs(1);
+/// Weight of the in-process cache: key and body bytes.
+const LOCAL_BYTES: u64 = 64 * 1024 * 1024;
+const KEY_PREFIX: &str = "civic:q:";
+
+/// A cached answer.
+pub struct Entry {
+    pub body: Bytes,
+    /// Unix milliseconds after which the entry is not served.
+    expires_ms: u64,
+}
+
+/// Where an answer came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    Local,
+    Redis,
+    Loaded,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Local => "HIT-LOCAL",
+            Source::Redis => "HIT-REDIS",
+            Source::Loaded => "MISS",
+        }
+    }
+}
+
+struct Redis {
+    reads: ConnectionManager,
+    writes: deadpool_redis::Pool,
+    /// Unix milliseconds until which Redis is skipped.
+    open_until: AtomicU64,
+}
+
 #[derive(Clone)]
-pub enum Cache {
-    Memory,
-    Redis(ConnectionManager),
+pub struct Cache {
+    local: moka::future::Cache<String, Arc<Entry>>,
+    redis: Option<Arc<Redis>>,
+}
+
+struct UntilDeadline;
+
+impl moka::Expiry<String, Arc<Entry>> for UntilDeadline {
+    fn expire_after_create(&self, _: &String, entry: &Arc<Entry>, _: Instant) -> Option<Duration> {
+        Some(Duration::from_millis(entry.expires_ms.saturating_sub(now_ms())))
+    }
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or_default()
 }
 
 impl Cache {
     pub async fn connect(url: Option<&str>) -> anyhow::Result<Cache> {
-        match url {
-            None => Ok(Cache::Memory),
+        let local = moka::future::Cache::builder()
+            .max_capacity(LOCAL_BYTES)
+            .weigher(|k: &String, v: &Arc<Entry>| (k.len() + v.body.len()).try_into().unwrap_or(u32::MAX))
+            .expire_after(UntilDeadline)
+            .build();
+        let redis = match url {
+            None => None,
             Some(url) => {
                 let client = redis::Client::open(url)?;
                 let config = redis::aio::ConnectionManagerConfig::new()
-                    .set_connection_timeout(Duration::from_secs(2))
-                    .set_response_timeout(Duration::from_millis(500));
-                let manager =
+                    .set_connection_timeout(Duration::from_secs(1))
+                    .set_response_timeout(Duration::from_millis(500))
+                    .set_number_of_retries(2)
+                    .set_max_delay(500);
+                let reads =
                     tokio::time::timeout(Duration::from_secs(5), ConnectionManager::new_with_config(client, config))
                         .await??;
-                Ok(Cache::Redis(manager))
+                let mut pool = deadpool_redis::Config::from_url(url);
+                pool.pool = Some(deadpool_redis::PoolConfig {
+                    max_size: 8,
+                    timeouts: deadpool_redis::Timeouts {
+                        wait: Some(WRITE_TIMEOUT),
+                        create: Some(WRITE_TIMEOUT),
+                        recycle: Some(WRITE_TIMEOUT),
+                    },
+                    ..Default::default()
+                });
+                let writes = pool.create_pool(Some(deadpool_redis::Runtime::Tokio1))?;
+                Some(Arc::new(Redis { reads, writes, open_until: AtomicU64::new(0) }))
             }
-        }
+        };
+        Ok(Cache { local, redis })
     }
 
     pub fn kind(&self) -> &'static str {
-        match self {
-            Cache::Memory => "memory",
-            Cache::Redis(_) => "redis",
-        }
+        if self.redis.is_some() { "redis" } else { "memory" }
     }
 
     /// True when the cache answers within a short time.
     pub async fn ping(&self) -> bool {
-        match self {
-            Cache::Memory => true,
-            Cache::Redis(conn) => {
-                let mut conn = conn.clone();
-                let cmd = redis::cmd("PING");
-                let ping = cmd.query_async::<String>(&mut conn);
-                matches!(tokio::time::timeout(Duration::from_millis(500), ping).await, Ok(Ok(_)))
+        let Some(redis) = &self.redis else { return true };
+        let mut conn = redis.reads.clone();
+        let cmd = redis::cmd("PING");
+        let ping = cmd.query_async::<String>(&mut conn);
+        matches!(tokio::time::timeout(Duration::from_millis(500), ping).await, Ok(Ok(_)))
+    }
+
+    /// The answer stored under `key`, or the one `load` makes, which is stored for `ttl` (less jitter) when it
+    /// is `Some`. Concurrent calls for one key in this process share one `load`; `None` (not cacheable) is not
+    /// shared: the caller that gets `None` back without a source must load for itself.
+    pub async fn get_or_load<F>(&self, key: String, ttl: Duration, load: F) -> Option<(Arc<Entry>, Source)>
+    where
+        F: Future<Output = Option<Bytes>> + Send,
+    {
+        const LOCAL: u8 = 0;
+        const REDIS: u8 = 1;
+        const LOADED: u8 = 2;
+        let source = AtomicU8::new(LOCAL);
+        let init = async {
+            if let Some(entry) = self.redis_get(&key).await {
+                source.store(REDIS, Ordering::Relaxed);
+                return Ok(entry);
+            }
+            let body = load.await.ok_or(())?;
+            source.store(LOADED, Ordering::Relaxed);
+            let jitter = rand::rng().random_range(0.8..=1.0);
+            let entry = Arc::new(Entry { body, expires_ms: now_ms() + (ttl.as_millis() as f64 * jitter) as u64 });
+            self.redis_put(&key, &entry);
+            Ok::<_, ()>(entry)
+        };
+        let entry = self.local.entry_by_ref(&key).or_try_insert_with(init).await.ok()?;
+        let source = match source.load(Ordering::Relaxed) {
+            REDIS => Source::Redis,
+            LOADED => Source::Loaded,
+            _ => Source::Local,
+        };
+        let layer = match source {
+            Source::Local => "local",
+            Source::Redis => "redis",
+            Source::Loaded => "none",
+        };
+        if source == Source::Loaded {
+            metrics::counter!("civic_cache_misses_total").increment(1);
+        } else {
+            metrics::counter!("civic_cache_hits_total", "layer" => layer).increment(1);
+        }
+        Some((entry.into_value(), source))
+    }
+
+    /// Redis, unless its breaker is open.
+    fn usable_redis(&self) -> Option<&Arc<Redis>> {
+        self.redis.as_ref().filter(|r| now_ms() >= r.open_until.load(Ordering::Relaxed))
+    }
+
+    async fn redis_get(&self, key: &str) -> Option<Arc<Entry>> {
+        let redis = self.usable_redis()?;
+        let mut conn = redis.reads.clone();
+        let mut cmd = redis::cmd("GET");
+        cmd.arg(format!("{KEY_PREFIX}{key}"));
+        let get = cmd.query_async::<Option<Vec<u8>>>(&mut conn);
+        match tokio::time::timeout(READ_TIMEOUT, get).await {
+            Ok(Ok(value)) => value.and_then(decode),
+            Ok(Err(e)) => {
+                trip(redis, &format!("{e}"));
+                None
+            }
+            Err(_) => {
+                trip(redis, "timed out");
+                None
             }
         }
+    }
+
+    /// Stores the entry in Redis in the background.
+    fn redis_put(&self, key: &str, entry: &Entry) {
+        let Some(redis) = self.usable_redis().cloned() else { return };
+        let ttl_ms = entry.expires_ms.saturating_sub(now_ms());
+        if ttl_ms == 0 {
+            return;
+        }
+        let mut value = Vec::with_capacity(8 + entry.body.len());
+        value.extend_from_slice(&entry.expires_ms.to_be_bytes());
+        value.extend_from_slice(&entry.body);
+        let key = format!("{KEY_PREFIX}{key}");
+        tokio::spawn(async move {
+            let put = async {
+                let mut conn = redis.writes.get().await.map_err(|e| e.to_string())?;
+                redis::cmd("SET")
+                    .arg(&key)
+                    .arg(value)
+                    .arg("PX")
+                    .arg(ttl_ms)
+                    .query_async::<()>(&mut *conn)
+                    .await
+                    .map_err(|e| e.to_string())
+            };
+            match tokio::time::timeout(WRITE_TIMEOUT, put).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => trip(&redis, &e),
+                Err(_) => trip(&redis, "timed out"),
+            }
+        });
+    }
+}
+
+fn decode(value: Vec<u8>) -> Option<Arc<Entry>> {
+    let deadline: [u8; 8] = value.get(..8)?.try_into().ok()?;
+    let expires_ms = u64::from_be_bytes(deadline);
+    if expires_ms <= now_ms() {
+        return None;
+    }
+    Some(Arc::new(Entry { body: Bytes::from(value).slice(8..), expires_ms }))
+}
+
+/// Opens the breaker; logs once per opening.
+fn trip(redis: &Redis, why: &str) {
+    metrics::counter!("civic_cache_redis_errors_total").increment(1);
+    let now = now_ms();
+    let was = redis.open_until.swap(now + BREAK.as_millis() as u64, Ordering::Relaxed);
+    if was <= now {
+        tracing::warn!(error = why, "Redis cache unavailable; answering without it for a second");
     }
 }

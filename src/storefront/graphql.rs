@@ -537,11 +537,11 @@ impl StorefrontQuery {
             return Err(AppError::validation("first must be between 1 and 100").into());
         }
         let state = ctx.state();
-        let tenant = ctx.tenant_id()?;
+        let tenant = ctx.tenant()?;
         let index = state.storefront.get(state, tenant).await?;
         let hits = index.nearest.within(center, radius_meters, first as usize);
         let ids: Vec<_> = hits.iter().map(|h| h.0).collect();
-        let shops = service::shops_by_ids(state, &View::Public, tenant, &ids).await?;
+        let shops = service::shops_by_ids(state, &View::Public, tenant.id, &ids).await?;
         let distance: std::collections::HashMap<_, _> = hits.into_iter().collect();
         Ok(shops
             .into_iter()
@@ -569,9 +569,9 @@ impl StorefrontQuery {
             return Err(AppError::validation("query must be at most 100 characters").into());
         }
         let state = ctx.state();
-        let tenant = ctx.tenant_id()?;
+        let tenant = ctx.tenant()?;
         let ids = service::search_ids(state, tenant, &query, first as usize).await?;
-        let shops = service::shops_by_ids(state, &View::Public, tenant, &ids).await?;
+        let shops = service::shops_by_ids(state, &View::Public, tenant.id, &ids).await?;
         Ok(shops.into_iter().map(|s| Shop::new(s, View::Public)).collect())
     }
 

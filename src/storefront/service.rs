@@ -17,24 +17,27 @@ use crate::{
     infra::geo::GeoPoint,
     media::entity as media,
     state::AppState,
-    tenancy::revision::{self, STOREFRONT},
+    tenancy::{
+        TenantInfo,
+        generation::{self, Area},
+    },
 };
 
 /// A write changed what the storefront's indexes (nearest shops, text search) hold about this shop: raise the
-/// tenant's storefront revision and queue the shop for Meilisearch, in the writing transaction.
+/// tenant's storefront generation and queue the shop for Meilisearch, in the writing transaction.
 async fn changed(state: &AppState, tx: &TenantTx, shop_id: Uuid) -> Result<(), sea_orm::DbErr> {
-    revision::bump(tx, STOREFRONT).await?;
+    generation::bump(tx, Area::Storefront).await?;
     super::search_sync::enqueue(state, tx, shop_id).await
 }
 
 /// Shop ids matching `query`, best first: from Meilisearch when configured (the embedded index answers if it
 /// fails), else from the embedded index.
-pub async fn search_ids(state: &AppState, tenant: TenantId, query: &str, limit: usize) -> AppResult<Vec<Uuid>> {
+pub async fn search_ids(state: &AppState, tenant: &TenantInfo, query: &str, limit: usize) -> AppResult<Vec<Uuid>> {
     if query.trim().is_empty() {
         return Ok(vec![]);
     }
     if let Some(meili) = &state.meili {
-        match meili.search(tenant.0, query, limit).await {
+        match meili.search(tenant.id.0, query, limit).await {
             Ok(ids) => return Ok(ids),
             Err(e) => {
                 tracing::warn!(error = %format!("{e:#}"), "Meilisearch did not answer; searching the embedded index")
@@ -771,6 +774,7 @@ pub async fn create_promotion(
         })
         .await?;
     }
+    generation::bump(&tx, Area::Storefront).await?;
     tx.commit().await?;
     let call_phone = model.call_phone.clone().or(first_phone);
     Ok(PromotionRow { model, shop_ids, call_phone })
@@ -811,6 +815,7 @@ pub async fn set_promotion_status(
     row.status = Set(if publish { PUBLISHED } else { DRAFT }.into());
     row.updated_at = Set(Utc::now());
     let model = tx.update(row).await?;
+    generation::bump(&tx, Area::Storefront).await?;
     tx.commit().await?;
     let call_phone = model.call_phone.clone().or(first_phone);
     Ok(PromotionRow { model, shop_ids, call_phone })
@@ -888,7 +893,7 @@ pub async fn add_rating(tx: &TenantTx, shop_id: Uuid, rating: i32) -> Result<(),
             .filter(shop::Column::Id.eq(shop_id))
     }))
     .await?;
-    Ok(())
+    generation::bump(tx, Area::Storefront).await
 }
 
 /// One shop of a bulk load (volume data for load tests): published, with its therapists, services and one
@@ -905,7 +910,7 @@ pub struct BulkShop {
     pub promotion: Option<(String, i32)>,
 }
 
-/// Loads many shops in one transaction with one revision raise: fast enough for 200 shops a tenant.
+/// Loads many shops in one transaction with one generation raise: fast enough for 200 shops a tenant.
 pub async fn bulk_load(state: &AppState, tenant: TenantId, shops: Vec<BulkShop>) -> AppResult<usize> {
     let now = Utc::now();
     let t = tenant.0;
@@ -1016,7 +1021,7 @@ pub async fn bulk_load(state: &AppState, tenant: TenantId, shops: Vec<BulkShop>)
     tx.insert_many(link_rows).await?;
     tx.insert_many(promo_rows).await?;
     tx.insert_many(promo_links).await?;
-    revision::bump(&tx, STOREFRONT).await?;
+    generation::bump(&tx, Area::Storefront).await?;
     tx.commit().await?;
     Ok(n)
 }

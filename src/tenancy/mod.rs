@@ -1,8 +1,9 @@
 //! Tenants: the registry, templates, API keys, status, and the tenant of a request.
 
 pub mod entity;
+pub mod generation;
 pub mod graphql;
-pub mod revision;
+pub mod registry;
 pub mod service;
 pub mod template;
 

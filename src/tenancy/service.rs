@@ -4,7 +4,7 @@ use chrono::Utc;
 use sea_orm::ActiveValue::Set;
 use uuid::Uuid;
 
-use super::{entity::tenant, template};
+use super::{entity::tenant, generation::Generations, template};
 use crate::{
     db::{TenantId, unscoped},
     error::{AppError, AppResult, is_unique_violation},
@@ -28,6 +28,8 @@ pub struct TenantInfo {
     pub wechat_app_id: Option<String>,
     pub is_load_test: bool,
     pub created_at: chrono::DateTime<Utc>,
+    /// The cache generations as of this request.
+    pub generations: Generations,
 }
 
 impl From<&tenant::Model> for TenantInfo {
@@ -43,6 +45,7 @@ impl From<&tenant::Model> for TenantInfo {
             wechat_app_id: t.wechat_app_id.clone(),
             is_load_test: t.is_load_test,
             created_at: t.created_at,
+            generations: Generations { storefront: t.storefront_generation, booking: t.booking_generation },
         }
     }
 }
@@ -87,15 +90,14 @@ pub async fn create(state: &AppState, new: NewTenant<'_>) -> AppResult<(Arc<Tena
         wechat_app_id: Set(None),
         wechat_secret_enc: Set(None),
         is_load_test: Set(new.is_load_test),
+        storefront_generation: Set(0),
+        booking_generation: Set(0),
         created_at: Set(now),
         updated_at: Set(now),
     };
     let model = unscoped::insert_tenant(&state.db, row).await.map_err(|e| {
         if is_unique_violation(&e) { AppError::conflict("a tenant with this slug exists") } else { e.into() }
     })?;
-    let tx = state.db.begin(TenantId(model.id)).await?;
-    super::revision::create_all(&tx).await?;
-    tx.commit().await?;
     Ok((Arc::new(TenantInfo::from(&model)), key))
 }
 
@@ -158,13 +160,13 @@ pub async fn wechat_credentials(state: &AppState, id: TenantId) -> AppResult<Opt
 
 /// An active tenant by slug; `TENANT_UNKNOWN` or `TENANT_SUSPENDED` otherwise.
 pub async fn active_by_slug(state: &AppState, slug: &str) -> AppResult<Arc<TenantInfo>> {
-    let t = unscoped::tenant_by_slug(&state.db, slug).await?.ok_or(AppError::TenantUnknown)?;
-    active(&t)
+    let t = state.tenants.by_slug(&state.db, slug).await?.ok_or(AppError::TenantUnknown)?;
+    active_info(t)
 }
 
 pub async fn active_by_id(state: &AppState, id: Uuid) -> AppResult<Arc<TenantInfo>> {
-    let t = unscoped::tenant_by_id(&state.db, id).await?.ok_or(AppError::Unauthenticated)?;
-    active(&t)
+    let t = state.tenants.fresh(&state.db, id).await?.ok_or(AppError::Unauthenticated)?;
+    active_info(t)
 }
 
 /// The active tenant whose API key this is; `None` when no tenant has it.
@@ -176,10 +178,14 @@ pub async fn active_by_api_key(state: &AppState, key: &str) -> AppResult<Option<
 }
 
 fn active(t: &tenant::Model) -> AppResult<Arc<TenantInfo>> {
+    active_info(Arc::new(TenantInfo::from(t)))
+}
+
+fn active_info(t: Arc<TenantInfo>) -> AppResult<Arc<TenantInfo>> {
     if t.status == SUSPENDED {
         return Err(AppError::TenantSuspended);
     }
-    Ok(Arc::new(TenantInfo::from(t)))
+    Ok(t)
 }
 
 pub async fn list(state: &AppState, after: Option<Uuid>, limit: u64) -> AppResult<Vec<Arc<TenantInfo>>> {

@@ -1,4 +1,1 @@
-pub mod revision;
 pub mod tenant;
-
-crate::tenant_entity!(revision);

@@ -16,6 +16,9 @@ pub struct Model {
     pub wechat_app_id: Option<String>,
     pub wechat_secret_enc: Option<String>,
     pub is_load_test: bool,
+    /// Cache generations: see `tenancy::generation`.
+    pub storefront_generation: i64,
+    pub booking_generation: i64,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -1,0 +1,165 @@
+//! Which GraphQL requests the hot-query cache answers, and under which key.
+//!
+//! A request is answered from the cache, without executing GraphQL, when an anonymous caller (with `X-Tenant`)
+//! or a consumer sends a query whose every root field reads public storefront data, the same for every caller of
+//! that kind. The key carries the tenant, the generations of the areas the fields read (a write raises them,
+//! see `tenancy::generation`), the kind of caller, and a digest of the document, operation name and variables.
+//! Time-dependent answers (promotions running now, free slots) are bounded by the TTL.
+//!
+//! What a document is (its registration, metrics label, cache policy) is worked out once per distinct text.
+
+use std::{sync::Arc, time::Duration};
+
+use async_graphql::parser::{
+    parse_query,
+    types::{OperationType, Selection},
+};
+use sha2::{Digest, Sha256};
+
+use super::{extensions::RootFields, operations::Registry};
+use crate::{identity::principal::Principal, tenancy::TenantInfo};
+
+/// Storefront reads: long enough to absorb load, short enough for promotions that start or end.
+const STOREFRONT_TTL: Duration = Duration::from_secs(60);
+/// Free slots also change as time passes and unpaid claims lapse.
+const AVAILABILITY_TTL: Duration = Duration::from_secs(10);
+
+/// How long, and on what, a cacheable query's answer depends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Policy {
+    pub ttl: Duration,
+    /// Also depends on slot claims (the booking generation).
+    pub booking: bool,
+}
+
+/// Root fields whose answer is the same for every anonymous caller of a tenant (and for every consumer).
+fn policy_of(root: &str) -> Option<Policy> {
+    match root {
+        "shop" | "shops" | "nearestShops" | "searchShops" | "therapist" | "serviceItem" | "promotions" => {
+            Some(Policy { ttl: STOREFRONT_TTL, booking: false })
+        }
+        "availableSlots" => Some(Policy { ttl: AVAILABILITY_TTL, booking: true }),
+        _ => None,
+    }
+}
+
+/// What one document text is.
+pub struct Plan {
+    /// One registered operation and nothing else.
+    pub registered: bool,
+    /// The metrics label of its (first) operation.
+    pub label: Option<&'static str>,
+    /// Set when the document is one query of cacheable root fields.
+    pub policy: Option<Policy>,
+    /// The operation's name, which a request may repeat as `operationName`.
+    name: Option<String>,
+}
+
+pub struct Plans {
+    memo: moka::sync::Cache<String, Arc<Plan>>,
+    roots: Arc<RootFields>,
+    registry: Arc<Registry>,
+}
+
+impl Plans {
+    pub fn new(roots: Arc<RootFields>, registry: Arc<Registry>) -> Plans {
+        let memo = moka::sync::Cache::builder()
+            .max_capacity(4 * 1024 * 1024)
+            .weigher(|k: &String, _: &Arc<Plan>| k.len().try_into().unwrap_or(u32::MAX))
+            .build();
+        Plans { memo, roots, registry }
+    }
+
+    pub fn plan(&self, query: &str) -> Arc<Plan> {
+        if let Some(plan) = self.memo.get(query) {
+            return plan;
+        }
+        let plan = Arc::new(self.make(query));
+        self.memo.insert(query.to_owned(), plan.clone());
+        plan
+    }
+
+    fn make(&self, query: &str) -> Plan {
+        let registered = self.registry.allows(query);
+        let Ok(doc) = parse_query(query) else {
+            return Plan { registered, label: None, policy: None, name: None };
+        };
+        let label = self.roots.label(&doc, None);
+        let mut ops = doc.operations.iter();
+        let policy = match (ops.next(), ops.next()) {
+            (Some((_, op)), None) if op.node.ty == OperationType::Query => {
+                let mut policy = Some(Policy { ttl: Duration::MAX, booking: false });
+                for item in &op.node.selection_set.node.items {
+                    policy = match (&item.node, policy) {
+                        (Selection::Field(f), Some(p)) if f.node.name.node == "__typename" => Some(p),
+                        (Selection::Field(f), Some(p)) => policy_of(f.node.name.node.as_str())
+                            .map(|q| Policy { ttl: p.ttl.min(q.ttl), booking: p.booking || q.booking }),
+                        _ => None,
+                    };
+                }
+                policy.filter(|p| p.ttl != Duration::MAX)
+            }
+            _ => None,
+        };
+        let name = doc.operations.iter().next().and_then(|(n, _)| n.map(|n| n.to_string()));
+        Plan { registered, label, policy, name }
+    }
+}
+
+impl Plan {
+    /// The cache key of this request, when the cache may answer it.
+    pub fn key(&self, who: &Principal, request: &async_graphql::Request) -> Option<(String, Policy)> {
+        let policy = self.policy?;
+        let (class, tenant): (&str, &TenantInfo) = match who {
+            Principal::Anonymous { tenant: Some(t) } => ("anon", t),
+            Principal::Consumer { tenant, .. } => ("consumer", tenant),
+            _ => return None,
+        };
+        if request.operation_name.as_ref().is_some_and(|n| Some(n) != self.name.as_ref()) {
+            return None;
+        }
+        let variables = serde_json::to_vec(&request.variables).ok()?;
+        let mut digest = Sha256::new();
+        digest.update((request.query.len() as u64).to_be_bytes());
+        digest.update(request.query.as_bytes());
+        digest.update(&variables);
+        let digest = digest.finalize();
+        let g = tenant.generations;
+        let booking = if policy.booking { g.booking.to_string() } else { "-".into() };
+        let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+        Some((format!("{}:{}:{booking}:{class}:{hex}", tenant.id, g.storefront), policy))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+
+    fn plans() -> Plans {
+        let roots = Arc::new(RootFields::from_sdl(&crate::graphql::sdl()));
+        Plans::new(roots, Arc::new(Registry::load().unwrap()))
+    }
+
+    #[test]
+    fn only_queries_of_public_reads_are_cacheable() {
+        let p = plans();
+        let nearest =
+            p.plan("query N($p: GeoPointInput!) { nearestShops(near: $p, radiusMeters: 1000) { distanceMeters } }");
+        assert_eq!(nearest.policy, Some(Policy { ttl: STOREFRONT_TTL, booking: false }));
+        let slots = p.plan("{ shop(id: \"x\") { id } availableSlots(shopId: \"x\", serviceItemId: \"y\", date: \"2026-01-01\") { start } }");
+        assert_eq!(slots.policy, Some(Policy { ttl: AVAILABILITY_TTL, booking: true }));
+        for uncached in [
+            "{ myOrders { edges { node { id } } } }",
+            "{ shop(id: \"x\") { id } myOrders { edges { node { id } } } }",
+            "mutation { cancelOrder(id: \"x\", reason: \"r\") { id } }",
+            "{ ...F } fragment F on Query { shops { edges { node { id } } } }",
+            "query A { shops { pageInfo { hasNextPage } } } query B { shops { pageInfo { hasNextPage } } }",
+            "{ __schema { types { name } } }",
+            "{ shop(id: ",
+        ] {
+            assert_eq!(p.plan(uncached).policy, None, "{uncached}");
+        }
+    }
+}

@@ -1,0 +1,118 @@
+//! What a request knows of its tenant, fresh as of the moment the request arrived, at a cost of far less than
+//! one database read per request.
+//!
+//! Every request needs its tenant's registry row: its status and its cache generations. Reading it per request
+//! is the largest share of an uncached read's cost, and caching it in-process would let a process answer from
+//! an old generation after another process's write. Instead, concurrent requests share reads: a request joins
+//! the next batch, and one query reads the rows of every tenant in that batch. A batch's query starts after
+//! each of its requests arrived, so each sees every write committed before it arrived; under load one query
+//! serves hundreds of requests.
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex, RwLock},
+};
+
+use tokio::sync::oneshot;
+use uuid::Uuid;
+
+use super::TenantInfo;
+use crate::{
+    db::{Db, unscoped},
+    error::{AppError, AppResult},
+};
+
+type Reply = oneshot::Sender<Result<Option<Arc<TenantInfo>>, ()>>;
+
+#[derive(Default)]
+struct Batch {
+    waiting: Vec<(Uuid, Reply)>,
+    /// A task is draining the batches.
+    running: bool,
+}
+
+#[derive(Default)]
+pub struct Registry {
+    batch: Arc<Mutex<Batch>>,
+    /// Slug → id of tenants seen; a slug resolved here is still checked against the fresh row.
+    slugs: RwLock<HashMap<String, Uuid>>,
+}
+
+impl Registry {
+    /// The tenant's row as of a moment after this call began; `None` when there is no such tenant.
+    pub async fn fresh(&self, db: &Db, id: Uuid) -> AppResult<Option<Arc<TenantInfo>>> {
+        let (tx, rx) = oneshot::channel();
+        let start = {
+            let mut batch = self.batch.lock().unwrap_or_else(|p| p.into_inner());
+            batch.waiting.push((id, tx));
+            !std::mem::replace(&mut batch.running, true)
+        };
+        if start {
+            tokio::spawn(drain(db.clone(), Arc::clone(&self.batch)));
+        }
+        match rx.await {
+            Ok(Ok(row)) => Ok(row),
+            _ => Err(AppError::Internal(anyhow::anyhow!("the tenant registry could not be read"))),
+        }
+    }
+
+    /// The tenant with this slug, fresh as in [`Registry::fresh`].
+    pub async fn by_slug(&self, db: &Db, slug: &str) -> AppResult<Option<Arc<TenantInfo>>> {
+        let known = self.slugs.read().unwrap_or_else(|p| p.into_inner()).get(slug).copied();
+        if let Some(id) = known {
+            match self.fresh(db, id).await? {
+                Some(t) if t.slug == slug => return Ok(Some(t)),
+                // Purged, or the slug now names another tenant.
+                _ => {
+                    self.slugs.write().unwrap_or_else(|p| p.into_inner()).remove(slug);
+                }
+            }
+        }
+        let Some(row) = unscoped::tenant_by_slug(db, slug).await? else { return Ok(None) };
+        self.slugs.write().unwrap_or_else(|p| p.into_inner()).insert(row.slug.clone(), row.id);
+        Ok(Some(Arc::new(TenantInfo::from(&row))))
+    }
+}
+
+/// Reads batch after batch until no request waits.
+async fn drain(db: Db, batch: Arc<Mutex<Batch>>) {
+    // If this task panics, the next request starts another.
+    struct Running(Arc<Mutex<Batch>>);
+    impl Drop for Running {
+        fn drop(&mut self) {
+            if std::thread::panicking() {
+                self.0.lock().unwrap_or_else(|p| p.into_inner()).running = false;
+            }
+        }
+    }
+    let _running = Running(Arc::clone(&batch));
+    loop {
+        let waiting = {
+            let mut b = batch.lock().unwrap_or_else(|p| p.into_inner());
+            if b.waiting.is_empty() {
+                b.running = false;
+                return;
+            }
+            std::mem::take(&mut b.waiting)
+        };
+        let mut ids: Vec<Uuid> = waiting.iter().map(|(id, _)| *id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        metrics::histogram!("civic_registry_batch_tenants").record(ids.len() as f64);
+        match unscoped::tenants_by_ids(&db, &ids).await {
+            Ok(rows) => {
+                let fresh: HashMap<Uuid, Arc<TenantInfo>> =
+                    rows.iter().map(|r| (r.id, Arc::new(TenantInfo::from(r)))).collect();
+                for (id, reply) in waiting {
+                    let _ = reply.send(Ok(fresh.get(&id).cloned()));
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "tenant registry read failed");
+                for (_, reply) in waiting {
+                    let _ = reply.send(Err(()));
+                }
+            }
+        }
+    }
+}
