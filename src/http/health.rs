@@ -7,20 +7,22 @@ pub async fn healthz() -> &'static str {
     "ok"
 }
 
-/// 200 when the database and the cache answer; 503 while shutting down or when either does not.
+/// 200 when the database answers; 503 while shutting down or when it does not. The cache is reported but does
+/// not decide: without Redis, requests are answered from the in-process cache and the database, so taking the
+/// process out of the load balancer would turn a cache outage into an outage.
 pub async fn readyz(State(web): State<Web>) -> impl IntoResponse {
     let state = &web.state;
     if !state.is_ready() {
         return (StatusCode::SERVICE_UNAVAILABLE, Json(serde_json::json!({ "status": "draining" })));
     }
     let (db, cache) = tokio::join!(state.db.ping(), state.cache.ping());
-    let body = serde_json::json!({
-        "status": if db && cache { "ready" } else { "unavailable" },
-        "database": db,
-        "cache": cache,
-        "cacheKind": state.cache.kind(),
-    });
-    (if db && cache { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE }, Json(body))
+    let status = match (db, cache) {
+        (false, _) => "unavailable",
+        (true, false) => "degraded",
+        (true, true) => "ready",
+    };
+    let body = serde_json::json!({ "status": status, "database": db, "cache": cache, "cacheKind": state.cache.kind() });
+    (if db { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE }, Json(body))
 }
 
 /// Prometheus text: requests and latency by operation, database pool, and what later layers add (cache).

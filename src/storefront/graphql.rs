@@ -1,9 +1,12 @@
 use async_graphql::{ComplexObject, Context, ID, InputObject, Object, SimpleObject, connection::Connection};
+use std::sync::Arc;
+
 use chrono::{DateTime, FixedOffset, Utc};
 
 use super::{
     entity::{service_item, shop, therapist},
     hours::{Week, format_time, parse_dates},
+    index::TenantIndex,
     service::{
         self, Accessibility, Gender, PromotionFields, PromotionKind, PromotionRow, ServiceFields, ShopFields,
         TherapistFields, View,
@@ -161,6 +164,12 @@ pub struct Rating {
     pub count: i64,
 }
 
+/// The tenant's published storefront in memory, at the generation the request saw or newer: what consumers'
+/// nested reads (a shop's therapists and services, a service's performers) come from.
+async fn published(ctx: &Context<'_>) -> async_graphql::Result<Arc<TenantIndex>> {
+    Ok(ctx.state().storefront.get(ctx.state(), ctx.tenant()?).await?)
+}
+
 #[derive(SimpleObject)]
 #[graphql(complex)]
 pub struct Shop {
@@ -235,17 +244,21 @@ impl Shop {
 
     /// The shop's therapists (active ones, for consumers).
     async fn therapists(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Therapist>> {
-        let rows =
-            service::therapists_of(ctx.state(), TenantId(self.model.tenant_id), self.model.id, self.view.is_public())
-                .await?;
+        let rows = if self.view.is_public() {
+            published(ctx).await?.therapists_of(self.model.id)
+        } else {
+            service::therapists_of(ctx.state(), TenantId(self.model.tenant_id), self.model.id).await?
+        };
         Ok(rows.into_iter().map(|t| Therapist::new(t, self.view.clone())).collect())
     }
 
     /// The shop's service items (active ones, for consumers).
     async fn services(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ServiceItem>> {
-        let rows =
-            service::services_of(ctx.state(), TenantId(self.model.tenant_id), self.model.id, self.view.is_public())
-                .await?;
+        let rows = if self.view.is_public() {
+            published(ctx).await?.services_of(self.model.id)
+        } else {
+            service::services_of(ctx.state(), TenantId(self.model.tenant_id), self.model.id).await?
+        };
         Ok(rows.into_iter().map(|s| ServiceItem::new(s, self.view.clone())).collect())
     }
 
@@ -309,6 +322,11 @@ impl Therapist {
         if let Some(s) = &self.model.schedule {
             return Ok(week_out(&Week::from_json(s)));
         }
+        if self.view.is_public()
+            && let Some(shop) = published(ctx).await?.shop(self.model.shop_id)
+        {
+            return Ok(Shop::new(shop.clone(), View::Public).opening_hours);
+        }
         let shop =
             service::get_shop(ctx.state(), &self.view, TenantId(self.model.tenant_id), self.model.shop_id).await?;
         Ok(Shop::new(shop, self.view.clone()).opening_hours)
@@ -354,9 +372,11 @@ impl ServiceItem {
 impl ServiceItem {
     /// Who performs it.
     async fn therapists(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Therapist>> {
-        let rows =
-            service::performers(ctx.state(), TenantId(self.model.tenant_id), self.model.id, self.view.is_public())
-                .await?;
+        let rows = if self.view.is_public() {
+            published(ctx).await?.performers_of(self.model.id)
+        } else {
+            service::performers(ctx.state(), TenantId(self.model.tenant_id), self.model.id, false).await?
+        };
         Ok(rows.into_iter().map(|t| Therapist::new(t, self.view.clone())).collect())
     }
 }
@@ -541,7 +561,7 @@ impl StorefrontQuery {
         let index = state.storefront.get(state, tenant).await?;
         let hits = index.nearest.within(center, radius_meters, first as usize);
         let ids: Vec<_> = hits.iter().map(|h| h.0).collect();
-        let shops = service::shops_by_ids(state, &View::Public, tenant.id, &ids).await?;
+        let shops = index.shops(&ids);
         let distance: std::collections::HashMap<_, _> = hits.into_iter().collect();
         Ok(shops
             .into_iter()
@@ -571,7 +591,7 @@ impl StorefrontQuery {
         let state = ctx.state();
         let tenant = ctx.tenant()?;
         let ids = service::search_ids(state, tenant, &query, first as usize).await?;
-        let shops = service::shops_by_ids(state, &View::Public, tenant.id, &ids).await?;
+        let shops = state.storefront.get(state, tenant).await?.shops(&ids);
         Ok(shops.into_iter().map(|s| Shop::new(s, View::Public)).collect())
     }
 

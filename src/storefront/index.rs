@@ -7,7 +7,12 @@ use std::{
     sync::{Arc, Mutex, RwLock},
 };
 
-use super::search::{Catalog, SearchIndex};
+use uuid::Uuid;
+
+use super::{
+    entity::{service_item, shop, therapist},
+    search::{Catalog, SearchIndex},
+};
 use crate::{
     db::TenantId,
     error::AppResult,
@@ -20,6 +25,63 @@ pub struct TenantIndex {
     pub generation: i64,
     pub nearest: NearestIndex,
     pub search: SearchIndex,
+    /// The published storefront as consumers see it, so that their reads need no database read.
+    published: HashMap<Uuid, shop::Model>,
+    /// Active therapists and service items by shop, and active performers by service item; ordered by id.
+    therapists: HashMap<Uuid, Vec<therapist::Model>>,
+    services: HashMap<Uuid, Vec<service_item::Model>>,
+    performers: HashMap<Uuid, Vec<therapist::Model>>,
+}
+
+impl TenantIndex {
+    fn from_catalog(generation: i64, catalog: Catalog) -> TenantIndex {
+        let nearest =
+            NearestIndex::build(catalog.shops.iter().map(|s| (s.id, GeoPoint::gcj02_unchecked(s.lat, s.lng))));
+        let search = SearchIndex::build(catalog.texts());
+        let by_id: HashMap<Uuid, &therapist::Model> = catalog.therapists.iter().map(|t| (t.id, t)).collect();
+        let mut performers: HashMap<Uuid, Vec<therapist::Model>> = HashMap::new();
+        for link in &catalog.links {
+            if let Some(t) = by_id.get(&link.therapist_id) {
+                performers.entry(link.service_item_id).or_default().push((*t).clone());
+            }
+        }
+        let mut therapists: HashMap<Uuid, Vec<therapist::Model>> = HashMap::new();
+        for t in catalog.therapists {
+            therapists.entry(t.shop_id).or_default().push(t);
+        }
+        let mut services: HashMap<Uuid, Vec<service_item::Model>> = HashMap::new();
+        for s in catalog.services {
+            services.entry(s.shop_id).or_default().push(s);
+        }
+        therapists.values_mut().chain(performers.values_mut()).for_each(|v| v.sort_by_key(|t| t.id));
+        services.values_mut().for_each(|v| v.sort_by_key(|s| s.id));
+        let published = catalog.shops.into_iter().map(|s| (s.id, s)).collect();
+        TenantIndex { generation, nearest, search, published, therapists, services, performers }
+    }
+
+    /// These published shops, in this order (ids of shops no longer published are left out).
+    pub fn shops(&self, ids: &[Uuid]) -> Vec<shop::Model> {
+        ids.iter().filter_map(|id| self.published.get(id).cloned()).collect()
+    }
+
+    pub fn shop(&self, id: Uuid) -> Option<&shop::Model> {
+        self.published.get(&id)
+    }
+
+    /// The active therapists of a published shop.
+    pub fn therapists_of(&self, shop: Uuid) -> Vec<therapist::Model> {
+        self.therapists.get(&shop).cloned().unwrap_or_default()
+    }
+
+    /// The active service items of a published shop.
+    pub fn services_of(&self, shop: Uuid) -> Vec<service_item::Model> {
+        self.services.get(&shop).cloned().unwrap_or_default()
+    }
+
+    /// The active therapists performing an active service item.
+    pub fn performers_of(&self, service: Uuid) -> Vec<therapist::Model> {
+        self.performers.get(&service).cloned().unwrap_or_default()
+    }
 }
 
 #[derive(Default)]
@@ -51,10 +113,7 @@ impl Indexes {
         let tx = state.db.read(tenant.id).await?;
         let catalog = Catalog::load(&tx).await?;
         tx.commit().await?;
-        let nearest =
-            NearestIndex::build(catalog.shops.iter().map(|s| (s.id, GeoPoint::gcj02_unchecked(s.lat, s.lng))));
-        let search = SearchIndex::build(catalog.texts());
-        let ix = Arc::new(TenantIndex { generation, nearest, search });
+        let ix = Arc::new(TenantIndex::from_catalog(generation, catalog));
         self.by_tenant.write().unwrap_or_else(|p| p.into_inner()).insert(tenant.id, ix.clone());
         Ok(ix)
     }

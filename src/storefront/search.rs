@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use uuid::Uuid;
 
-use super::entity::{service_item, shop, therapist};
+use super::entity::{service_item, service_therapist, shop, therapist};
 
 struct Doc {
     shop_id: Uuid,
@@ -43,6 +43,8 @@ pub struct Catalog {
     pub shops: Vec<shop::Model>,
     pub therapists: Vec<therapist::Model>,
     pub services: Vec<service_item::Model>,
+    /// Who performs which service item.
+    pub links: Vec<service_therapist::Model>,
 }
 
 impl Catalog {
@@ -58,6 +60,7 @@ impl Catalog {
             services: tx
                 .all(tx.select::<service_item::Entity>().map(|q| q.filter(service_item::Column::Active.eq(true))))
                 .await?,
+            links: tx.all(tx.select::<service_therapist::Entity>()).await?,
         })
     }
 

@@ -312,25 +312,6 @@ pub async fn list_shops(
     Ok(rows)
 }
 
-/// The shops with these ids that the caller sees, in the order of `ids`.
-pub async fn shops_by_ids(
-    state: &AppState,
-    view: &View,
-    tenant: TenantId,
-    ids: &[Uuid],
-) -> AppResult<Vec<shop::Model>> {
-    if ids.is_empty() {
-        return Ok(vec![]);
-    }
-    let tx = state.db.read(tenant).await?;
-    let rows = tx
-        .all(tx.select::<shop::Entity>().map(|q| view.restrict(q).filter(shop::Column::Id.is_in(ids.to_vec()))))
-        .await?;
-    tx.commit().await?;
-    let mut by_id: HashMap<Uuid, shop::Model> = rows.into_iter().map(|s| (s.id, s)).collect();
-    Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
-}
-
 // ---- therapists ----
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, async_graphql::Enum)]
@@ -465,19 +446,14 @@ pub async fn update_therapist(
     Ok(model)
 }
 
-/// A shop's therapists; `active_only` for public views.
-pub async fn therapists_of(
-    state: &AppState,
-    tenant: TenantId,
-    shop_id: Uuid,
-    active_only: bool,
-) -> AppResult<Vec<therapist::Model>> {
+/// All of a shop's therapists, for staff (consumers read the active ones from the storefront index).
+pub async fn therapists_of(state: &AppState, tenant: TenantId, shop_id: Uuid) -> AppResult<Vec<therapist::Model>> {
     let tx = state.db.read(tenant).await?;
     let rows = tx
-        .all(tx.select::<therapist::Entity>().map(|q| {
-            let q = q.filter(therapist::Column::ShopId.eq(shop_id)).order_by_asc(therapist::Column::Id);
-            if active_only { q.filter(therapist::Column::Active.eq(true)) } else { q }
-        }))
+        .all(
+            tx.select::<therapist::Entity>()
+                .map(|q| q.filter(therapist::Column::ShopId.eq(shop_id)).order_by_asc(therapist::Column::Id)),
+        )
         .await?;
     tx.commit().await?;
     Ok(rows)
@@ -614,18 +590,13 @@ pub async fn update_service(
     Ok(model)
 }
 
-pub async fn services_of(
-    state: &AppState,
-    tenant: TenantId,
-    shop_id: Uuid,
-    active_only: bool,
-) -> AppResult<Vec<service_item::Model>> {
+pub async fn services_of(state: &AppState, tenant: TenantId, shop_id: Uuid) -> AppResult<Vec<service_item::Model>> {
     let tx = state.db.read(tenant).await?;
     let rows = tx
-        .all(tx.select::<service_item::Entity>().map(|q| {
-            let q = q.filter(service_item::Column::ShopId.eq(shop_id)).order_by_asc(service_item::Column::Id);
-            if active_only { q.filter(service_item::Column::Active.eq(true)) } else { q }
-        }))
+        .all(
+            tx.select::<service_item::Entity>()
+                .map(|q| q.filter(service_item::Column::ShopId.eq(shop_id)).order_by_asc(service_item::Column::Id)),
+        )
         .await?;
     tx.commit().await?;
     Ok(rows)

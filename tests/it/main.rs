@@ -4,6 +4,7 @@
 mod audit;
 mod authz;
 mod booking;
+mod cache;
 mod helpers;
 mod identity;
 mod isolation;
