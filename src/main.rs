@@ -50,10 +50,18 @@ enum Seed {
     Demo,
     /// Volume data for load tests: tenants `load-0001` … with shops over Beijing.
     Volume {
+        /// How many tenants: `load-0001` … (those that exist are kept as they are).
         #[arg(long, default_value_t = 100)]
         tenants: u32,
+        /// Shops of each new tenant.
         #[arg(long, default_value_t = 200)]
         shops_per_tenant: u32,
+        /// Also write session tokens of 5 synthetic consumers of each load-test tenant to FILE (lines
+        /// `slug<TAB>token`, mode 0600), for the load test's bookings (`loadtest --consumer-tokens FILE`). They
+        /// are valid for 24 hours and only on a server with the same CIVIC_SECRET_KEY (in development: the same
+        /// CIVIC_DATA_DIR).
+        #[arg(long, value_name = "FILE")]
+        consumer_tokens: Option<std::path::PathBuf>,
     },
 }
 
@@ -129,9 +137,10 @@ async fn main() -> anyhow::Result<()> {
             civic::migrate(&config).await?;
             civic::seed::demo(&AppState::build(config).await?).await?;
         }
-        Command::Seed { what: Seed::Volume { tenants, shops_per_tenant } } => {
+        Command::Seed { what: Seed::Volume { tenants, shops_per_tenant, consumer_tokens } } => {
             civic::migrate(&config).await?;
-            civic::seed::volume::volume(&AppState::build(config).await?, tenants, shops_per_tenant).await?;
+            let state = AppState::build(config).await?;
+            civic::seed::volume::volume(&state, tenants, shops_per_tenant, consumer_tokens.as_deref()).await?;
         }
         Command::Tenant { action: TenantCommand::Create { slug, name, template, load_test } } => {
             civic::migrate(&config).await?;

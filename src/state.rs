@@ -76,6 +76,13 @@ impl AppState {
         )
         .await
         .context("cannot connect to the database")?;
+        let registry_db = Db::connect(
+            config.database_url.expose_secret(),
+            PoolOptions { max_connections: 2, min_connections: 1 },
+        )
+        .await
+        .context("cannot connect to the database")?;
+        let tenants = crate::tenancy::registry::Registry::new(registry_db);
         let cache = Cache::connect(config.redis_url.as_ref().map(|u| u.expose_secret()))
             .await
             .context("cannot connect to Redis")?;
@@ -106,7 +113,7 @@ impl AppState {
             cache,
             http,
             metrics: metrics::handle(),
-            tenants: Default::default(),
+            tenants,
             storefront: Default::default(),
             media,
             meili,

@@ -2,8 +2,14 @@
 //! its launch test. Drives the tenants `load-0001` … that `civic seed volume` made. Sends the registered
 //! operations of `graphql/operations/` (so it runs against production mode too) and checks every body: a 200
 //! whose JSON holds `errors` is a logic failure.
+//!
+//! With `--consumer-tokens FILE` (written by `civic seed volume --consumer-tokens FILE`), about 1% of the
+//! actions are bookings: free slots, `createBooking` as one of the tenant's consumers, `payOrder`. Each shop is
+//! booked by one worker only (a shop's global index modulo the concurrency is its worker), so two bookings never
+//! race for a slot and a `CONFLICT` is a logic failure like any other error.
 
 use std::{
+    collections::{BTreeMap, HashMap},
     sync::{
         Arc,
         atomic::{AtomicU64, Ordering},
@@ -12,6 +18,7 @@ use std::{
 };
 
 use anyhow::{Context, bail};
+use chrono::{DateTime, FixedOffset};
 use clap::Parser;
 use hdrhistogram::Histogram;
 use rand::{Rng, SeedableRng, rngs::StdRng};
@@ -39,6 +46,23 @@ struct Args {
     /// Write the report as JSON here.
     #[arg(long)]
     json: Option<String>,
+    /// Consumer session tokens (lines `slug<TAB>token`, from `civic seed volume --consumer-tokens FILE`, valid
+    /// only on a server with the same CIVIC_SECRET_KEY). With them, about 1% of the actions book and pay a slot;
+    /// without, no bookings are made.
+    #[arg(long, value_name = "FILE")]
+    consumer_tokens: Option<String>,
+}
+
+/// A registered operation: its name and text.
+struct Op {
+    name: &'static str,
+    text: String,
+}
+
+impl Op {
+    fn named(name: &'static str) -> Op {
+        Op { name, text: operation(name) }
+    }
 }
 
 /// One registered operation's text, cut from the operations files by name.
@@ -50,7 +74,11 @@ fn operation(name: &str) -> String {
     for file in FILES {
         let mut blocks = file.split("\n\n");
         if let Some(b) = blocks.find(|b| {
-            b.lines().any(|l| l.starts_with(&format!("query {name}(")) || l.starts_with(&format!("query {name} ")))
+            b.lines().any(|l| {
+                ["query", "mutation"]
+                    .iter()
+                    .any(|kind| l.starts_with(&format!("{kind} {name}(")) || l.starts_with(&format!("{kind} {name} ")))
+            })
         }) {
             return b.lines().filter(|l| !l.starts_with('#')).collect::<Vec<_>>().join("\n");
         }
@@ -63,49 +91,79 @@ struct Shop {
     service: String,
     lat: f64,
     lng: f64,
+    /// It has a therapist, so it can have free slots.
+    staffed: bool,
 }
 
 struct Tenant {
     slug: String,
     shops: Vec<Shop>,
+    /// Session tokens of this tenant's load-test consumers (none without `--consumer-tokens`).
+    tokens: Vec<String>,
 }
 
+/// Every published shop of each tenant, read page by page with the registered `ShopDirectory`.
 async fn discover(client: &reqwest::Client, target: &str, tenants: u32) -> anyhow::Result<Vec<Tenant>> {
-    let query = "query Discover { shops(first: 100) { edges { node { id location { lat lng } services { id } } } } }";
+    let query = operation("ShopDirectory");
     let mut out = vec![];
-    for i in 1..=tenants {
+    'tenants: for i in 1..=tenants {
         let slug = format!("load-{i:04}");
-        let r: Value = client
-            .post(format!("{target}/graphql"))
-            .header("x-tenant", &slug)
-            .json(&json!({ "query": query }))
-            .send()
-            .await?
-            .json()
-            .await?;
-        let Some(edges) = r["data"]["shops"]["edges"].as_array() else {
-            if i == 1 {
-                bail!(
-                    "tenant {slug} answered {r}; run `civic seed volume` first (discovery needs a development server or an API key)"
-                );
-            }
-            break;
-        };
-        let shops = edges
-            .iter()
-            .filter_map(|e| {
+        let mut shops = vec![];
+        let mut after: Option<String> = None;
+        loop {
+            let r: Value = client
+                .post(format!("{target}/graphql"))
+                .header("x-tenant", &slug)
+                .json(&json!({ "query": query, "variables": { "first": 100, "after": after } }))
+                .send()
+                .await?
+                .json()
+                .await?;
+            let Some(edges) = r["data"]["shops"]["edges"].as_array() else {
+                if i == 1 {
+                    bail!("tenant {slug} answered {r}; run `civic seed volume` first");
+                }
+                break 'tenants;
+            };
+            shops.extend(edges.iter().filter_map(|e| {
                 let n = &e["node"];
                 Some(Shop {
                     id: n["id"].as_str()?.to_owned(),
                     service: n["services"][0]["id"].as_str()?.to_owned(),
                     lat: n["location"]["lat"].as_f64()?,
                     lng: n["location"]["lng"].as_f64()?,
+                    staffed: n["therapists"].as_array().is_some_and(|t| !t.is_empty()),
                 })
-            })
-            .collect();
-        out.push(Tenant { slug, shops });
+            }));
+            let page = &r["data"]["shops"]["pageInfo"];
+            match (page["hasNextPage"].as_bool(), page["endCursor"].as_str()) {
+                (Some(true), Some(cursor)) => after = Some(cursor.to_owned()),
+                _ => break,
+            }
+        }
+        if shops.is_empty() {
+            println!("tenant {slug} has no published shop with a service: left out");
+            continue;
+        }
+        out.push(Tenant { slug, shops, tokens: vec![] });
+    }
+    if out.is_empty() {
+        bail!("no load-test tenant has shops; run `civic seed volume` first");
     }
     Ok(out)
+}
+
+/// Reads `slug<TAB>token` lines. The tokens are credentials: they are never printed.
+fn read_tokens(path: &str) -> anyhow::Result<HashMap<String, Vec<String>>> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {path}"))?;
+    let mut tokens: HashMap<String, Vec<String>> = HashMap::new();
+    for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        let Some((slug, token)) = line.split_once('\t').filter(|(s, t)| !s.is_empty() && !t.trim().is_empty()) else {
+            bail!("{path}, line {}: not `slug<TAB>token`", n + 1);
+        };
+        tokens.entry(slug.to_owned()).or_default().push(token.trim().to_owned());
+    }
+    Ok(tokens)
 }
 
 #[derive(Default)]
@@ -113,6 +171,223 @@ struct Tally {
     completed: u64,
     failed_logic: u64,
     failed_other: u64,
+    /// Bookings made and paid.
+    bookings: u64,
+    /// Failures by operation and cause (the error code, or what was wrong).
+    failures: BTreeMap<String, u64>,
+}
+
+/// How one response went.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    Completed,
+    /// A 200 whose body holds errors or no data, or not the answer the step needs.
+    Logic,
+    /// No answer, another status, or a body that is not JSON.
+    Other,
+}
+
+/// What one worker measures, and what it shares with the others.
+struct Worker {
+    client: reqwest::Client,
+    target: String,
+    tenants: Arc<Vec<Tenant>>,
+    next: Arc<AtomicU64>,
+    requests: u64,
+    hist: Histogram<u64>,
+    tally: Tally,
+}
+
+impl Worker {
+    /// Claims one of the run's requests; false when all are taken.
+    fn ticket(&self) -> bool {
+        self.next.fetch_add(1, Ordering::Relaxed) < self.requests
+    }
+
+    /// Sends one operation, records its time and outcome, and answers the outcome and the body's `data`.
+    async fn send(
+        &mut self,
+        slug: &str,
+        bearer: Option<&str>,
+        key: Option<&str>,
+        op: &Op,
+        vars: Value,
+    ) -> (Outcome, Value) {
+        let mut request = self.client.post(format!("{}/graphql", self.target));
+        request = match bearer {
+            Some(token) => request.bearer_auth(token),
+            None => request.header("x-tenant", slug),
+        };
+        if let Some(key) = key {
+            request = request.header("idempotency-key", key);
+        }
+        let sent = Instant::now();
+        let answer = request.json(&json!({ "query": op.text, "variables": vars })).send().await;
+        let (outcome, data) = match answer {
+            Ok(r) if r.status().is_success() => match r.json::<Value>().await {
+                Ok(body) if body.get("errors").is_none() && !body["data"].is_null() => {
+                    (Outcome::Completed, body["data"].clone())
+                }
+                Ok(body) => {
+                    let code = body["errors"][0]["extensions"]["code"].as_str().unwrap_or("no data");
+                    self.failed(op, code);
+                    (Outcome::Logic, Value::Null)
+                }
+                Err(_) => {
+                    self.failed(op, "body not JSON");
+                    (Outcome::Other, Value::Null)
+                }
+            },
+            Ok(r) => {
+                self.failed(op, &format!("HTTP {}", r.status().as_u16()));
+                (Outcome::Other, Value::Null)
+            }
+            Err(e) => {
+                self.failed(op, if e.is_timeout() { "timeout" } else { "no answer" });
+                (Outcome::Other, Value::Null)
+            }
+        };
+        self.hist.record(sent.elapsed().as_micros().max(1) as u64).ok();
+        match outcome {
+            Outcome::Completed => self.tally.completed += 1,
+            Outcome::Logic => self.tally.failed_logic += 1,
+            Outcome::Other => self.tally.failed_other += 1,
+        }
+        (outcome, data)
+    }
+
+    fn failed(&mut self, op: &Op, cause: &str) {
+        *self.tally.failures.entry(format!("{}: {cause}", op.name)).or_default() += 1;
+    }
+
+    /// An answer that came back clean but is not what the step needs: a logic failure after all.
+    fn recount_as_logic(&mut self, op: &Op, cause: &str) {
+        self.tally.completed -= 1;
+        self.tally.failed_logic += 1;
+        self.failed(op, cause);
+    }
+}
+
+/// A worker's bookings: its own shops (no other worker books there) and the slots it took.
+struct Booker {
+    /// (tenant, shop) indexes.
+    shops: Vec<(usize, usize)>,
+    /// Where the next booking looks first.
+    cursor: usize,
+    /// (therapist, start, end) of this worker's bookings: never offered again, even by a stale answer.
+    taken: Vec<(String, DateTime<FixedOffset>, DateTime<FixedOffset>)>,
+    /// Unique per run and worker, for `Idempotency-Key`s.
+    key_prefix: String,
+    made: u64,
+}
+
+impl Booker {
+    /// The shops of worker `w` of `concurrency`: every staffed shop of a tenant with tokens whose global index
+    /// modulo `concurrency` is `w`.
+    fn new(tenants: &[Tenant], w: usize, concurrency: usize, run: &str) -> Option<Booker> {
+        let shops: Vec<(usize, usize)> = tenants
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| !t.tokens.is_empty())
+            .flat_map(|(ti, t)| t.shops.iter().enumerate().filter(|(_, s)| s.staffed).map(move |(si, _)| (ti, si)))
+            .enumerate()
+            .filter(|(g, _)| g % concurrency == w)
+            .map(|(_, shop)| shop)
+            .collect();
+        (!shops.is_empty()).then(|| Booker {
+            shops,
+            cursor: 0,
+            taken: vec![],
+            key_prefix: format!("lt-{run}-{w}"),
+            made: 0,
+        })
+    }
+
+    /// The first slot of the answer that this worker has not taken (nor one overlapping it, with room for
+    /// the rest a therapist gets between bookings).
+    fn first_free(&self, slots: &Value) -> Option<(String, String, DateTime<FixedOffset>, DateTime<FixedOffset>)> {
+        let margin = chrono::Duration::minutes(30);
+        slots.as_array()?.iter().find_map(|s| {
+            let therapist = s["therapist"]["id"].as_str()?.to_owned();
+            let start_text = s["start"].as_str()?.to_owned();
+            let start = DateTime::parse_from_rfc3339(&start_text).ok()?;
+            let end = DateTime::parse_from_rfc3339(s["end"].as_str()?).ok()?;
+            let clash = self.taken.iter().any(|(t, a, b)| *t == therapist && start < *b + margin && *a < end + margin);
+            (!clash).then_some((therapist, start_text, start, end))
+        })
+    }
+}
+
+/// The registered operations the workers send.
+struct Ops {
+    nearest: Op,
+    shop: Op,
+    promotions: Op,
+    slots: Op,
+    book: Op,
+    pay: Op,
+}
+
+/// One booking: free slots of this worker's shops, from its cursor on, for a day 2–7 days ahead; the first free
+/// slot is booked as one of the tenant's consumers and paid. The first request's ticket is already claimed;
+/// the flow stops when the run's requests are used up.
+async fn book(worker: &mut Worker, booker: &mut Booker, ops: &Ops, rng: &mut StdRng) {
+    let shanghai = FixedOffset::east_opt(8 * 3600).expect("valid offset");
+    let date = (chrono::Utc::now().with_timezone(&shanghai).date_naive()
+        + chrono::Duration::days(rng.random_range(2..=7)))
+    .format("%Y-%m-%d")
+    .to_string();
+    let tenants = Arc::clone(&worker.tenants);
+    for attempt in 0..booker.shops.len() {
+        if attempt > 0 && !worker.ticket() {
+            return;
+        }
+        let (ti, si) = booker.shops[booker.cursor % booker.shops.len()];
+        let (tenant, shop) = (&tenants[ti], &tenants[ti].shops[si]);
+        let token = &tenant.tokens[rng.random_range(0..tenant.tokens.len())];
+        let vars = json!({ "shopId": shop.id, "serviceItemId": shop.service, "date": date });
+        let (outcome, data) = worker.send(&tenant.slug, Some(token), None, &ops.slots, vars).await;
+        if outcome != Outcome::Completed {
+            return;
+        }
+        let Some((therapist, start_text, start, end)) = booker.first_free(&data["availableSlots"]) else {
+            // Full that day: this worker's next shop.
+            booker.cursor += 1;
+            continue;
+        };
+        if !worker.ticket() {
+            return;
+        }
+        let input = json!({ "input": { "shopId": shop.id, "serviceItemId": shop.service, "therapistId": therapist, "start": start_text } });
+        let (outcome, data) = worker.send(&tenant.slug, Some(token), None, &ops.book, input).await;
+        if outcome != Outcome::Completed {
+            return;
+        }
+        booker.taken.push((therapist, start, end));
+        let Some(order) =
+            data["createBooking"]["id"].as_str().filter(|_| data["createBooking"]["status"] == "PENDING_PAYMENT")
+        else {
+            worker.recount_as_logic(&ops.book, "not a PENDING_PAYMENT order");
+            return;
+        };
+        if !worker.ticket() {
+            return;
+        }
+        booker.made += 1;
+        let key = format!("{}-{}", booker.key_prefix, booker.made);
+        let (outcome, data) =
+            worker.send(&tenant.slug, Some(token), Some(&key), &ops.pay, json!({ "id": order })).await;
+        if outcome == Outcome::Completed {
+            if data["payOrder"]["status"] == "SUCCEEDED" {
+                worker.tally.bookings += 1;
+            } else {
+                worker.recount_as_logic(&ops.pay, "payment not SUCCEEDED");
+            }
+        }
+        // The next booking starts at the next shop, so the worker's bookings spread over its shops.
+        booker.cursor += 1;
+        return;
+    }
 }
 
 #[derive(Serialize)]
@@ -123,6 +398,10 @@ struct Report {
     completed: u64,
     failed_logic: u64,
     failed_other: u64,
+    /// Bookings made and paid (each is three or more of the requests).
+    bookings: u64,
+    /// Failed requests by operation and cause (`AvailableSlots: CONFLICT`, `Shop: HTTP 503`, …).
+    failures: BTreeMap<String, u64>,
     run_seconds: f64,
     qps: f64,
     mean_ms: f64,
@@ -145,57 +424,85 @@ async fn main() -> anyhow::Result<()> {
         "city" => (100, 30_000),
         other => bail!("unknown profile {other}: national, province or city"),
     };
-    let concurrency = args.concurrency.unwrap_or(concurrency);
+    let concurrency = args.concurrency.unwrap_or(concurrency).max(1);
     let requests = args.requests.unwrap_or(requests);
     let client =
         reqwest::Client::builder().pool_max_idle_per_host(concurrency).timeout(Duration::from_secs(10)).build()?;
-    let tenants =
-        Arc::new(discover(&client, &args.target, args.tenants).await.context("discovering load-test tenants")?);
-    let ops =
-        Arc::new([operation("NearestShops"), operation("Shop"), operation("Promotions"), operation("AvailableSlots")]);
+    let mut tenants = discover(&client, &args.target, args.tenants).await.context("discovering load-test tenants")?;
+    println!("tenants: {} with {} shops", tenants.len(), tenants.iter().map(|t| t.shops.len()).sum::<usize>());
+    match &args.consumer_tokens {
+        Some(path) => {
+            let mut tokens = read_tokens(path)?;
+            for t in &mut tenants {
+                t.tokens = tokens.remove(&t.slug).unwrap_or_default();
+            }
+            let with = tenants.iter().filter(|t| !t.tokens.is_empty()).count();
+            if with == 0 {
+                println!("bookings: skipped ({path} holds no token of the tenants driven)");
+            } else {
+                println!("bookings: about 1% of the actions, as the consumers of {with} tenants");
+            }
+        }
+        None => println!(
+            "bookings: skipped (no --consumer-tokens FILE; `civic seed volume --consumer-tokens FILE` makes one)"
+        ),
+    }
+    let tenants = Arc::new(tenants);
+    let ops = Arc::new(Ops {
+        nearest: Op::named("NearestShops"),
+        shop: Op::named("Shop"),
+        promotions: Op::named("Promotions"),
+        slots: Op::named("AvailableSlots"),
+        book: Op::named("CreateBooking"),
+        pay: Op::named("PayOrder"),
+    });
+    let run = format!(
+        "{:x}",
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_micros()).unwrap_or_default()
+            ^ u128::from(rand::random::<u32>())
+    );
     let next = Arc::new(AtomicU64::new(0));
     let started = Instant::now();
     let mut workers = vec![];
     for w in 0..concurrency {
-        let (client, tenants, ops, next, target) =
-            (client.clone(), tenants.clone(), ops.clone(), next.clone(), args.target.clone());
+        let mut worker = Worker {
+            client: client.clone(),
+            target: args.target.clone(),
+            tenants: Arc::clone(&tenants),
+            next: Arc::clone(&next),
+            requests,
+            hist: Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("valid bounds"),
+            tally: Tally::default(),
+        };
+        let ops = Arc::clone(&ops);
+        let mut booker = Booker::new(&tenants, w, concurrency, &run);
         workers.push(tokio::spawn(async move {
             let mut rng = StdRng::seed_from_u64(w as u64);
-            let mut hist = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("valid bounds");
-            let mut tally = Tally::default();
             let tomorrow = (chrono::Utc::now() + chrono::Duration::hours(32)).format("%Y-%m-%d").to_string();
-            while next.fetch_add(1, Ordering::Relaxed) < requests {
+            let tenants = Arc::clone(&worker.tenants);
+            while worker.ticket() {
+                let roll = rng.random_range(0..100);
+                if roll == 0
+                    && let Some(booker) = booker.as_mut()
+                {
+                    book(&mut worker, booker, &ops, &mut rng).await;
+                    continue;
+                }
                 let t = &tenants[rng.random_range(0..tenants.len())];
                 let shop = &t.shops[rng.random_range(0..t.shops.len())];
-                let roll = rng.random_range(0..100);
                 let (op, vars) = if roll < 40 {
                     let (lat, lng) = (shop.lat + rng.random_range(-0.02..0.02), shop.lng + rng.random_range(-0.02..0.02));
-                    (&ops[0], json!({ "near": { "lat": lat, "lng": lng, "datum": "WGS84" }, "radiusMeters": 3000.0, "first": 10 }))
+                    (&ops.nearest, json!({ "near": { "lat": lat, "lng": lng, "datum": "WGS84" }, "radiusMeters": 3000.0, "first": 10 }))
                 } else if roll < 65 {
-                    (&ops[1], json!({ "id": shop.id }))
+                    (&ops.shop, json!({ "id": shop.id }))
                 } else if roll < 85 {
-                    (&ops[2], json!({ "shopId": shop.id, "first": 10 }))
+                    (&ops.promotions, json!({ "shopId": shop.id, "first": 10 }))
                 } else {
-                    (&ops[3], json!({ "shopId": shop.id, "serviceItemId": shop.service, "date": tomorrow }))
+                    (&ops.slots, json!({ "shopId": shop.id, "serviceItemId": shop.service, "date": tomorrow }))
                 };
-                let sent = Instant::now();
-                let answer = client.post(format!("{target}/graphql")).header("x-tenant", &t.slug).json(&json!({ "query": op, "variables": vars })).send().await;
-                let outcome = match answer {
-                    Ok(r) if r.status().is_success() => match r.json::<Value>().await {
-                        Ok(body) if body.get("errors").is_none() && !body["data"].is_null() => 0,
-                        Ok(_) => 1,
-                        Err(_) => 2,
-                    },
-                    _ => 2,
-                };
-                hist.record(sent.elapsed().as_micros().max(1) as u64).ok();
-                match outcome {
-                    0 => tally.completed += 1,
-                    1 => tally.failed_logic += 1,
-                    _ => tally.failed_other += 1,
-                }
+                worker.send(&t.slug, None, None, op, vars).await;
             }
-            (hist, tally)
+            (worker.hist, worker.tally)
         }));
     }
     let mut hist = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
@@ -206,8 +513,12 @@ async fn main() -> anyhow::Result<()> {
         tally.completed += t.completed;
         tally.failed_logic += t.failed_logic;
         tally.failed_other += t.failed_other;
+        tally.bookings += t.bookings;
+        for (cause, n) in t.failures {
+            *tally.failures.entry(cause).or_default() += n;
+        }
     }
-    let run = started.elapsed().as_secs_f64();
+    let run_seconds = started.elapsed().as_secs_f64();
     let total = hist.len().max(1) as f64;
     let share = |limit_us: u64| 100.0 * hist.count_between(0, limit_us) as f64 / total;
     let ms = |us: u64| us as f64 / 1000.0;
@@ -218,8 +529,10 @@ async fn main() -> anyhow::Result<()> {
         completed: tally.completed,
         failed_logic: tally.failed_logic,
         failed_other: tally.failed_other,
-        run_seconds: run,
-        qps: hist.len() as f64 / run,
+        bookings: tally.bookings,
+        failures: tally.failures,
+        run_seconds,
+        qps: hist.len() as f64 / run_seconds,
         mean_ms: hist.mean() / 1000.0,
         p50_ms: ms(hist.value_at_quantile(0.50)),
         p95_ms: ms(hist.value_at_quantile(0.95)),
@@ -237,6 +550,7 @@ async fn main() -> anyhow::Result<()> {
     println!("  completed           {}", report.completed);
     println!("  logic failures      {}", report.failed_logic);
     println!("  other failures      {}", report.failed_other);
+    println!("  bookings paid       {}", report.bookings);
     println!("  QPS                 {:.0}", report.qps);
     println!("  mean                {:.1} ms", report.mean_ms);
     println!("  p50 / p95 / p99     {:.1} / {:.1} / {:.1} ms", report.p50_ms, report.p95_ms, report.p99_ms);
@@ -245,8 +559,86 @@ async fn main() -> anyhow::Result<()> {
         "  < 0.5 s / < 1 s / < 3 s / > 3 s   {:.2}% / {:.2}% / {:.2}% / {:.2}%",
         report.under_500ms_pct, report.under_1s_pct, report.under_3s_pct, report.over_3s_pct
     );
+    for (cause, n) in &report.failures {
+        println!("  failed: {cause:<40} {n}");
+    }
     if let Some(path) = &args.json {
         std::fs::write(path, serde_json::to_string_pretty(&report)?)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tenant(slug: &str, shops: usize, tokens: usize) -> Tenant {
+        Tenant {
+            slug: slug.into(),
+            shops: (0..shops)
+                .map(|i| Shop {
+                    id: format!("{slug}-{i}"),
+                    service: "s".into(),
+                    lat: 39.9,
+                    lng: 116.4,
+                    staffed: i % 5 != 4,
+                })
+                .collect(),
+            tokens: (0..tokens).map(|i| format!("token-{i}")).collect(),
+        }
+    }
+
+    #[test]
+    fn every_bookable_shop_has_exactly_one_worker() {
+        let tenants = [
+            tenant("load-0001", 23, 5),
+            tenant("load-0002", 0, 5),
+            tenant("load-0003", 9, 0),
+            tenant("load-0004", 41, 5),
+        ];
+        let concurrency = 7;
+        let mut seen = vec![];
+        for w in 0..concurrency {
+            if let Some(b) = Booker::new(&tenants, w, concurrency, "run") {
+                seen.extend(b.shops.iter().map(|&(t, s)| tenants[t].shops[s].id.clone()));
+            }
+        }
+        let bookable: Vec<_> = [&tenants[0], &tenants[3]]
+            .iter()
+            .flat_map(|t| t.shops.iter().filter(|s| s.staffed).map(|s| s.id.clone()))
+            .collect();
+        seen.sort();
+        let mut expected = bookable.clone();
+        expected.sort();
+        assert_eq!(seen, expected, "each staffed shop of a tenant with tokens once, no other");
+        // More workers than shops: the extra ones do not book.
+        assert!(Booker::new(&tenants, 200, 500, "run").is_none());
+    }
+
+    #[test]
+    fn a_taken_slot_and_its_neighbours_are_not_offered_again() {
+        let tenants = [tenant("load-0001", 1, 1)];
+        let mut b = Booker::new(&tenants, 0, 1, "run").unwrap();
+        let slots = json!([
+            { "start": "2030-01-02T10:00:00+08:00", "end": "2030-01-02T11:00:00+08:00", "therapist": { "id": "a" } },
+            { "start": "2030-01-02T10:00:00+08:00", "end": "2030-01-02T11:00:00+08:00", "therapist": { "id": "b" } },
+            { "start": "2030-01-02T10:15:00+08:00", "end": "2030-01-02T11:15:00+08:00", "therapist": { "id": "a" } },
+        ]);
+        let (therapist, text, start, end) = b.first_free(&slots).unwrap();
+        assert_eq!((therapist.as_str(), text.as_str()), ("a", "2030-01-02T10:00:00+08:00"));
+        b.taken.push((therapist, start, end));
+        assert_eq!(b.first_free(&slots).unwrap().0, "b");
+        assert!(b.first_free(&json!([])).is_none());
+    }
+
+    #[test]
+    fn operations_are_cut_by_name() {
+        for name in ["ShopDirectory", "AvailableSlots", "CreateBooking", "PayOrder", "Shop", "NearestShops"] {
+            let text = operation(name);
+            assert!(text.contains(&format!(" {name}(")) || text.contains(&format!(" {name} ")), "{name}: {text}");
+            assert!(!text.contains("\n\n"));
+        }
+        assert!(operation("Shop").starts_with("query Shop($id"));
+        assert!(operation("CreateBooking").starts_with("mutation CreateBooking("));
+    }
 }

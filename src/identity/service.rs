@@ -19,7 +19,7 @@ use crate::{
         wechat,
     },
     state::AppState,
-    tenancy::service as tenancy,
+    tenancy::{TenantInfo, service as tenancy},
 };
 
 pub const STAFF_SESSION: Duration = Duration::hours(8);
@@ -422,12 +422,39 @@ pub async fn wechat_login(state: &AppState, tenant_slug: &str, code: &str, oauth
         .await?
         .ok_or_else(|| AppError::validation("WeChat is not configured for this tenant"))?;
     let user = wechat::exchange_code(&state.http, &state.config.wechat_api_base, &app_id, &secret, code).await?;
-    let openid_hash = state.keys.lookup_hash("openid", &format!("{app_id}\0{}", user.openid));
-    let id = match upsert_consumer(state, tenant.id, &app_id, &openid_hash, &user).await {
-        Err(AppError::Conflict(_)) => upsert_consumer(state, tenant.id, &app_id, &openid_hash, &user).await?,
-        other => other?,
-    };
+    let id = find_or_create_consumer(state, tenant.id, &app_id, &user).await?;
     Ok(issue(state, tenant.id, id, SessionKind::Consumer, 0, CONSUMER_SESSION))
+}
+
+/// The app id under which the synthetic consumers of load-test tenants are kept (a real one starts with `wx`).
+pub const LOAD_TEST_APP_ID: &str = "loadtest";
+/// Load-test sessions outlive a WeChat sign-in's, so that a seed made before a long test still serves it.
+pub const LOAD_TEST_SESSION: Duration = Duration::hours(24);
+
+/// A consumer session for a synthetic consumer of a load-test tenant, found or created by `openid` as a WeChat
+/// sign-in would (without asking WeChat). For `civic seed volume --consumer-tokens`; other tenants are refused.
+pub async fn load_test_consumer_session(state: &AppState, tenant: &TenantInfo, openid: &str) -> AppResult<Session> {
+    if !tenant.is_load_test {
+        return Err(AppError::Forbidden);
+    }
+    let user = wechat::WechatUser { openid: openid.to_owned(), unionid: None };
+    let id = find_or_create_consumer(state, tenant.id, LOAD_TEST_APP_ID, &user).await?;
+    Ok(issue(state, tenant.id, id, SessionKind::Consumer, 0, LOAD_TEST_SESSION))
+}
+
+/// The consumer of (tenant, app id, openid), made on first sign-in; the openid is kept encrypted with a lookup
+/// hash. Two first sign-ins at once make one consumer.
+async fn find_or_create_consumer(
+    state: &AppState,
+    tenant: TenantId,
+    app_id: &str,
+    user: &wechat::WechatUser,
+) -> AppResult<Uuid> {
+    let openid_hash = state.keys.lookup_hash("openid", &format!("{app_id}\0{}", user.openid));
+    match upsert_consumer(state, tenant, app_id, &openid_hash, user).await {
+        Err(AppError::Conflict(_)) => upsert_consumer(state, tenant, app_id, &openid_hash, user).await,
+        other => other,
+    }
 }
 
 async fn upsert_consumer(

@@ -1,13 +1,16 @@
 //! Volume data for load tests: massage tenants `load-0001` … marked as load-test tenants (their notices never
 //! reach a provider; `civic tenant purge` removes them), shops spread over Beijing (GCJ-02) with therapists,
 //! services, a running promotion and the default opening hours. Deterministic: tenant i always gets the same
-//! shops.
+//! shops. With a tokens file, it also signs in five synthetic consumers of each load-test tenant, for the
+//! load test's bookings.
 
-use std::time::Instant;
+use std::{io::Write, path::Path, time::Instant};
 
+use anyhow::Context;
 use rand::{Rng, SeedableRng, rngs::StdRng};
 
 use crate::{
+    identity::service as identity,
     infra::geo::{Datum, GeoPoint},
     state::AppState,
     storefront::service::{self as storefront, BulkShop},
@@ -54,8 +57,18 @@ fn shops(tenant: u32, n: u32) -> Vec<BulkShop> {
         .collect()
 }
 
+/// Synthetic consumers a load-test tenant gets for the load test's bookings.
+pub const CONSUMERS_PER_TENANT: u32 = 5;
+
 /// Creates tenants `load-0001` … `load-{tenants}` (skipping those that exist) with `shops_per_tenant` shops each.
-pub async fn volume(state: &AppState, tenants: u32, shops_per_tenant: u32) -> anyhow::Result<()> {
+/// With `consumer_tokens`, writes there (mode 0600) a session token of each of the `CONSUMERS_PER_TENANT`
+/// consumers of every load-test tenant among them, as lines `slug<TAB>token`.
+pub async fn volume(
+    state: &AppState,
+    tenants: u32,
+    shops_per_tenant: u32,
+    consumer_tokens: Option<&Path>,
+) -> anyhow::Result<()> {
     let started = Instant::now();
     let (mut made, mut skipped) = (0, 0);
     for i in 1..=tenants {
@@ -79,6 +92,46 @@ pub async fn volume(state: &AppState, tenants: u32, shops_per_tenant: u32) -> an
     println!(
         "volume: {made} load-test tenants created ({skipped} existed), {shops_per_tenant} shops each, in {:.1} s",
         started.elapsed().as_secs_f64()
+    );
+    if let Some(path) = consumer_tokens {
+        consumer_sessions(state, tenants, path).await?;
+    }
+    Ok(())
+}
+
+/// Signs in the synthetic consumers (`loadtest-<slug>-<k>`, made on first use) of the load-test tenants among
+/// `load-0001` … `load-{tenants}` and writes their tokens to `path`. The tokens are never printed.
+async fn consumer_sessions(state: &AppState, tenants: u32, path: &Path) -> anyhow::Result<()> {
+    let mut lines = String::new();
+    let mut count = 0;
+    for i in 1..=tenants {
+        let slug = slug(i);
+        let Some(tenant) = tenancy::by_slug(state, &slug).await? else { continue };
+        if !tenant.is_load_test {
+            println!("volume: {slug} is not a load-test tenant: no consumer sessions for it");
+            continue;
+        }
+        for k in 1..=CONSUMERS_PER_TENANT {
+            let session = identity::load_test_consumer_session(state, &tenant, &format!("loadtest-{slug}-{k}"))
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            lines.push_str(&format!("{slug}\t{}\n", session.token));
+            count += 1;
+        }
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path).with_context(|| format!("cannot write {}", path.display()))?;
+    // A file that existed keeps its mode on open: narrow it before the tokens go in.
+    #[cfg(unix)]
+    file.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
+    file.write_all(lines.as_bytes())?;
+    println!(
+        "volume: {count} consumer session tokens written to {} (valid {} hours, only on a server with this CIVIC_SECRET_KEY)",
+        path.display(),
+        identity::LOAD_TEST_SESSION.num_hours()
     );
     Ok(())
 }

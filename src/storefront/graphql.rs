@@ -264,8 +264,7 @@ impl Shop {
 
     /// Promotions in this shop (for consumers: published ones running now).
     async fn promotions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Promotion>> {
-        let tenant = TenantId(self.model.tenant_id);
-        let rows = service::promotions(ctx.state(), &self.view, tenant, Some(self.model.id), None, 100).await?;
+        let rows = service::promotions(ctx.state(), &self.view, ctx.tenant()?, Some(self.model.id), None, 100).await?;
         rows.into_iter().map(|r| Promotion::new(ctx, r)).collect()
     }
 }
@@ -521,7 +520,12 @@ impl StorefrontQuery {
     #[graphql(guard = "Public")]
     async fn shop(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Shop> {
         let view = View::of(ctx.principal());
-        let m = service::get_shop(ctx.state(), &view, ctx.tenant_id()?, self::id(&id, "shop")?).await?;
+        let id = self::id(&id, "shop")?;
+        let m = if view.is_public() {
+            published(ctx).await?.shop(id).cloned().ok_or(AppError::NotFound("shop"))?
+        } else {
+            service::get_shop(ctx.state(), &view, ctx.tenant_id()?, id).await?
+        };
         Ok(Shop::new(m, view))
     }
 
@@ -622,7 +626,7 @@ impl StorefrontQuery {
         let view = View::of(ctx.principal());
         let page = Page::parse(first, after)?;
         let shop = shop_id.as_ref().map(|s| self::id(s, "shop")).transpose()?;
-        let rows = service::promotions(ctx.state(), &view, ctx.tenant_id()?, shop, page.after, page.fetch()).await?;
+        let rows = service::promotions(ctx.state(), &view, ctx.tenant()?, shop, page.after, page.fetch()).await?;
         let rows = rows
             .into_iter()
             .map(|r| Ok((r.model.id, Promotion::new(ctx, r)?)))

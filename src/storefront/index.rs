@@ -7,15 +7,17 @@ use std::{
     sync::{Arc, Mutex, RwLock},
 };
 
+use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::{
     entity::{service_item, shop, therapist},
     search::{Catalog, SearchIndex},
+    service::PromotionRow,
 };
 use crate::{
     db::TenantId,
-    error::AppResult,
+    error::{AppError, AppResult},
     infra::geo::{GeoPoint, NearestIndex},
     state::AppState,
     tenancy::TenantInfo,
@@ -31,6 +33,8 @@ pub struct TenantIndex {
     therapists: HashMap<Uuid, Vec<therapist::Model>>,
     services: HashMap<Uuid, Vec<service_item::Model>>,
     performers: HashMap<Uuid, Vec<therapist::Model>>,
+    /// Published promotions in published shops, newest first.
+    promotions: Vec<PromotionRow>,
 }
 
 impl TenantIndex {
@@ -55,8 +59,24 @@ impl TenantIndex {
         }
         therapists.values_mut().chain(performers.values_mut()).for_each(|v| v.sort_by_key(|t| t.id));
         services.values_mut().for_each(|v| v.sort_by_key(|s| s.id));
-        let published = catalog.shops.into_iter().map(|s| (s.id, s)).collect();
-        TenantIndex { generation, nearest, search, published, therapists, services, performers }
+        let published: HashMap<Uuid, shop::Model> = catalog.shops.into_iter().map(|s| (s.id, s)).collect();
+        let mut links = catalog.promotion_shops;
+        links.sort_by_key(|l| l.id);
+        let mut shops_of: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+        for l in links.into_iter().filter(|l| published.contains_key(&l.shop_id)) {
+            shops_of.entry(l.promotion_id).or_default().push(l.shop_id);
+        }
+        let mut promotions: Vec<PromotionRow> = catalog
+            .promotions
+            .into_iter()
+            .filter_map(|model| {
+                let shop_ids = shops_of.remove(&model.id)?;
+                let call_phone = model.call_phone.clone().or_else(|| Some(published.get(&shop_ids[0])?.phone.clone()));
+                Some(PromotionRow { model, shop_ids, call_phone })
+            })
+            .collect();
+        promotions.sort_by(|a, b| b.model.id.cmp(&a.model.id));
+        TenantIndex { generation, nearest, search, published, therapists, services, performers, promotions }
     }
 
     /// These published shops, in this order (ids of shops no longer published are left out).
@@ -76,6 +96,29 @@ impl TenantIndex {
     /// The active service items of a published shop.
     pub fn services_of(&self, shop: Uuid) -> Vec<service_item::Model> {
         self.services.get(&shop).cloned().unwrap_or_default()
+    }
+
+    /// Promotions running at `now`, newest first, after the cursor `before`; in `shop` only (which must be
+    /// published) when given.
+    pub fn promotions(
+        &self,
+        shop: Option<Uuid>,
+        before: Option<Uuid>,
+        limit: usize,
+        now: DateTime<Utc>,
+    ) -> AppResult<Vec<PromotionRow>> {
+        if shop.is_some_and(|s| !self.published.contains_key(&s)) {
+            return Err(AppError::NotFound("shop"));
+        }
+        Ok(self
+            .promotions
+            .iter()
+            .filter(|p| p.model.starts_at <= now && now < p.model.ends_at)
+            .filter(|p| shop.is_none_or(|s| p.shop_ids.contains(&s)))
+            .filter(|p| before.is_none_or(|b| p.model.id < b))
+            .take(limit)
+            .cloned()
+            .collect())
     }
 
     /// The active therapists performing an active service item.

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use uuid::Uuid;
 
-use super::entity::{service_item, service_therapist, shop, therapist};
+use super::entity::{promotion, promotion_shop, service_item, service_therapist, shop, therapist};
 
 struct Doc {
     shop_id: Uuid,
@@ -45,6 +45,9 @@ pub struct Catalog {
     pub services: Vec<service_item::Model>,
     /// Who performs which service item.
     pub links: Vec<service_therapist::Model>,
+    /// Published promotions and the shops they run in.
+    pub promotions: Vec<promotion::Model>,
+    pub promotion_shops: Vec<promotion_shop::Model>,
 }
 
 impl Catalog {
@@ -61,6 +64,10 @@ impl Catalog {
                 .all(tx.select::<service_item::Entity>().map(|q| q.filter(service_item::Column::Active.eq(true))))
                 .await?,
             links: tx.all(tx.select::<service_therapist::Entity>()).await?,
+            promotions: tx
+                .all(tx.select::<promotion::Entity>().map(|q| q.filter(promotion::Column::Status.eq(super::service::PUBLISHED))))
+                .await?,
+            promotion_shops: tx.all(tx.select::<promotion_shop::Entity>()).await?,
         })
     }
 

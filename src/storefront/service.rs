@@ -668,6 +668,7 @@ impl PromotionKind {
 
 /// A promotion with the shops (that the caller sees) it runs in, and the number to call about it: its own, or
 /// else its first shop's.
+#[derive(Clone)]
 pub struct PromotionRow {
     pub model: promotion::Model,
     pub shop_ids: Vec<Uuid>,
@@ -797,13 +798,16 @@ pub async fn set_promotion_status(
 pub async fn promotions(
     state: &AppState,
     view: &View,
-    tenant: TenantId,
+    tenant: &TenantInfo,
     shop: Option<Uuid>,
     before: Option<Uuid>,
     limit: u64,
 ) -> AppResult<Vec<PromotionRow>> {
     let now = Utc::now();
-    let tx = state.db.read(tenant).await?;
+    if view.is_public() {
+        return state.storefront.get(state, tenant).await?.promotions(shop, before, limit as usize, now);
+    }
+    let tx = state.db.read(tenant.id).await?;
     let phones: HashMap<Uuid, String> = tx
         .all(tx.select::<shop::Entity>().map(|q| view.restrict(q)))
         .await?

@@ -31,16 +31,21 @@ struct Batch {
     running: bool,
 }
 
-#[derive(Default)]
 pub struct Registry {
+    /// Connections of its own, so that requests are admitted while the main pool is busy.
+    db: Db,
     batch: Arc<Mutex<Batch>>,
     /// Slug → id of tenants seen; a slug resolved here is still checked against the fresh row.
     slugs: RwLock<HashMap<String, Uuid>>,
 }
 
 impl Registry {
+    pub fn new(db: Db) -> Registry {
+        Registry { db, batch: Arc::default(), slugs: RwLock::default() }
+    }
+
     /// The tenant's row as of a moment after this call began; `None` when there is no such tenant.
-    pub async fn fresh(&self, db: &Db, id: Uuid) -> AppResult<Option<Arc<TenantInfo>>> {
+    pub async fn fresh(&self, id: Uuid) -> AppResult<Option<Arc<TenantInfo>>> {
         let (tx, rx) = oneshot::channel();
         let start = {
             let mut batch = self.batch.lock().unwrap_or_else(|p| p.into_inner());
@@ -48,7 +53,7 @@ impl Registry {
             !std::mem::replace(&mut batch.running, true)
         };
         if start {
-            tokio::spawn(drain(db.clone(), Arc::clone(&self.batch)));
+            tokio::spawn(drain(self.db.clone(), Arc::clone(&self.batch)));
         }
         match rx.await {
             Ok(Ok(row)) => Ok(row),
@@ -57,10 +62,10 @@ impl Registry {
     }
 
     /// The tenant with this slug, fresh as in [`Registry::fresh`].
-    pub async fn by_slug(&self, db: &Db, slug: &str) -> AppResult<Option<Arc<TenantInfo>>> {
+    pub async fn by_slug(&self, slug: &str) -> AppResult<Option<Arc<TenantInfo>>> {
         let known = self.slugs.read().unwrap_or_else(|p| p.into_inner()).get(slug).copied();
         if let Some(id) = known {
-            match self.fresh(db, id).await? {
+            match self.fresh(id).await? {
                 Some(t) if t.slug == slug => return Ok(Some(t)),
                 // Purged, or the slug now names another tenant.
                 _ => {
@@ -68,7 +73,7 @@ impl Registry {
                 }
             }
         }
-        let Some(row) = unscoped::tenant_by_slug(db, slug).await? else { return Ok(None) };
+        let Some(row) = unscoped::tenant_by_slug(&self.db, slug).await? else { return Ok(None) };
         self.slugs.write().unwrap_or_else(|p| p.into_inner()).insert(row.slug.clone(), row.id);
         Ok(Some(Arc::new(TenantInfo::from(&row))))
     }

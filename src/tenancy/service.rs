@@ -160,12 +160,12 @@ pub async fn wechat_credentials(state: &AppState, id: TenantId) -> AppResult<Opt
 
 /// An active tenant by slug; `TENANT_UNKNOWN` or `TENANT_SUSPENDED` otherwise.
 pub async fn active_by_slug(state: &AppState, slug: &str) -> AppResult<Arc<TenantInfo>> {
-    let t = state.tenants.by_slug(&state.db, slug).await?.ok_or(AppError::TenantUnknown)?;
+    let t = state.tenants.by_slug(slug).await?.ok_or(AppError::TenantUnknown)?;
     active_info(t)
 }
 
 pub async fn active_by_id(state: &AppState, id: Uuid) -> AppResult<Arc<TenantInfo>> {
-    let t = state.tenants.fresh(&state.db, id).await?.ok_or(AppError::Unauthenticated)?;
+    let t = state.tenants.fresh(id).await?.ok_or(AppError::Unauthenticated)?;
     active_info(t)
 }
 

@@ -247,14 +247,26 @@ impl TestApp {
         }
     }
 
-    /// Runs the `civic` binary against this app's database.
+    /// Runs the `civic` binary against this app's database (with a secret key of its own).
     pub fn cli(&self, args: &[&str]) -> std::process::Output {
+        self.cli_keyed(args, &random_secret())
+    }
+
+    /// Runs the `civic` binary against this app's database with this app's secret key, as another process of
+    /// the same deployment: the tokens it makes are good here.
+    pub fn cli_same_key(&self, args: &[&str]) -> std::process::Output {
+        use secrecy::ExposeSecret;
+        let secret = self.state.config.secret_key.as_ref().expect("the test app has a secret key").expose_secret();
+        self.cli_keyed(args, secret)
+    }
+
+    fn cli_keyed(&self, args: &[&str], secret_key: &str) -> std::process::Output {
         std::process::Command::new(env!("CARGO_BIN_EXE_civic"))
             .args(args)
             .env("DATABASE_URL", &self.database_url)
             .env("DATABASE_ADMIN_URL", self.admin_url())
             .env("CIVIC_DATA_DIR", self._dir.path())
-            .env("CIVIC_SECRET_KEY", random_secret())
+            .env("CIVIC_SECRET_KEY", secret_key)
             .env("CIVIC_PLATFORM_TOKEN", "cpt_cli-test-token-long-enough")
             .env_remove("REDIS_URL")
             .output()

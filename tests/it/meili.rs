@@ -70,7 +70,7 @@ async fn meilisearch_answers_in_chinese_within_the_tenant_only() {
     assert!(
         app.state
             .storefront
-            .get(&app.state, &app.state.tenants.fresh(&app.state.db, a.id.parse().unwrap()).await.unwrap().unwrap())
+            .get(&app.state, &app.state.tenants.fresh(a.id.parse().unwrap()).await.unwrap().unwrap())
             .await
             .unwrap()
             .search

@@ -488,11 +488,38 @@ async fn the_demo_seed_makes_a_beijing_storefront() {
     assert_eq!(count["shops"]["edges"].as_array().unwrap().len(), shops.len());
 }
 
+/// The lines `slug<TAB>token` of a tokens file.
+fn token_lines(path: &std::path::Path) -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(path).unwrap();
+    text.lines()
+        .map(|l| l.split_once('\t').map(|(s, t)| (s.to_owned(), t.to_owned())).expect("slug<TAB>token"))
+        .collect()
+}
+
 #[tokio::test]
 async fn the_volume_seed_makes_load_test_tenants_that_purge_removes() {
     let app = TestApp::spawn().await;
-    let out = app.cli(&["seed", "volume", "--tenants", "3", "--shops-per-tenant", "20"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // A real tenant under a load-test slug: the seed leaves it alone and signs none of its consumers in.
+    let real = app.cli(&["tenant", "create", "--slug", "load-0004", "--name", "真实租户", "--template", "massage"]);
+    assert!(real.status.success(), "{}", String::from_utf8_lossy(&real.stderr));
+    let dir = tempfile::tempdir().unwrap();
+    let tokens = dir.path().join("tokens.tsv");
+    let seed = |app: &TestApp| {
+        let args = [
+            "seed",
+            "volume",
+            "--tenants",
+            "4",
+            "--shops-per-tenant",
+            "20",
+            "--consumer-tokens",
+            tokens.to_str().unwrap(),
+        ];
+        let out = app.cli_same_key(&args);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap() + &String::from_utf8(out.stderr).unwrap()
+    };
+    let printed = seed(&app);
     let anon = app.with_tenant("load-0002");
     let t = anon
         .gql(
@@ -509,10 +536,95 @@ async fn the_volume_seed_makes_load_test_tenants_that_purge_removes() {
     assert!(!nearest(&anon, 39.92, 116.42, "GCJ02", 50_000.0, 100).await.is_empty());
     let promos = anon.gql("{ promotions { edges { node { id } } } }", json!({})).await.data();
     assert_eq!(promos["promotions"]["edges"].as_array().unwrap().len(), 20);
-    // Again: nothing doubles. Then purge removes a load-test tenant entirely.
-    assert!(app.cli(&["seed", "volume", "--tenants", "3", "--shops-per-tenant", "20"]).status.success());
+
+    // Five consumers of each load-test tenant, none of the real one; the file is the owner's alone and the
+    // tokens are never printed.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&tokens).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    let lines = token_lines(&tokens);
+    assert_eq!(lines.len(), 15);
+    for slug in ["load-0001", "load-0002", "load-0003"] {
+        assert_eq!(lines.iter().filter(|(s, _)| s == slug).count(), 5, "{slug}");
+    }
+    assert!(lines.iter().all(|(s, t)| s != "load-0004" && !printed.contains(t.as_str())));
+    let consumer_id = |token: String| {
+        let app = &app;
+        async move {
+            let me = app.bearer(&token).gql("{ me { kind consumer { id } } }", json!({})).await.data();
+            assert_eq!(me["me"]["kind"], "CONSUMER");
+            me["me"]["consumer"]["id"].as_str().unwrap().to_owned()
+        }
+    };
+    let mut ids = vec![];
+    for (_, token) in lines.iter().filter(|(s, _)| s == "load-0001") {
+        ids.push(consumer_id(token.clone()).await);
+    }
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 5, "five consumers");
+
+    // A token books and pays a slot through the API, as the load test does.
+    let token = &lines.iter().find(|(s, _)| s == "load-0001").unwrap().1;
+    let shop = app
+        .with_tenant("load-0001")
+        .gql("{ shops(first: 1) { edges { node { id services { id } } } } }", json!({}))
+        .await
+        .data();
+    let shop = &shop["shops"]["edges"][0]["node"];
+    let date = (Utc::now() + Duration::hours(8) + Duration::days(3)).date_naive().to_string();
+    let slots = app
+        .bearer(token)
+        .gql(
+            "query AvailableSlots($shopId: ID!, $serviceItemId: ID!, $therapistId: ID, $date: Date!) {
+               availableSlots(shopId: $shopId, serviceItemId: $serviceItemId, therapistId: $therapistId, date: $date) {
+                 start end therapist { id name } } }",
+            json!({ "shopId": shop["id"], "serviceItemId": shop["services"][0]["id"], "date": date }),
+        )
+        .await
+        .data();
+    let slot = &slots["availableSlots"][0];
+    let order = app
+        .bearer(token)
+        .gql(
+            "mutation($i: CreateBookingInput!) { createBooking(input: $i) { id status } }",
+            json!({ "i": { "shopId": shop["id"], "serviceItemId": shop["services"][0]["id"],
+                           "therapistId": slot["therapist"]["id"], "start": slot["start"] } }),
+        )
+        .await
+        .data();
+    assert_eq!(order["createBooking"]["status"], "PENDING_PAYMENT");
+    let paid = app
+        .bearer(token)
+        .header("idempotency-key", &crate::helpers::unique("pay"))
+        .gql(
+            "mutation($id: ID!) { payOrder(id: $id) { status provider order { status } } }",
+            json!({ "id": order["createBooking"]["id"] }),
+        )
+        .await
+        .data();
+    assert_eq!(paid["payOrder"]["status"], "SUCCEEDED");
+    assert_eq!(paid["payOrder"]["provider"], "simulated");
+    assert_eq!(paid["payOrder"]["order"]["status"], "PAID");
+
+    // Again: nothing doubles, and the same consumers get fresh tokens.
+    seed(&app);
     let again = anon.gql("{ shops(first: 100) { edges { node { id } } } }", json!({})).await.data();
     assert_eq!(again["shops"]["edges"].as_array().unwrap().len(), 20);
+    let relines = token_lines(&tokens);
+    assert_eq!(relines.len(), 15);
+    let first_again = relines.iter().find(|(s, _)| s == "load-0001").unwrap().1.clone();
+    assert!(ids.contains(&consumer_id(first_again).await), "the consumers are reused");
+    // A CLI with another secret key makes tokens this deployment refuses.
+    let foreign = dir.path().join("foreign.tsv");
+    let out = app.cli(&["seed", "volume", "--tenants", "1", "--consumer-tokens", foreign.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let foreign_token = &token_lines(&foreign)[0].1;
+    app.bearer(foreign_token).gql("{ me { kind } }", json!({})).await.expect_code("UNAUTHENTICATED");
+
+    // Purge removes a load-test tenant entirely (its consumers and orders too).
     assert!(app.cli(&["tenant", "purge", "--slug", "load-0001"]).status.success());
     app.with_tenant("load-0001")
         .gql("{ shops { edges { node { id } } } }", json!({}))
