@@ -76,12 +76,10 @@ impl AppState {
         )
         .await
         .context("cannot connect to the database")?;
-        let registry_db = Db::connect(
-            config.database_url.expose_secret(),
-            PoolOptions { max_connections: 2, min_connections: 1 },
-        )
-        .await
-        .context("cannot connect to the database")?;
+        let registry_db =
+            Db::connect(config.database_url.expose_secret(), PoolOptions { max_connections: 2, min_connections: 1 })
+                .await
+                .context("cannot connect to the database")?;
         let tenants = crate::tenancy::registry::Registry::new(registry_db);
         let cache = Cache::connect(config.redis_url.as_ref().map(|u| u.expose_secret()))
             .await

@@ -65,16 +65,26 @@ async fn offer(
     service_id: Uuid,
     therapist: Option<Uuid>,
 ) -> AppResult<Offer> {
-    let shop = storefront::get_shop(state, view, tenant.id, shop_id).await?;
-    let service = storefront::get_service(state, view, tenant.id, service_id).await?;
-    if service.shop_id != shop.id || !service.active {
-        return Err(AppError::NotFound("service item"));
-    }
+    let (shop, service, performers) = if view.is_public() {
+        // Consumers book from the published storefront in memory, at the generation the request saw or newer.
+        let ix = state.storefront.get(state, tenant).await?;
+        let shop = ix.shop(shop_id).cloned().ok_or(AppError::NotFound("shop"))?;
+        let service = ix.services_of(shop_id).into_iter().find(|s| s.id == service_id);
+        let service = service.ok_or(AppError::NotFound("service item"))?;
+        (shop, service, ix.performers_of(service_id))
+    } else {
+        let shop = storefront::get_shop(state, view, tenant.id, shop_id).await?;
+        let service = storefront::get_service(state, view, tenant.id, service_id).await?;
+        if service.shop_id != shop.id || !service.active {
+            return Err(AppError::NotFound("service item"));
+        }
+        let performers = storefront::performers(state, tenant.id, service.id, true).await?;
+        (shop, service, performers)
+    };
     let shop_hours = {
         let w = Week::from_json(&shop.opening_hours);
         if w.0.is_empty() { Week::default_hours() } else { w }
     };
-    let performers = storefront::performers(state, tenant.id, service.id, true).await?;
     let candidates: Vec<Candidate> = performers
         .into_iter()
         .filter(|t| therapist.is_none_or(|id| id == t.id))

@@ -7,6 +7,7 @@
 use std::{io::Write, path::Path, time::Instant};
 
 use anyhow::Context;
+use futures_util::StreamExt;
 use rand::{Rng, SeedableRng, rngs::StdRng};
 
 use crate::{
@@ -70,22 +71,16 @@ pub async fn volume(
     consumer_tokens: Option<&Path>,
 ) -> anyhow::Result<()> {
     let started = Instant::now();
+    // A few tenants at a time: each is one transaction of bulk inserts, which leaves the database idle while the
+    // next statement is built.
+    let outcomes: Vec<anyhow::Result<bool>> = futures_util::stream::iter(1..=tenants)
+        .map(|i| one_tenant(state, i, shops_per_tenant))
+        .buffer_unordered(4)
+        .collect()
+        .await;
     let (mut made, mut skipped) = (0, 0);
-    for i in 1..=tenants {
-        let slug = slug(i);
-        if tenancy::by_slug(state, &slug).await?.is_some() {
-            skipped += 1;
-            continue;
-        }
-        let name = format!("压测租户 {i:04}");
-        let (tenant, _key) =
-            tenancy::create(state, NewTenant { slug: &slug, name: &name, template: "massage", is_load_test: true })
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
-        storefront::bulk_load(state, tenant.id, shops(i, shops_per_tenant))
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-        made += 1;
+    for outcome in outcomes {
+        if outcome? { made += 1 } else { skipped += 1 }
     }
     // Validate the generator's coordinates once (they are made inside Beijing).
     debug_assert!(GeoPoint::parse(39.9, 116.4, Datum::Gcj02).is_ok());
@@ -97,6 +92,21 @@ pub async fn volume(
         consumer_sessions(state, tenants, path).await?;
     }
     Ok(())
+}
+
+/// Creates tenant `load-{i}` with its shops; `false` when it exists.
+async fn one_tenant(state: &AppState, i: u32, shops_per_tenant: u32) -> anyhow::Result<bool> {
+    let slug = slug(i);
+    if tenancy::by_slug(state, &slug).await?.is_some() {
+        return Ok(false);
+    }
+    let name = format!("压测租户 {i:04}");
+    let (tenant, _key) =
+        tenancy::create(state, NewTenant { slug: &slug, name: &name, template: "massage", is_load_test: true })
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+    storefront::bulk_load(state, tenant.id, shops(i, shops_per_tenant)).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(true)
 }
 
 /// Signs in the synthetic consumers (`loadtest-<slug>-<k>`, made on first use) of the load-test tenants among

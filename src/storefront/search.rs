@@ -65,7 +65,10 @@ impl Catalog {
                 .await?,
             links: tx.all(tx.select::<service_therapist::Entity>()).await?,
             promotions: tx
-                .all(tx.select::<promotion::Entity>().map(|q| q.filter(promotion::Column::Status.eq(super::service::PUBLISHED))))
+                .all(
+                    tx.select::<promotion::Entity>()
+                        .map(|q| q.filter(promotion::Column::Status.eq(super::service::PUBLISHED))),
+                )
                 .await?,
             promotion_shops: tx.all(tx.select::<promotion_shop::Entity>()).await?,
         })
