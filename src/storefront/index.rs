@@ -75,7 +75,7 @@ impl TenantIndex {
                 Some(PromotionRow { model, shop_ids, call_phone })
             })
             .collect();
-        promotions.sort_by(|a, b| b.model.id.cmp(&a.model.id));
+        promotions.sort_by_key(|p| std::cmp::Reverse(p.model.id));
         TenantIndex { generation, nearest, search, published, therapists, services, performers, promotions }
     }
 
