@@ -13,6 +13,10 @@ use civic::{
     tenancy::service::{self as tenancy, NewTenant},
 };
 
+/// glibc's allocator makes threads wait on its arena locks under load; mimalloc does not.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "civic", version, about = "Multi-tenant GraphQL service for massage centres and water utilities")]
 struct Cli {

@@ -25,6 +25,10 @@ use rand::{Rng, SeedableRng, rngs::StdRng};
 use serde::Serialize;
 use serde_json::{Value, json};
 
+/// glibc's allocator makes threads wait on its arena locks under load; mimalloc does not.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(about = "WeChat City Services style load test of a civic server")]
 struct Args {
@@ -53,16 +57,33 @@ struct Args {
     consumer_tokens: Option<String>,
 }
 
-/// A registered operation: its name and text.
+/// A registered operation: its name, and its text as a JSON string (escaped once, not per request).
 struct Op {
     name: &'static str,
-    text: String,
+    text_json: String,
 }
 
 impl Op {
     fn named(name: &'static str) -> Op {
-        Op { name, text: operation(name) }
+        Op { name, text_json: Value::String(operation(name)).to_string() }
     }
+
+    /// The request body: `{"query": …, "variables": …}`.
+    fn body(&self, vars: &Value) -> String {
+        format!(r#"{{"query":{},"variables":{vars}}}"#, self.text_json)
+    }
+}
+
+/// What every response is checked for: JSON, no `errors`, and a `data` that is not null. Nothing of it is kept.
+#[derive(serde::Deserialize)]
+struct Check {
+    data: Option<serde::de::IgnoredAny>,
+    errors: Option<serde::de::IgnoredAny>,
+}
+
+/// The `data` of a response body that passed the check.
+fn data_of(body: &[u8]) -> Value {
+    serde_json::from_slice::<Value>(body).map(|mut v| v["data"].take()).unwrap_or_default()
 }
 
 /// One registered operation's text, cut from the operations files by name.
@@ -190,7 +211,8 @@ enum Outcome {
 /// What one worker measures, and what it shares with the others.
 struct Worker {
     client: reqwest::Client,
-    target: String,
+    /// `…/graphql`, parsed once.
+    endpoint: reqwest::Url,
     tenants: Arc<Vec<Tenant>>,
     next: Arc<AtomicU64>,
     requests: u64,
@@ -204,7 +226,7 @@ impl Worker {
         self.next.fetch_add(1, Ordering::Relaxed) < self.requests
     }
 
-    /// Sends one operation, records its time and outcome, and answers the outcome and the body's `data`.
+    /// Sends one operation, records its time and outcome, and answers the outcome and the body.
     async fn send(
         &mut self,
         slug: &str,
@@ -212,8 +234,8 @@ impl Worker {
         key: Option<&str>,
         op: &Op,
         vars: Value,
-    ) -> (Outcome, Value) {
-        let mut request = self.client.post(format!("{}/graphql", self.target));
+    ) -> (Outcome, bytes::Bytes) {
+        let mut request = self.client.post(self.endpoint.clone()).header("content-type", "application/json");
         request = match bearer {
             Some(token) => request.bearer_auth(token),
             None => request.header("x-tenant", slug),
@@ -222,29 +244,27 @@ impl Worker {
             request = request.header("idempotency-key", key);
         }
         let sent = Instant::now();
-        let answer = request.json(&json!({ "query": op.text, "variables": vars })).send().await;
-        let (outcome, data) = match answer {
-            Ok(r) if r.status().is_success() => match r.json::<Value>().await {
-                Ok(body) if body.get("errors").is_none() && !body["data"].is_null() => {
-                    (Outcome::Completed, body["data"].clone())
-                }
-                Ok(body) => {
-                    let code = body["errors"][0]["extensions"]["code"].as_str().unwrap_or("no data");
-                    self.failed(op, code);
-                    (Outcome::Logic, Value::Null)
+        let answer = match request.body(op.body(&vars)).send().await {
+            Ok(r) if r.status().is_success() => r.bytes().await.map_err(|_| "body not read".to_owned()),
+            Ok(r) => Err(format!("HTTP {}", r.status().as_u16())),
+            Err(e) => Err(if e.is_timeout() { "timeout" } else { "no answer" }.to_owned()),
+        };
+        let (outcome, body) = match answer {
+            Ok(body) => match serde_json::from_slice::<Check>(&body) {
+                Ok(Check { data: Some(_), errors: None }) => (Outcome::Completed, body),
+                Ok(_) => {
+                    let answer = serde_json::from_slice::<Value>(&body).unwrap_or_default();
+                    self.failed(op, answer["errors"][0]["extensions"]["code"].as_str().unwrap_or("no data"));
+                    (Outcome::Logic, body)
                 }
                 Err(_) => {
                     self.failed(op, "body not JSON");
-                    (Outcome::Other, Value::Null)
+                    (Outcome::Other, body)
                 }
             },
-            Ok(r) => {
-                self.failed(op, &format!("HTTP {}", r.status().as_u16()));
-                (Outcome::Other, Value::Null)
-            }
-            Err(e) => {
-                self.failed(op, if e.is_timeout() { "timeout" } else { "no answer" });
-                (Outcome::Other, Value::Null)
+            Err(cause) => {
+                self.failed(op, &cause);
+                (Outcome::Other, bytes::Bytes::new())
             }
         };
         self.hist.record(sent.elapsed().as_micros().max(1) as u64).ok();
@@ -253,7 +273,7 @@ impl Worker {
             Outcome::Logic => self.tally.failed_logic += 1,
             Outcome::Other => self.tally.failed_other += 1,
         }
-        (outcome, data)
+        (outcome, body)
     }
 
     fn failed(&mut self, op: &Op, cause: &str) {
@@ -346,10 +366,11 @@ async fn book(worker: &mut Worker, booker: &mut Booker, ops: &Ops, rng: &mut Std
         let (tenant, shop) = (&tenants[ti], &tenants[ti].shops[si]);
         let token = &tenant.tokens[rng.random_range(0..tenant.tokens.len())];
         let vars = json!({ "shopId": shop.id, "serviceItemId": shop.service, "date": date });
-        let (outcome, data) = worker.send(&tenant.slug, Some(token), None, &ops.slots, vars).await;
+        let (outcome, body) = worker.send(&tenant.slug, Some(token), None, &ops.slots, vars).await;
         if outcome != Outcome::Completed {
             return;
         }
+        let data = data_of(&body);
         let Some((therapist, start_text, start, end)) = booker.first_free(&data["availableSlots"]) else {
             // Full that day: this worker's next shop.
             booker.cursor += 1;
@@ -359,10 +380,11 @@ async fn book(worker: &mut Worker, booker: &mut Booker, ops: &Ops, rng: &mut Std
             return;
         }
         let input = json!({ "input": { "shopId": shop.id, "serviceItemId": shop.service, "therapistId": therapist, "start": start_text } });
-        let (outcome, data) = worker.send(&tenant.slug, Some(token), None, &ops.book, input).await;
+        let (outcome, body) = worker.send(&tenant.slug, Some(token), None, &ops.book, input).await;
         if outcome != Outcome::Completed {
             return;
         }
+        let data = data_of(&body);
         booker.taken.push((therapist, start, end));
         let Some(order) =
             data["createBooking"]["id"].as_str().filter(|_| data["createBooking"]["status"] == "PENDING_PAYMENT")
@@ -375,10 +397,10 @@ async fn book(worker: &mut Worker, booker: &mut Booker, ops: &Ops, rng: &mut Std
         }
         booker.made += 1;
         let key = format!("{}-{}", booker.key_prefix, booker.made);
-        let (outcome, data) =
+        let (outcome, body) =
             worker.send(&tenant.slug, Some(token), Some(&key), &ops.pay, json!({ "id": order })).await;
         if outcome == Outcome::Completed {
-            if data["payOrder"]["status"] == "SUCCEEDED" {
+            if data_of(&body)["payOrder"]["status"] == "SUCCEEDED" {
                 worker.tally.bookings += 1;
             } else {
                 worker.recount_as_logic(&ops.pay, "payment not SUCCEEDED");
@@ -461,13 +483,14 @@ async fn main() -> anyhow::Result<()> {
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_micros()).unwrap_or_default()
             ^ u128::from(rand::random::<u32>())
     );
+    let endpoint = reqwest::Url::parse(&format!("{}/graphql", args.target.trim_end_matches('/')))?;
     let next = Arc::new(AtomicU64::new(0));
     let started = Instant::now();
     let mut workers = vec![];
     for w in 0..concurrency {
         let mut worker = Worker {
             client: client.clone(),
-            target: args.target.clone(),
+            endpoint: endpoint.clone(),
             tenants: Arc::clone(&tenants),
             next: Arc::clone(&next),
             requests,

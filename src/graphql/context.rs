@@ -21,8 +21,6 @@ pub struct RequestCtx {
     pub idempotency_key: Option<String>,
     /// What the running mutation tells the audit log about itself.
     pub audit: Mutex<AuditNote>,
-    /// The metrics label of the operation (`query.shops`), set once the query is parsed.
-    pub op_label: Arc<Mutex<Option<&'static str>>>,
 }
 
 #[derive(Default, Clone)]
@@ -34,7 +32,7 @@ pub struct AuditNote {
 
 impl RequestCtx {
     pub fn new(principal: Principal, request_id: String, ip: IpAddr, idempotency_key: Option<String>) -> RequestCtx {
-        RequestCtx { principal, request_id, ip, idempotency_key, audit: Mutex::default(), op_label: Arc::default() }
+        RequestCtx { principal, request_id, ip, idempotency_key, audit: Mutex::default() }
     }
 
     pub fn take_audit(&self) -> AuditNote {

@@ -1,5 +1,7 @@
-//! Hooks that every operation passes through: the metrics label of the operation, and for each root mutation
-//! the rate limit (consumers and anonymous callers) and the audit row (staff, API keys, the platform).
+//! Metrics labels of operations, and the hooks of the full schema (`graphql::Schemas`): introspection refused
+//! in production, and for each root mutation the rate limit (consumers and anonymous callers) and the audit
+//! row (staff, API keys, the platform). Plain queries run on a schema without hooks, which spares every field
+//! of every query a pass through them.
 
 use std::{collections::HashMap, sync::Arc};
 
@@ -65,24 +67,22 @@ impl RootFields {
 }
 
 pub struct Hooks {
-    pub roots: Arc<RootFields>,
     /// Refuse introspection with an error (async-graphql's own switch answers `null` silently).
     pub refuse_introspection: bool,
 }
 
 impl ExtensionFactory for Hooks {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(HooksExt { roots: self.roots.clone(), refuse_introspection: self.refuse_introspection })
+        Arc::new(HooksExt { refuse_introspection: self.refuse_introspection })
     }
 }
 
 struct HooksExt {
-    roots: Arc<RootFields>,
     refuse_introspection: bool,
 }
 
 /// True when an operation or fragment selects `__schema` or `__type` at its top.
-fn asks_introspection(doc: &ExecutableDocument) -> bool {
+pub fn asks_introspection(doc: &ExecutableDocument) -> bool {
     let top = |set: &async_graphql::parser::types::SelectionSet| {
         set.items.iter().any(
             |s| matches!(&s.node, Selection::Field(f) if matches!(f.node.name.node.as_str(), "__schema" | "__type")),
@@ -105,10 +105,6 @@ impl Extension for HooksExt {
         if self.refuse_introspection && asks_introspection(&doc) {
             return Err(ServerError::new("introspection is disabled", None));
         }
-        if let Some(req) = ctx.data_opt::<RequestCtx>() {
-            let label = self.roots.label(&doc, None);
-            *req.op_label.lock().unwrap_or_else(|p| p.into_inner()) = label;
-        }
         Ok(doc)
     }
 
@@ -118,13 +114,12 @@ impl Extension for HooksExt {
         info: ResolveInfo<'_>,
         next: NextResolve<'_>,
     ) -> ServerResult<Option<Value>> {
-        let is_root_mutation = info.parent_type == "Mutation" && info.path_node.parent.is_none();
+        if info.parent_type != "Mutation" || info.path_node.parent.is_some() {
+            return next.run(ctx, info).await;
+        }
         let (Some(state), Some(req)) = (ctx.data_opt::<AppState>(), ctx.data_opt::<RequestCtx>()) else {
             return next.run(ctx, info).await;
         };
-        if !is_root_mutation {
-            return next.run(ctx, info).await;
-        }
         let pos = info.field.name.pos;
         let action = info.name.to_owned();
         if let Err(err) = rate_limit(state, req) {

@@ -51,16 +51,30 @@ pub fn sdl() -> String {
     builder().finish().sdl()
 }
 
-/// The schema, and what the HTTP layer knows of documents (registration, labels, cache policy).
-pub fn build(state: AppState) -> anyhow::Result<(CivicSchema, response_cache::Plans)> {
+/// One schema twice: `full` runs mutations and anything else with the hooks of `extensions`; `queries` runs
+/// plain queries (see `response_cache::Plan::query`) without them.
+#[derive(Clone)]
+pub struct Schemas {
+    pub full: CivicSchema,
+    pub queries: CivicSchema,
+}
+
+/// The schemas, and what the HTTP layer knows of documents (registration, labels, cache policy).
+pub fn build(state: AppState) -> anyhow::Result<(Schemas, response_cache::Plans)> {
     let production = state.config.is_production();
     let roots = Arc::new(extensions::RootFields::from_sdl(&sdl()));
-    let plans = response_cache::Plans::new(roots.clone(), Arc::new(operations::Registry::load()?));
-    let mut b = builder().data(state).extension(extensions::Hooks { roots, refuse_introspection: production });
-    if production {
-        b = b.disable_introspection().disable_suggestions();
-    }
-    Ok((b.finish(), plans))
+    let plans = response_cache::Plans::new(roots, Arc::new(operations::Registry::load()?));
+    let schema = |hooks: bool| {
+        let mut b = builder().data(state.clone());
+        if hooks {
+            b = b.extension(extensions::Hooks { refuse_introspection: production });
+        }
+        if production {
+            b = b.disable_introspection().disable_suggestions();
+        }
+        b.finish()
+    };
+    Ok((Schemas { full: schema(true), queries: schema(false) }, plans))
 }
 
 /// The uuid inside an id; an id that is not one of ours names nothing, so it is `NOT_FOUND`.

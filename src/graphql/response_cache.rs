@@ -12,11 +12,14 @@ use std::{sync::Arc, time::Duration};
 
 use async_graphql::parser::{
     parse_query,
-    types::{OperationType, Selection},
+    types::{ExecutableDocument, OperationType, Selection},
 };
 use sha2::{Digest, Sha256};
 
-use super::{extensions::RootFields, operations::Registry};
+use super::{
+    extensions::{RootFields, asks_introspection},
+    operations::Registry,
+};
 use crate::{identity::principal::Principal, tenancy::TenantInfo};
 
 /// Storefront reads: long enough to absorb load, short enough for promotions that start or end.
@@ -53,6 +56,9 @@ pub struct Plan {
     pub policy: Option<Policy>,
     /// The operation's name, which a request may repeat as `operationName`.
     name: Option<String>,
+    /// The parsed document, when every operation in it is a query that does not ask for the schema: such a
+    /// document runs without the mutation hooks and is not parsed again.
+    pub query: Option<ExecutableDocument>,
 }
 
 pub struct Plans {
@@ -63,9 +69,10 @@ pub struct Plans {
 
 impl Plans {
     pub fn new(roots: Arc<RootFields>, registry: Arc<Registry>) -> Plans {
+        // A parsed document takes a few times the memory of its text.
         let memo = moka::sync::Cache::builder()
-            .max_capacity(4 * 1024 * 1024)
-            .weigher(|k: &String, _: &Arc<Plan>| k.len().try_into().unwrap_or(u32::MAX))
+            .max_capacity(16 * 1024 * 1024)
+            .weigher(|k: &String, _: &Arc<Plan>| (4 * k.len()).try_into().unwrap_or(u32::MAX))
             .build();
         Plans { memo, roots, registry }
     }
@@ -82,7 +89,7 @@ impl Plans {
     fn make(&self, query: &str) -> Plan {
         let registered = self.registry.allows(query);
         let Ok(doc) = parse_query(query) else {
-            return Plan { registered, label: None, policy: None, name: None };
+            return Plan { registered, label: None, policy: None, name: None, query: None };
         };
         let label = self.roots.label(&doc, None);
         let mut ops = doc.operations.iter();
@@ -102,7 +109,9 @@ impl Plans {
             _ => None,
         };
         let name = doc.operations.iter().next().and_then(|(n, _)| n.map(|n| n.to_string()));
-        Plan { registered, label, policy, name }
+        let plain =
+            doc.operations.iter().all(|(_, op)| op.node.ty == OperationType::Query) && !asks_introspection(&doc);
+        Plan { registered, label, policy, name, query: plain.then_some(doc) }
     }
 }
 
@@ -160,6 +169,21 @@ mod tests {
             "{ shop(id: ",
         ] {
             assert_eq!(p.plan(uncached).policy, None, "{uncached}");
+        }
+    }
+
+    #[test]
+    fn only_plain_queries_skip_the_hooks() {
+        let p = plans();
+        assert!(p.plan("{ myOrders { edges { node { id } } } }").query.is_some());
+        for hooked in [
+            "mutation { cancelOrder(id: \"x\", reason: \"r\") { id } }",
+            "query A { shops { pageInfo { hasNextPage } } } mutation B { cancelOrder(id: \"x\", reason: \"r\") { id } }",
+            "{ __schema { types { name } } }",
+            "{ ...F } fragment F on Query { __type(name: \"Shop\") { name } }",
+            "{ shop(id: ",
+        ] {
+            assert!(p.plan(hooked).query.is_none(), "{hooked}");
         }
     }
 }

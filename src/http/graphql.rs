@@ -3,7 +3,7 @@
 
 use std::{
     net::{IpAddr, SocketAddr},
-    sync::{Arc, Mutex},
+    sync::Mutex,
 };
 
 use axum::{
@@ -16,7 +16,7 @@ use axum::{
 use super::{MAX_BODY, OpLabel, REQUEST_ID, Web, client_addr};
 use crate::{
     error::{AppError, error_body},
-    graphql::{context::RequestCtx, errors},
+    graphql::{context::RequestCtx, errors, response_cache::Plan},
     identity::principal::{self, Principal},
     infra::cache::Source,
 };
@@ -86,11 +86,15 @@ pub async fn graphql(State(web): State<Web>, req: Request) -> Response {
         ip: client_addr(peer),
         idempotency_key: header(&parts.headers, "idempotency-key").map(str::to_owned),
     };
+    if let Some(label) = plan.label {
+        span.record("operation", label);
+    }
+    let label = plan.label.unwrap_or("graphql");
     if let Some((key, policy)) = plan.key(&exec.who, &gql) {
         // The leader's answer when it could not be cached (it holds errors): the others run their own.
         let uncached = Mutex::new(None);
         let load = async {
-            let (body, errors, _) = exec.run(copy(&gql)).await;
+            let (body, errors) = exec.run(copy(&gql), &plan).await;
             if errors {
                 *uncached.lock().unwrap_or_else(|p| p.into_inner()) = Some(body);
                 None
@@ -98,7 +102,6 @@ pub async fn graphql(State(web): State<Web>, req: Request) -> Response {
                 Some(body)
             }
         };
-        let label = plan.label.unwrap_or("graphql");
         if let Some((entry, source)) = web.state.cache.get_or_load(key, policy.ttl, load).await {
             return json(entry.body.clone(), label, Some(source));
         }
@@ -106,11 +109,8 @@ pub async fn graphql(State(web): State<Web>, req: Request) -> Response {
             return json(body, label, Some(Source::Loaded));
         }
     }
-    let (body, _, label) = exec.run(gql).await;
-    if let Some(label) = label {
-        span.record("operation", label);
-    }
-    json(body, label.unwrap_or("graphql"), None)
+    let (body, _) = exec.run(gql, &plan).await;
+    json(body, label, None)
 }
 
 /// What executing a request needs besides the request.
@@ -123,23 +123,29 @@ struct Exec<'a> {
 }
 
 impl Exec<'_> {
-    /// The serialized response, whether it holds errors, and the operation's metrics label.
-    async fn run(&self, gql: async_graphql::Request) -> (Bytes, bool, Option<&'static str>) {
+    /// The serialized response, and whether it holds errors. A plain query runs on the schema without hooks,
+    /// from the document its plan parsed once.
+    async fn run(&self, mut gql: async_graphql::Request, plan: &Plan) -> (Bytes, bool) {
         let ctx = RequestCtx::new(self.who.clone(), self.request_id.to_owned(), self.ip, self.idempotency_key.clone());
-        let op_label = Arc::clone(&ctx.op_label);
-        let mut response = self.web.schema.execute(gql.data(ctx)).await;
+        let schema = match &plan.query {
+            Some(doc) => {
+                gql.set_parsed_query(doc.clone());
+                &self.web.schemas.queries
+            }
+            None => &self.web.schemas.full,
+        };
+        let mut response = schema.execute(gql.data(ctx)).await;
         errors::finish(&mut response, self.request_id);
-        let label = *op_label.lock().unwrap_or_else(|p| p.into_inner());
         let errors = !response.errors.is_empty();
         let body = match serde_json::to_vec(&response) {
             Ok(body) => Bytes::from(body),
             Err(e) => {
                 tracing::error!(error = %e, "response not serializable");
                 let err = AppError::Internal(anyhow::anyhow!("response not serializable"));
-                return (Bytes::from(error_body(&err, self.request_id).to_string()), true, label);
+                return (Bytes::from(error_body(&err, self.request_id).to_string()), true);
             }
         };
-        (body, errors, label)
+        (body, errors)
     }
 }
 

@@ -24,7 +24,7 @@ use tower_http::{
     trace::TraceLayer,
 };
 
-use crate::{graphql::CivicSchema, state::AppState};
+use crate::{graphql::Schemas, state::AppState};
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// Largest request body: GraphQL documents and variables. Uploads (`/media`) get their own limit.
@@ -33,7 +33,7 @@ pub const MAX_BODY: usize = 256 * 1024;
 #[derive(Clone)]
 pub struct Web {
     pub state: AppState,
-    pub schema: CivicSchema,
+    pub schemas: Schemas,
     /// What each document is: registered (enforced in production only), its label, its cache policy.
     pub plans: std::sync::Arc<crate::graphql::response_cache::Plans>,
 }
@@ -52,8 +52,8 @@ impl MakeRequestId for MakeId {
 }
 
 pub fn router(state: AppState) -> anyhow::Result<Router> {
-    let (schema, plans) = crate::graphql::build(state.clone())?;
-    let web = Web { state, schema, plans: std::sync::Arc::new(plans) };
+    let (schemas, plans) = crate::graphql::build(state.clone())?;
+    let web = Web { state, schemas, plans: std::sync::Arc::new(plans) };
     let uploads = Router::new()
         .route("/media", post(media::upload))
         .layer(DefaultBodyLimit::max(media::MAX_UPLOAD_BODY))

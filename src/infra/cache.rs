@@ -141,6 +141,10 @@ impl Cache {
     where
         F: Future<Output = Option<Bytes>> + Send,
     {
+        if let Some(entry) = self.local.get(&key).await {
+            metrics::counter!("civic_cache_hits_total", "layer" => "local").increment(1);
+            return Some((entry, Source::Local));
+        }
         const LOCAL: u8 = 0;
         const REDIS: u8 = 1;
         const LOADED: u8 = 2;
