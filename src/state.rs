@@ -43,6 +43,8 @@ pub struct Inner {
     pub tenants: crate::tenancy::registry::Registry,
     /// Per-tenant nearest-shop and text-search indexes.
     pub storefront: crate::storefront::index::Indexes,
+    /// Slot claims in memory for availability, by booking generation.
+    pub claims: crate::booking::claims::Claims,
     /// Uploaded images: `CIVIC_MEDIA_S3_BUCKET` (S3-compatible) or `<data dir>/media`.
     pub media: MediaStore,
     /// Meilisearch, when `MEILI_URL` is set; else the embedded search answers.
@@ -113,6 +115,7 @@ impl AppState {
             metrics: metrics::handle(),
             tenants,
             storefront: Default::default(),
+            claims: Default::default(),
             media,
             meili,
             search_pending: Mutex::default(),

@@ -1,6 +1,7 @@
 //! Bookings as orders: availability, no double booking, payment, cancel and refund, reviews, shop notices.
 
 pub mod availability;
+pub mod claims;
 pub mod entity;
 pub mod graphql;
 pub mod notices;

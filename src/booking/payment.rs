@@ -177,11 +177,12 @@ pub async fn apply(state: &AppState, provider: &str, tenant: &TenantInfo, n: &No
                 .filter(slot_claim::Column::OrderId.eq(o.id))
         }))
         .await?;
-        generation::bump(&tx, Area::Booking).await?;
         notices::order_event(&tx, &paid, "PAID").await?;
         if rules.auto_confirm {
             notices::order_event(&tx, &paid, "CONFIRMED").await?;
         }
+        // Last before commit: the tenant's row stays locked for as short a time as can be.
+        generation::bump(&tx, Area::Booking).await?;
     } else {
         // Paid too late (expired or cancelled meanwhile): the money goes back at once.
         order_row.refunded_fen = Set(o.refunded_fen + pay.amount_fen);

@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use super::{
     availability::{Candidate, Day, Slot, cells},
+    claims,
     entity::{order, refund, slot_claim},
     notices,
     rules::{BookingRules, RefundPolicy},
@@ -111,12 +112,7 @@ async fn claimed(
     now: DateTime<Utc>,
 ) -> AppResult<HashSet<(Uuid, DateTime<Utc>)>> {
     let ids: Vec<Uuid> = offer.candidates.iter().map(|c| c.therapist_id).collect();
-    let midnight = date.and_hms_opt(0, 0, 0).expect("midnight exists");
-    let from = chrono::TimeZone::from_local_datetime(&tenant.time_zone, &midnight)
-        .earliest()
-        .map_or(now, |d| d.with_timezone(&Utc))
-        - Duration::days(1);
-    let to = from + Duration::days(3);
+    let (from, to) = claims::window_of(tenant, date, now);
     let rows = tx
         .all(tx.select::<slot_claim::Entity>().map(|q| {
             q.filter(slot_claim::Column::TherapistId.is_in(ids))
@@ -152,9 +148,12 @@ pub async fn available_slots(
     if !within_horizon(&offer.rules, tenant, date, now) {
         return Ok(vec![]);
     }
-    let tx = state.db.read(tenant.id).await?;
-    let held = claimed(&tx, &offer, tenant, date, now).await?;
-    tx.commit().await?;
+    let window = claims::window_of(tenant, date, now);
+    let held = state.claims.get(state, tenant, window, now).await?.held(
+        offer.candidates.iter().map(|c| c.therapist_id),
+        window,
+        now,
+    );
     let day = Day {
         rules: &offer.rules,
         tz: tenant.time_zone,

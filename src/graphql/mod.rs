@@ -12,7 +12,7 @@ pub mod scalars;
 
 use std::sync::Arc;
 
-use async_graphql::{EmptySubscription, ID, MergedObject, Schema, SchemaBuilder};
+use async_graphql::{EmptySubscription, ID, MergedObject, Schema, SchemaBuilder, ValidationMode};
 use uuid::Uuid;
 
 use crate::{
@@ -51,8 +51,9 @@ pub fn sdl() -> String {
     builder().finish().sdl()
 }
 
-/// One schema twice: `full` runs mutations and anything else with the hooks of `extensions`; `queries` runs
-/// plain queries (see `response_cache::Plan::query`) without them.
+/// One schema twice: `full` runs mutations and anything else with the hooks of `extensions` and full
+/// validation; `queries` runs registered queries (see `response_cache::Plan::query`), which are known to be
+/// valid, without hooks and with async-graphql's fast validation (the executor still checks every value).
 #[derive(Clone)]
 pub struct Schemas {
     pub full: CivicSchema,
@@ -66,9 +67,10 @@ pub fn build(state: AppState) -> anyhow::Result<(Schemas, response_cache::Plans)
     let plans = response_cache::Plans::new(roots, Arc::new(operations::Registry::load()?));
     let schema = |hooks: bool| {
         let mut b = builder().data(state.clone());
-        if hooks {
-            b = b.extension(extensions::Hooks { refuse_introspection: production });
-        }
+        b = match hooks {
+            true => b.extension(extensions::Hooks { refuse_introspection: production }),
+            false => b.validation_mode(ValidationMode::Fast),
+        };
         if production {
             b = b.disable_introspection().disable_suggestions();
         }

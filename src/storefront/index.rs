@@ -2,10 +2,7 @@
 //! search. Each is tagged with the tenant's storefront generation; a request that saw a newer one (a write
 //! anywhere, in any process, raised it) rebuilds it.
 
-use std::{
-    collections::HashMap,
-    sync::{Arc, Mutex, RwLock},
-};
+use std::{collections::HashMap, sync::Arc};
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -16,15 +13,13 @@ use super::{
     service::PromotionRow,
 };
 use crate::{
-    db::TenantId,
     error::{AppError, AppResult},
     infra::geo::{GeoPoint, NearestIndex},
     state::AppState,
-    tenancy::TenantInfo,
+    tenancy::{TenantInfo, generation::Snapshots},
 };
 
 pub struct TenantIndex {
-    pub generation: i64,
     pub nearest: NearestIndex,
     pub search: SearchIndex,
     /// The published storefront as consumers see it, so that their reads need no database read.
@@ -38,7 +33,7 @@ pub struct TenantIndex {
 }
 
 impl TenantIndex {
-    fn from_catalog(generation: i64, catalog: Catalog) -> TenantIndex {
+    fn from_catalog(catalog: Catalog) -> TenantIndex {
         let nearest =
             NearestIndex::build(catalog.shops.iter().map(|s| (s.id, GeoPoint::gcj02_unchecked(s.lat, s.lng))));
         let search = SearchIndex::build(catalog.texts());
@@ -76,7 +71,7 @@ impl TenantIndex {
             })
             .collect();
         promotions.sort_by_key(|p| std::cmp::Reverse(p.model.id));
-        TenantIndex { generation, nearest, search, published, therapists, services, performers, promotions }
+        TenantIndex { nearest, search, published, therapists, services, performers, promotions }
     }
 
     /// These published shops, in this order (ids of shops no longer published are left out).
@@ -127,37 +122,26 @@ impl TenantIndex {
     }
 }
 
+/// Each tenant's index at its storefront generation.
 #[derive(Default)]
-pub struct Indexes {
-    by_tenant: RwLock<HashMap<TenantId, Arc<TenantIndex>>>,
-    /// One build per tenant at a time; the others wait for it.
-    builds: Mutex<HashMap<TenantId, Arc<tokio::sync::Mutex<()>>>>,
-}
+pub struct Indexes(Snapshots<TenantIndex>);
 
 impl Indexes {
-    fn current(&self, tenant: TenantId, generation: i64) -> Option<Arc<TenantIndex>> {
-        let all = self.by_tenant.read().unwrap_or_else(|p| p.into_inner());
-        all.get(&tenant).filter(|ix| ix.generation >= generation).cloned()
-    }
-
     /// The tenant's index at the storefront generation the request saw (or newer).
     pub async fn get(&self, state: &AppState, tenant: &TenantInfo) -> AppResult<Arc<TenantIndex>> {
         let generation = tenant.generations.storefront;
-        if let Some(ix) = self.current(tenant.id, generation) {
-            return Ok(ix);
-        }
-        let gate = self.builds.lock().unwrap_or_else(|p| p.into_inner()).entry(tenant.id).or_default().clone();
-        let _building = gate.lock().await;
-        if let Some(ix) = self.current(tenant.id, generation) {
-            return Ok(ix);
-        }
-        // Rows read now are at least as new as the generation the request saw, so an index is never tagged
-        // newer than its data.
-        let tx = state.db.read(tenant.id).await?;
-        let catalog = Catalog::load(&tx).await?;
-        tx.commit().await?;
-        let ix = Arc::new(TenantIndex::from_catalog(generation, catalog));
-        self.by_tenant.write().unwrap_or_else(|p| p.into_inner()).insert(tenant.id, ix.clone());
-        Ok(ix)
+        self.0
+            .get(
+                tenant.id,
+                generation,
+                |_| true,
+                || async {
+                    let tx = state.db.read(tenant.id).await?;
+                    let catalog = Catalog::load(&tx).await?;
+                    tx.commit().await?;
+                    Ok(TenantIndex::from_catalog(catalog))
+                },
+            )
+            .await
     }
 }

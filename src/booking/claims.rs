@@ -1,0 +1,144 @@
+//! Slot claims in memory, for `availableSlots`: per tenant, every claim of the bookable window, read in one
+//! query at the tenant's booking generation (a booking, a payment or a cancellation raises it) and used by all
+//! availability requests until the next one. An unpaid order's claim stops counting when its window lapses,
+//! checked at read time. Booking itself checks claims in its own transaction (and the unique key), never here.
+//!
+//! A tenant's claims within the window are few (a shop's therapists hold a few dozen cells a day), so reading
+//! them all after each booking costs less than one query per availability request.
+
+use std::{
+    collections::{HashMap, HashSet},
+    sync::Arc,
+};
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use sea_orm::{ColumnTrait, Condition, QueryFilter};
+use uuid::Uuid;
+
+use super::{entity::slot_claim, rules::BookingRules};
+use crate::{
+    error::AppResult,
+    state::AppState,
+    tenancy::{TenantInfo, generation::Snapshots},
+};
+
+/// The cells whose claims decide a date's slots: from the day before to the day after, in the tenant's calendar
+/// (a slot may start late and its buffer run past midnight).
+pub fn window_of(tenant: &TenantInfo, date: NaiveDate, now: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
+    let midnight = date.and_hms_opt(0, 0, 0).expect("midnight exists");
+    let from = chrono::TimeZone::from_local_datetime(&tenant.time_zone, &midnight)
+        .earliest()
+        .map_or(now, |d| d.with_timezone(&Utc))
+        - Duration::days(1);
+    (from, from + Duration::days(3))
+}
+
+/// A claimed cell's start, and when its hold lapses (`None`: held for good).
+type Cell = (DateTime<Utc>, Option<DateTime<Utc>>);
+
+/// One tenant's claims on cells in `[from, to)`.
+pub struct TenantClaims {
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    /// Each therapist's claimed cells.
+    by_therapist: HashMap<Uuid, Vec<Cell>>,
+}
+
+impl TenantClaims {
+    fn covers(&self, (from, to): (DateTime<Utc>, DateTime<Utc>)) -> bool {
+        self.from <= from && to <= self.to
+    }
+
+    /// The cells in the window that the therapists hold at `now`.
+    pub fn held(
+        &self,
+        therapists: impl IntoIterator<Item = Uuid>,
+        (from, to): (DateTime<Utc>, DateTime<Utc>),
+        now: DateTime<Utc>,
+    ) -> HashSet<(Uuid, DateTime<Utc>)> {
+        therapists
+            .into_iter()
+            .flat_map(|t| self.by_therapist.get(&t).into_iter().flatten().map(move |c| (t, c)))
+            .filter(|(_, (cell, lapses))| from <= *cell && *cell < to && lapses.is_none_or(|at| at > now))
+            .map(|(t, (cell, _))| (t, *cell))
+            .collect()
+    }
+}
+
+/// Each tenant's claims at its booking generation.
+#[derive(Default)]
+pub struct Claims(Snapshots<TenantClaims>);
+
+impl Claims {
+    /// The tenant's claims at the booking generation the request saw (or newer), covering `window`.
+    pub async fn get(
+        &self,
+        state: &AppState,
+        tenant: &TenantInfo,
+        window: (DateTime<Utc>, DateTime<Utc>),
+        now: DateTime<Utc>,
+    ) -> AppResult<Arc<TenantClaims>> {
+        self.0
+            .get(
+                tenant.id,
+                tenant.generations.booking,
+                |c| c.covers(window),
+                || async {
+                    // Today to the end of the horizon, with a day's margin either side, and at least the window.
+                    let rules = BookingRules::for_tenant(tenant);
+                    let today = now.with_timezone(&tenant.time_zone).date_naive();
+                    let (from, _) = window_of(tenant, today, now);
+                    let (from, to) =
+                        (from.min(window.0), (from + Duration::days(rules.horizon_days + 3)).max(window.1));
+                    let tx = state.db.read(tenant.id).await?;
+                    let rows = tx
+                        .all(tx.select::<slot_claim::Entity>().map(|q| {
+                            q.filter(slot_claim::Column::CellStart.gte(from))
+                                .filter(slot_claim::Column::CellStart.lt(to))
+                                .filter(
+                                    Condition::any()
+                                        .add(slot_claim::Column::ExpiresAt.is_null())
+                                        .add(slot_claim::Column::ExpiresAt.gt(now)),
+                                )
+                        }))
+                        .await?;
+                    tx.commit().await?;
+                    let mut by_therapist: HashMap<Uuid, Vec<_>> = HashMap::new();
+                    for c in rows {
+                        by_therapist.entry(c.therapist_id).or_default().push((c.cell_start, c.expires_at));
+                    }
+                    Ok(TenantClaims { from, to, by_therapist })
+                },
+            )
+            .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    #[test]
+    fn an_unpaid_hold_counts_until_its_window_lapses_and_only_inside_the_window() {
+        let at = |h: u32, m: u32| Utc.with_ymd_and_hms(2030, 1, 2, h, m, 0).unwrap();
+        let (a, b, c) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        let claims = TenantClaims {
+            from: at(0, 0),
+            to: at(23, 0),
+            by_therapist: HashMap::from([
+                (a, vec![(at(10, 0), None), (at(10, 15), Some(at(9, 30))), (at(20, 0), None)]),
+                (b, vec![(at(10, 0), Some(at(9, 30)))]),
+            ]),
+        };
+        let window = (at(9, 0), at(12, 0));
+        let before = claims.held([a, b, c], window, at(9, 29));
+        assert_eq!(before, HashSet::from([(a, at(10, 0)), (a, at(10, 15)), (b, at(10, 0))]));
+        let after = claims.held([a, b, c], window, at(9, 30));
+        assert_eq!(after, HashSet::from([(a, at(10, 0))]), "lapsed holds are free; 20:00 is outside the window");
+        assert!(claims.held([b], window, at(9, 0)).contains(&(b, at(10, 0))));
+        assert!(claims.held([c], window, at(9, 0)).is_empty());
+        assert!(claims.covers(window) && !claims.covers((at(22, 0), at(23, 30))));
+    }
+}
