@@ -3,8 +3,10 @@
 //! availability requests until the next one. An unpaid order's claim stops counting when its window lapses,
 //! checked at read time. Booking itself checks claims in its own transaction (and the unique key), never here.
 //!
-//! A tenant's claims within the window are few (a shop's therapists hold a few dozen cells a day), so reading
-//! them all after each booking costs less than one query per availability request.
+//! A write in this process brings the claims to its own generation itself (`Claims::booked` and the others)
+//! when nothing else changed in between; otherwise, as after a write in another process, the next request
+//! reads them again. A tenant's claims within the window are few (a shop's therapists hold a few dozen cells
+//! a day), so that read costs less than one query per availability request.
 
 use std::{
     collections::{HashMap, HashSet},
@@ -17,6 +19,7 @@ use uuid::Uuid;
 
 use super::{entity::slot_claim, rules::BookingRules};
 use crate::{
+    db::TenantId,
     error::AppResult,
     state::AppState,
     tenancy::{TenantInfo, generation::Snapshots},
@@ -33,8 +36,13 @@ pub fn window_of(tenant: &TenantInfo, date: NaiveDate, now: DateTime<Utc>) -> (D
     (from, from + Duration::days(3))
 }
 
-/// A claimed cell's start, and when its hold lapses (`None`: held for good).
-type Cell = (DateTime<Utc>, Option<DateTime<Utc>>);
+/// A claimed cell: its start, when its hold lapses (`None`: held for good), and the order holding it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Cell {
+    start: DateTime<Utc>,
+    lapses: Option<DateTime<Utc>>,
+    order: Uuid,
+}
 
 /// One tenant's claims on cells in `[from, to)`.
 pub struct TenantClaims {
@@ -59,9 +67,46 @@ impl TenantClaims {
         therapists
             .into_iter()
             .flat_map(|t| self.by_therapist.get(&t).into_iter().flatten().map(move |c| (t, c)))
-            .filter(|(_, (cell, lapses))| from <= *cell && *cell < to && lapses.is_none_or(|at| at > now))
-            .map(|(t, (cell, _))| (t, *cell))
+            .filter(|(_, c)| from <= c.start && c.start < to && c.lapses.is_none_or(|at| at > now))
+            .map(|(t, c)| (t, c.start))
             .collect()
+    }
+
+    /// A copy with `change` applied to every therapist's cells.
+    fn changed(&self, mut change: impl FnMut(&mut Vec<Cell>)) -> TenantClaims {
+        let mut by_therapist = self.by_therapist.clone();
+        by_therapist.values_mut().for_each(&mut change);
+        TenantClaims { from: self.from, to: self.to, by_therapist }
+    }
+
+    /// Every claim of the tenant on cells in `window` and on to the end of the booking horizon, with a day's
+    /// margin either side.
+    async fn load(
+        state: &AppState,
+        tenant: &TenantInfo,
+        window: (DateTime<Utc>, DateTime<Utc>),
+        now: DateTime<Utc>,
+    ) -> AppResult<TenantClaims> {
+        let rules = BookingRules::for_tenant(tenant);
+        let (today, _) = window_of(tenant, now.with_timezone(&tenant.time_zone).date_naive(), now);
+        let (from, to) = (today.min(window.0), (today + Duration::days(rules.horizon_days + 3)).max(window.1));
+        let tx = state.db.read(tenant.id).await?;
+        let rows = tx
+            .all(tx.select::<slot_claim::Entity>().map(|q| {
+                q.filter(slot_claim::Column::CellStart.gte(from)).filter(slot_claim::Column::CellStart.lt(to)).filter(
+                    Condition::any()
+                        .add(slot_claim::Column::ExpiresAt.is_null())
+                        .add(slot_claim::Column::ExpiresAt.gt(now)),
+                )
+            }))
+            .await?;
+        tx.commit().await?;
+        let mut by_therapist: HashMap<Uuid, Vec<_>> = HashMap::new();
+        for c in rows {
+            let cell = Cell { start: c.cell_start, lapses: c.expires_at, order: c.order_id };
+            by_therapist.entry(c.therapist_id).or_default().push(cell);
+        }
+        Ok(TenantClaims { from, to, by_therapist })
     }
 }
 
@@ -78,40 +123,39 @@ impl Claims {
         window: (DateTime<Utc>, DateTime<Utc>),
         now: DateTime<Utc>,
     ) -> AppResult<Arc<TenantClaims>> {
-        self.0
-            .get(
-                tenant.id,
-                tenant.generations.booking,
-                |c| c.covers(window),
-                || async {
-                    // Today to the end of the horizon, with a day's margin either side, and at least the window.
-                    let rules = BookingRules::for_tenant(tenant);
-                    let today = now.with_timezone(&tenant.time_zone).date_naive();
-                    let (from, _) = window_of(tenant, today, now);
-                    let (from, to) =
-                        (from.min(window.0), (from + Duration::days(rules.horizon_days + 3)).max(window.1));
-                    let tx = state.db.read(tenant.id).await?;
-                    let rows = tx
-                        .all(tx.select::<slot_claim::Entity>().map(|q| {
-                            q.filter(slot_claim::Column::CellStart.gte(from))
-                                .filter(slot_claim::Column::CellStart.lt(to))
-                                .filter(
-                                    Condition::any()
-                                        .add(slot_claim::Column::ExpiresAt.is_null())
-                                        .add(slot_claim::Column::ExpiresAt.gt(now)),
-                                )
-                        }))
-                        .await?;
-                    tx.commit().await?;
-                    let mut by_therapist: HashMap<Uuid, Vec<_>> = HashMap::new();
-                    for c in rows {
-                        by_therapist.entry(c.therapist_id).or_default().push((c.cell_start, c.expires_at));
-                    }
-                    Ok(TenantClaims { from, to, by_therapist })
-                },
-            )
-            .await
+        let generation = tenant.generations.booking;
+        self.0.get(tenant.id, generation, |c| c.covers(window), || TenantClaims::load(state, tenant, window, now)).await
     }
+
+    /// This process committed a booking (`generation` is the one its transaction raised the tenant to): the
+    /// therapist's cells are held for the order, until its payment window lapses.
+    pub fn booked(&self, tenant: TenantId, generation: i64, therapist: Uuid, cells: &[DateTime<Utc>], hold: Hold) {
+        self.0.advance(tenant, generation, |claims| {
+            let mut next = claims.changed(|_| {});
+            let held = next.by_therapist.entry(therapist).or_default();
+            held.extend(cells.iter().map(|&start| Cell { start, lapses: hold.lapses, order: hold.order }));
+            next
+        });
+    }
+
+    /// This process committed the payment of `order`: its cells are held for good.
+    pub fn paid(&self, tenant: TenantId, generation: i64, order: Uuid) {
+        self.0.advance(tenant, generation, |claims| {
+            claims.changed(|cells| cells.iter_mut().filter(|c| c.order == order).for_each(|c| c.lapses = None))
+        });
+    }
+
+    /// This process committed the cancellation of `order`: its cells are free.
+    pub fn released(&self, tenant: TenantId, generation: i64, order: Uuid) {
+        self.0.advance(tenant, generation, |claims| claims.changed(|cells| cells.retain(|c| c.order != order)));
+    }
+}
+
+/// Who holds booked cells, and until when.
+#[derive(Clone, Copy)]
+pub struct Hold {
+    pub order: Uuid,
+    pub lapses: Option<DateTime<Utc>>,
 }
 
 #[cfg(test)]
@@ -124,12 +168,14 @@ mod tests {
     fn an_unpaid_hold_counts_until_its_window_lapses_and_only_inside_the_window() {
         let at = |h: u32, m: u32| Utc.with_ymd_and_hms(2030, 1, 2, h, m, 0).unwrap();
         let (a, b, c) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        let (o, p) = (Uuid::now_v7(), Uuid::now_v7());
+        let cell = |start, lapses, order| Cell { start, lapses, order };
         let claims = TenantClaims {
             from: at(0, 0),
             to: at(23, 0),
             by_therapist: HashMap::from([
-                (a, vec![(at(10, 0), None), (at(10, 15), Some(at(9, 30))), (at(20, 0), None)]),
-                (b, vec![(at(10, 0), Some(at(9, 30)))]),
+                (a, vec![cell(at(10, 0), None, o), cell(at(10, 15), Some(at(9, 30)), p), cell(at(20, 0), None, o)]),
+                (b, vec![cell(at(10, 0), Some(at(9, 30)), p)]),
             ]),
         };
         let window = (at(9, 0), at(12, 0));

@@ -167,6 +167,7 @@ pub async fn apply(state: &AppState, provider: &str, tenant: &TenantInfo, n: &No
     let mut order_row = o.clone().into_active_model();
     order_row.paid_fen = Set(o.paid_fen + pay.amount_fen);
     order_row.updated_at = Set(now);
+    let mut paid_at_generation = None;
     if o.status == PENDING_PAYMENT && holds_slot {
         let rules = BookingRules::for_tenant(tenant);
         order_row.status = Set(if rules.auto_confirm { CONFIRMED } else { PAID }.into());
@@ -181,8 +182,7 @@ pub async fn apply(state: &AppState, provider: &str, tenant: &TenantInfo, n: &No
         if rules.auto_confirm {
             notices::order_event(&tx, &paid, "CONFIRMED").await?;
         }
-        // Last before commit: the tenant's row stays locked for as short a time as can be.
-        generation::bump(&tx, Area::Booking).await?;
+        paid_at_generation = Some(generation::bump(&tx, Area::Booking).await?);
     } else {
         // Paid too late (expired or cancelled meanwhile): the money goes back at once.
         order_row.refunded_fen = Set(o.refunded_fen + pay.amount_fen);
@@ -201,6 +201,9 @@ pub async fn apply(state: &AppState, provider: &str, tenant: &TenantInfo, n: &No
         .await?;
     }
     tx.commit().await?;
+    if let Some(generation) = paid_at_generation {
+        state.claims.paid(tenant.id, generation, o.id);
+    }
     notices::wake(state, tenant.id);
     Ok(Applied::Settled)
 }

@@ -243,7 +243,7 @@ pub async fn create_booking(
             updated_at: Set(now),
         })
         .await?;
-    for cell in cells {
+    for &cell in &cells {
         let claim = slot_claim::ActiveModel {
             tenant_id: Set(tenant.id.0),
             id: Set(Uuid::now_v7()),
@@ -256,8 +256,10 @@ pub async fn create_booking(
             if is_unique_violation(&e) { AppError::conflict("this time has just been booked") } else { e.into() }
         })?;
     }
-    generation::bump(&tx, Area::Booking).await?;
+    let generation = generation::bump(&tx, Area::Booking).await?;
     tx.commit().await?;
+    let hold = claims::Hold { order: model.id, lapses: Some(expires_at) };
+    state.claims.booked(tenant.id, generation, slot.therapist_id, &cells, hold);
     Ok(model)
 }
 
@@ -522,8 +524,9 @@ pub async fn cancel(
     tx.exec_delete(tx.delete_many::<slot_claim::Entity>().map(|q| q.filter(slot_claim::Column::OrderId.eq(o.id))))
         .await?;
     notices::order_event(&tx, &o, "CANCELLED").await?;
-    generation::bump(&tx, Area::Booking).await?;
+    let generation = generation::bump(&tx, Area::Booking).await?;
     tx.commit().await?;
+    state.claims.released(tenant, generation, o.id);
     notices::wake(state, tenant);
     Ok(o)
 }

@@ -32,18 +32,22 @@ pub async fn tenants_by_ids(db: &Db, ids: &[Uuid]) -> Result<Vec<tenant::Model>,
     tenant::Entity::find().filter(tenant::Column::Id.is_in(ids.iter().copied())).all(db.raw()).await
 }
 
-/// Raises one cache generation of the transaction's own tenant.
-pub async fn bump_generation(tx: &TenantTx, area: Area) -> Result<(), DbErr> {
+/// Raises one cache generation of the transaction's own tenant; answers the new value.
+pub async fn bump_generation(tx: &TenantTx, area: Area) -> Result<i64, DbErr> {
     let column = match area {
         Area::Storefront => tenant::Column::StorefrontGeneration,
         Area::Booking => tenant::Column::BookingGeneration,
     };
-    tenant::Entity::update_many()
+    let rows = tenant::Entity::update_many()
         .col_expr(column, Expr::col(column).add(1))
         .filter(tenant::Column::Id.eq(tx.tenant.0))
-        .exec(&tx.txn)
+        .exec_with_returning(&tx.txn)
         .await?;
-    Ok(())
+    let row = rows.first().ok_or_else(|| DbErr::RecordNotFound("the transaction's tenant".into()))?;
+    Ok(match area {
+        Area::Storefront => row.storefront_generation,
+        Area::Booking => row.booking_generation,
+    })
 }
 
 pub async fn tenant_by_api_key_hash(db: &Db, hash: &str) -> Result<Option<tenant::Model>, DbErr> {

@@ -868,7 +868,7 @@ pub async fn add_rating(tx: &TenantTx, shop_id: Uuid, rating: i32) -> Result<(),
             .filter(shop::Column::Id.eq(shop_id))
     }))
     .await?;
-    generation::bump(tx, Area::Storefront).await
+    generation::bump(tx, Area::Storefront).await.map(drop)
 }
 
 /// One shop of a bulk load (volume data for load tests): published, with its therapists, services and one

@@ -36,8 +36,9 @@ impl Generations {
     }
 }
 
-/// Raises the tenant's generation for `area`; call inside the writing transaction.
-pub async fn bump(tx: &TenantTx, area: Area) -> Result<(), DbErr> {
+/// Raises the tenant's generation for `area`; call inside the writing transaction, last before it commits
+/// (the tenant's row stays locked until then). Answers the new generation.
+pub async fn bump(tx: &TenantTx, area: Area) -> Result<i64, DbErr> {
     unscoped::bump_generation(tx, area).await
 }
 
@@ -85,5 +86,59 @@ impl<T> Snapshots<T> {
         let value = Arc::new(build().await?);
         self.by_tenant.write().unwrap_or_else(|p| p.into_inner()).insert(tenant, (generation, value.clone()));
         Ok(value)
+    }
+
+    /// After this process committed the write that raised the tenant's generation to `generation`: when the
+    /// value held is at the generation just before, the write was the only change since, so `change` makes the
+    /// value at `generation` without a build. Otherwise (another write came between) the next request builds.
+    pub fn advance(&self, tenant: TenantId, generation: i64, change: impl FnOnce(&T) -> T) {
+        let mut all = self.by_tenant.write().unwrap_or_else(|p| p.into_inner());
+        if let Some((held, value)) = all.get(&tenant)
+            && *held == generation - 1
+        {
+            let next = Arc::new(change(value));
+            all.insert(tenant, (generation, next));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_value_is_built_once_per_generation_and_advanced_only_from_the_one_before() {
+        let snapshots = Snapshots::<Vec<i64>>::default();
+        let tenant = TenantId(uuid::Uuid::now_v7());
+        let builds = AtomicUsize::new(0);
+        let get = |generation: i64| {
+            let builds = &builds;
+            let snapshots = &snapshots;
+            async move {
+                let v = snapshots.get(
+                    tenant,
+                    generation,
+                    |_| true,
+                    || async {
+                        builds.fetch_add(1, Ordering::Relaxed);
+                        Ok::<_, ()>(vec![generation])
+                    },
+                );
+                v.await.unwrap()
+            }
+        };
+        assert_eq!(*get(3).await, [3]);
+        assert_eq!(*get(2).await, [3], "an older request is served the newer value");
+        assert_eq!(builds.load(Ordering::Relaxed), 1);
+        // This process's own write raised the generation to 4: the change applies without a build.
+        snapshots.advance(tenant, 4, |v| [v.as_slice(), &[40]].concat());
+        assert_eq!(*get(4).await, [3, 40]);
+        assert_eq!(builds.load(Ordering::Relaxed), 1);
+        // A write from elsewhere (5) came between: the change to 6 is not applied, and 6 is built.
+        snapshots.advance(tenant, 6, |v| [v.as_slice(), &[60]].concat());
+        assert_eq!(*get(6).await, [6]);
+        assert_eq!(builds.load(Ordering::Relaxed), 2);
     }
 }
