@@ -50,6 +50,10 @@ struct Args {
     /// Write the report as JSON here.
     #[arg(long)]
     json: Option<String>,
+    /// Seed of the workers' random choices; by default a new one each run, so that a second run asks for other
+    /// points and shops than the first (the seed is printed, to repeat a run).
+    #[arg(long)]
+    seed: Option<u64>,
     /// Consumer session tokens (lines `slug<TAB>token`, from `civic seed volume --consumer-tokens FILE`, valid
     /// only on a server with the same CIVIC_SECRET_KEY). With them, about 1% of the actions book and pay a slot;
     /// without, no bookings are made.
@@ -484,6 +488,8 @@ async fn main() -> anyhow::Result<()> {
             ^ u128::from(rand::random::<u32>())
     );
     let endpoint = reqwest::Url::parse(&format!("{}/graphql", args.target.trim_end_matches('/')))?;
+    let seed = args.seed.unwrap_or_else(rand::random);
+    println!("seed: {seed}");
     let next = Arc::new(AtomicU64::new(0));
     let started = Instant::now();
     let mut workers = vec![];
@@ -500,7 +506,7 @@ async fn main() -> anyhow::Result<()> {
         let ops = Arc::clone(&ops);
         let mut booker = Booker::new(&tenants, w, concurrency, &run);
         workers.push(tokio::spawn(async move {
-            let mut rng = StdRng::seed_from_u64(w as u64);
+            let mut rng = StdRng::seed_from_u64(seed ^ (w as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
             let tomorrow = (chrono::Utc::now() + chrono::Duration::hours(32)).format("%Y-%m-%d").to_string();
             let tenants = Arc::clone(&worker.tenants);
             while worker.ticket() {

@@ -134,7 +134,9 @@ impl Exec<'_> {
             }
             None => &self.web.schemas.full,
         };
-        let mut response = schema.execute(gql.data(ctx)).await;
+        // Boxed: the execution's state is large, and every request's future (answered from the cache or not)
+        // would otherwise carry it and be copied with it.
+        let mut response = Box::pin(schema.execute(gql.data(ctx))).await;
         errors::finish(&mut response, self.request_id);
         let errors = !response.errors.is_empty();
         let body = match serde_json::to_vec(&response) {

@@ -106,7 +106,7 @@ impl Cache {
                         .await??;
                 let mut pool = deadpool_redis::Config::from_url(url);
                 pool.pool = Some(deadpool_redis::PoolConfig {
-                    max_size: 8,
+                    max_size: 32,
                     timeouts: deadpool_redis::Timeouts {
                         wait: Some(WRITE_TIMEOUT),
                         create: Some(WRITE_TIMEOUT),
@@ -216,8 +216,17 @@ impl Cache {
         value.extend_from_slice(&entry.body);
         let key = format!("{KEY_PREFIX}{key}");
         tokio::spawn(async move {
+            // Every pooled connection busy: this process is storing faster than the pool writes. Redis is not
+            // at fault, so the answer is just not stored.
+            let mut conn = match redis.writes.get().await {
+                Ok(conn) => conn,
+                Err(deadpool_redis::PoolError::Timeout(deadpool_redis::TimeoutType::Wait)) => {
+                    metrics::counter!("civic_cache_redis_stores_dropped_total").increment(1);
+                    return;
+                }
+                Err(e) => return trip(&redis, &e.to_string()),
+            };
             let put = async {
-                let mut conn = redis.writes.get().await.map_err(|e| e.to_string())?;
                 redis::cmd("SET")
                     .arg(&key)
                     .arg(value)

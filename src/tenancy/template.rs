@@ -1,6 +1,6 @@
 //! Tenant templates (`tenants/*.toml`), compiled into the binary so that a deployment cannot drift from them.
 
-use std::collections::BTreeMap;
+use std::{collections::BTreeMap, sync::LazyLock};
 
 use serde::Deserialize;
 
@@ -19,8 +19,10 @@ const SOURCES: &[(&str, &str)] =
     &[("massage", include_str!("../../tenants/massage.toml")), ("water", include_str!("../../tenants/water.toml"))];
 
 /// The template of this name, or `None` if there is none.
-pub fn find(name: &str) -> Option<Template> {
-    SOURCES.iter().find(|(n, _)| *n == name).map(|(_, text)| parse(text))
+pub fn find(name: &str) -> Option<&'static Template> {
+    static PARSED: LazyLock<Vec<(&str, Template)>> =
+        LazyLock::new(|| SOURCES.iter().map(|(n, text)| (*n, parse(text))).collect());
+    PARSED.iter().find(|(n, _)| *n == name).map(|(_, t)| t)
 }
 
 pub fn names() -> Vec<&'static str> {
