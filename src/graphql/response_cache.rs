@@ -8,7 +8,7 @@
 //!
 //! What a document is (its registration, metrics label, cache policy) is worked out once per distinct text.
 
-use std::{sync::Arc, time::Duration};
+use std::{fmt::Write, sync::Arc, time::Duration};
 
 use async_graphql::parser::{
     parse_query,
@@ -127,16 +127,21 @@ impl Plan {
         if request.operation_name.as_ref().is_some_and(|n| Some(n) != self.name.as_ref()) {
             return None;
         }
-        let variables = serde_json::to_vec(&request.variables).ok()?;
         let mut digest = Sha256::new();
         digest.update((request.query.len() as u64).to_be_bytes());
         digest.update(request.query.as_bytes());
-        digest.update(&variables);
+        serde_json::to_writer(&mut digest, &request.variables).ok()?;
         let digest = digest.finalize();
         let g = tenant.generations;
-        let booking = if policy.booking { g.booking.to_string() } else { "-".into() };
-        let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
-        Some((format!("{}:{}:{booking}:{class}:{hex}", tenant.id, g.storefront), policy))
+        let mut key = String::with_capacity(128);
+        write!(key, "{}:{}:", tenant.id, g.storefront).ok()?;
+        match policy.booking {
+            true => write!(key, "{}", g.booking).ok()?,
+            false => key.push('-'),
+        }
+        write!(key, ":{class}:").ok()?;
+        digest[..16].iter().try_for_each(|b| write!(key, "{b:02x}")).ok()?;
+        Some((key, policy))
     }
 }
 
@@ -170,6 +175,44 @@ mod tests {
         ] {
             assert_eq!(p.plan(uncached).policy, None, "{uncached}");
         }
+    }
+
+    #[test]
+    fn keys_carry_tenant_generations_caller_and_variables() {
+        use crate::{db::TenantId, tenancy::generation::Generations};
+        let tenant = |storefront, booking| TenantInfo {
+            id: TenantId(uuid::Uuid::nil()),
+            slug: "t".into(),
+            name: "t".into(),
+            kind: "massage".into(),
+            template: "massage".into(),
+            time_zone: chrono_tz::Asia::Shanghai,
+            status: "ACTIVE".into(),
+            wechat_app_id: None,
+            is_load_test: false,
+            created_at: chrono::Utc::now(),
+            generations: Generations { storefront, booking },
+        };
+        let anon = |s, b| Principal::Anonymous { tenant: Some(Arc::new(tenant(s, b))) };
+        let p = plans();
+        let shop = "query S($id: ID!) { shop(id: $id) { id } }";
+        let slots =
+            "query A($s: ID!) { availableSlots(shopId: $s, serviceItemId: $s, date: \"2030-01-01\") { start } }";
+        let request = |q: &str, id: &str| {
+            async_graphql::Request::new(q)
+                .variables(async_graphql::Variables::from_json(serde_json::json!({ "id": id, "s": id })))
+        };
+        let key = |q: &str, who: &Principal, id: &str| p.plan(q).key(who, &request(q, id)).unwrap().0;
+        let a = key(shop, &anon(3, 7), "x");
+        assert_eq!(a, key(shop, &anon(3, 7), "x"), "the same request, the same key");
+        assert!(a.starts_with("00000000-0000-0000-0000-000000000000:3:-:anon:"), "{a}");
+        assert_eq!(a.len(), "00000000-0000-0000-0000-000000000000:3:-:anon:".len() + 32);
+        assert_ne!(a, key(shop, &anon(3, 7), "y"), "other variables");
+        assert_ne!(a, key(shop, &anon(4, 7), "x"), "a newer storefront");
+        assert_eq!(a, key(shop, &anon(3, 8), "x"), "bookings do not change a shop");
+        assert!(key(slots, &anon(3, 8), "x").starts_with("00000000-0000-0000-0000-000000000000:3:8:anon:"));
+        let consumer = Principal::Consumer { tenant: Arc::new(tenant(3, 7)), id: uuid::Uuid::nil() };
+        assert!(key(shop, &consumer, "x").contains(":consumer:"));
     }
 
     #[test]
