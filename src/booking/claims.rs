@@ -14,7 +14,7 @@ use std::{
 };
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use sea_orm::{ColumnTrait, Condition, QueryFilter};
+use sea_orm::{ColumnTrait, Condition, QueryFilter, Select};
 use uuid::Uuid;
 
 use super::{entity::slot_claim, rules::BookingRules};
@@ -25,15 +25,25 @@ use crate::{
     tenancy::{TenantInfo, generation::Snapshots},
 };
 
+/// Cells starting in `[from, to)`.
+pub type Window = (DateTime<Utc>, DateTime<Utc>);
+
 /// The cells whose claims decide a date's slots: from the day before to the day after, in the tenant's calendar
 /// (a slot may start late and its buffer run past midnight).
-pub fn window_of(tenant: &TenantInfo, date: NaiveDate, now: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
+pub fn window_of(tenant: &TenantInfo, date: NaiveDate, now: DateTime<Utc>) -> Window {
     let midnight = date.and_hms_opt(0, 0, 0).expect("midnight exists");
     let from = chrono::TimeZone::from_local_datetime(&tenant.time_zone, &midnight)
         .earliest()
         .map_or(now, |d| d.with_timezone(&Utc))
         - Duration::days(1);
     (from, from + Duration::days(3))
+}
+
+/// Claims on cells starting in `[from, to)` that still hold at `now` (paid, or unpaid within their window).
+pub fn live(q: Select<slot_claim::Entity>, (from, to): Window, now: DateTime<Utc>) -> Select<slot_claim::Entity> {
+    q.filter(slot_claim::Column::CellStart.gte(from)).filter(slot_claim::Column::CellStart.lt(to)).filter(
+        Condition::any().add(slot_claim::Column::ExpiresAt.is_null()).add(slot_claim::Column::ExpiresAt.gt(now)),
+    )
 }
 
 /// A claimed cell: its start, when its hold lapses (`None`: held for good), and the order holding it.
@@ -45,6 +55,7 @@ struct Cell {
 }
 
 /// One tenant's claims on cells in `[from, to)`.
+#[derive(Clone)]
 pub struct TenantClaims {
     from: DateTime<Utc>,
     to: DateTime<Utc>,
@@ -53,7 +64,7 @@ pub struct TenantClaims {
 }
 
 impl TenantClaims {
-    fn covers(&self, (from, to): (DateTime<Utc>, DateTime<Utc>)) -> bool {
+    fn covers(&self, (from, to): Window) -> bool {
         self.from <= from && to <= self.to
     }
 
@@ -61,7 +72,7 @@ impl TenantClaims {
     pub fn held(
         &self,
         therapists: impl IntoIterator<Item = Uuid>,
-        (from, to): (DateTime<Utc>, DateTime<Utc>),
+        (from, to): Window,
         now: DateTime<Utc>,
     ) -> HashSet<(Uuid, DateTime<Utc>)> {
         therapists
@@ -73,10 +84,10 @@ impl TenantClaims {
     }
 
     /// A copy with `change` applied to every therapist's cells.
-    fn changed(&self, mut change: impl FnMut(&mut Vec<Cell>)) -> TenantClaims {
-        let mut by_therapist = self.by_therapist.clone();
-        by_therapist.values_mut().for_each(&mut change);
-        TenantClaims { from: self.from, to: self.to, by_therapist }
+    fn changed(&self, change: impl FnMut(&mut Vec<Cell>)) -> TenantClaims {
+        let mut next = self.clone();
+        next.by_therapist.values_mut().for_each(change);
+        next
     }
 
     /// Every claim of the tenant on cells in `window` and on to the end of the booking horizon, with a day's
@@ -84,22 +95,14 @@ impl TenantClaims {
     async fn load(
         state: &AppState,
         tenant: &TenantInfo,
-        window: (DateTime<Utc>, DateTime<Utc>),
+        window: Window,
         now: DateTime<Utc>,
     ) -> AppResult<TenantClaims> {
         let rules = BookingRules::for_tenant(tenant);
         let (today, _) = window_of(tenant, now.with_timezone(&tenant.time_zone).date_naive(), now);
         let (from, to) = (today.min(window.0), (today + Duration::days(rules.horizon_days + 3)).max(window.1));
         let tx = state.db.read(tenant.id).await?;
-        let rows = tx
-            .all(tx.select::<slot_claim::Entity>().map(|q| {
-                q.filter(slot_claim::Column::CellStart.gte(from)).filter(slot_claim::Column::CellStart.lt(to)).filter(
-                    Condition::any()
-                        .add(slot_claim::Column::ExpiresAt.is_null())
-                        .add(slot_claim::Column::ExpiresAt.gt(now)),
-                )
-            }))
-            .await?;
+        let rows = tx.all(tx.select::<slot_claim::Entity>().map(|q| live(q, (from, to), now))).await?;
         tx.commit().await?;
         let mut by_therapist: HashMap<Uuid, Vec<_>> = HashMap::new();
         for c in rows {
@@ -120,7 +123,7 @@ impl Claims {
         &self,
         state: &AppState,
         tenant: &TenantInfo,
-        window: (DateTime<Utc>, DateTime<Utc>),
+        window: Window,
         now: DateTime<Utc>,
     ) -> AppResult<Arc<TenantClaims>> {
         let generation = tenant.generations.booking;
@@ -131,7 +134,7 @@ impl Claims {
     /// therapist's cells are held for the order, until its payment window lapses.
     pub fn booked(&self, tenant: TenantId, generation: i64, therapist: Uuid, cells: &[DateTime<Utc>], hold: Hold) {
         self.0.advance(tenant, generation, |claims| {
-            let mut next = claims.changed(|_| {});
+            let mut next = claims.clone();
             let held = next.by_therapist.entry(therapist).or_default();
             held.extend(cells.iter().map(|&start| Cell { start, lapses: hold.lapses, order: hold.order }));
             next

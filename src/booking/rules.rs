@@ -1,5 +1,7 @@
 //! A tenant's booking rules, from its template's `[booking]` table; defaults where it says nothing.
 
+use std::sync::LazyLock;
+
 use serde::{Deserialize, Serialize};
 
 use crate::tenancy::{TenantInfo, template};
@@ -41,11 +43,18 @@ impl Default for BookingRules {
 }
 
 impl BookingRules {
+    /// Worked out once per template: availability asks on every request.
     pub fn for_tenant(t: &TenantInfo) -> BookingRules {
-        template::find(&t.template)
-            .and_then(|tpl| tpl.settings.get("booking").cloned())
-            .and_then(|v| v.try_into().ok())
-            .unwrap_or_default()
+        static BY_TEMPLATE: LazyLock<Vec<(&str, BookingRules)>> = LazyLock::new(|| {
+            let rules = |name| {
+                template::find(name)
+                    .and_then(|tpl| tpl.settings.get("booking").cloned())
+                    .and_then(|v| v.try_into().ok())
+                    .unwrap_or_default()
+            };
+            template::names().into_iter().map(|name| (name, rules(name))).collect()
+        });
+        BY_TEMPLATE.iter().find(|(name, _)| *name == t.template).map(|(_, r)| r.clone()).unwrap_or_default()
     }
 }
 

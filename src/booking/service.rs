@@ -114,16 +114,10 @@ async fn claimed(
     let ids: Vec<Uuid> = offer.candidates.iter().map(|c| c.therapist_id).collect();
     let (from, to) = claims::window_of(tenant, date, now);
     let rows = tx
-        .all(tx.select::<slot_claim::Entity>().map(|q| {
-            q.filter(slot_claim::Column::TherapistId.is_in(ids))
-                .filter(slot_claim::Column::CellStart.gte(from))
-                .filter(slot_claim::Column::CellStart.lt(to))
-                .filter(
-                    Condition::any()
-                        .add(slot_claim::Column::ExpiresAt.is_null())
-                        .add(slot_claim::Column::ExpiresAt.gt(now)),
-                )
-        }))
+        .all(
+            tx.select::<slot_claim::Entity>()
+                .map(|q| claims::live(q.filter(slot_claim::Column::TherapistId.is_in(ids)), (from, to), now)),
+        )
         .await?;
     Ok(rows.into_iter().map(|c| (c.therapist_id, c.cell_start)).collect())
 }

@@ -1,7 +1,7 @@
 //! Metrics labels of operations, and the hooks of the full schema (`graphql::Schemas`): introspection refused
 //! in production, and for each root mutation the rate limit (consumers and anonymous callers) and the audit
-//! row (staff, API keys, the platform). Plain queries run on a schema without hooks, which spares every field
-//! of every query a pass through them.
+//! row (staff, API keys, the platform). Registered queries run on a schema without hooks, which spares
+//! every field of every such query a pass through them.
 
 use std::{collections::HashMap, sync::Arc};
 

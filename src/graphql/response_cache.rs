@@ -87,10 +87,10 @@ impl Plans {
     }
 
     fn make(&self, query: &str) -> Plan {
-        let registered = self.registry.allows(query);
         let Ok(doc) = parse_query(query) else {
-            return Plan { registered, label: None, policy: None, name: None, query: None };
+            return Plan { registered: false, label: None, policy: None, name: None, query: None };
         };
+        let registered = self.registry.allows(&doc);
         let label = self.roots.label(&doc, None);
         let mut ops = doc.operations.iter();
         let policy = match (ops.next(), ops.next()) {

@@ -178,6 +178,20 @@ async fn check_media(tx: &TenantTx, ids: &[Uuid], purpose: &str) -> AppResult<()
     Ok(())
 }
 
+/// A new shop's row before its fields: no rating yet.
+fn new_shop_row(tenant: Uuid, id: Uuid, status: &str, now: DateTime<Utc>) -> shop::ActiveModel {
+    shop::ActiveModel {
+        tenant_id: Set(tenant),
+        id: Set(id),
+        status: Set(status.into()),
+        rating_sum: Set(0),
+        rating_count: Set(0),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+}
+
 fn apply_fields(row: &mut shop::ActiveModel, f: ShopFields, creating: bool) -> AppResult<()> {
     row.name = Set(text("name", &f.name, 1, 100)?);
     row.address = Set(text("address", &f.address, 1, 200)?);
@@ -218,16 +232,7 @@ pub async fn create_shop(state: &AppState, tenant: TenantId, fields: ShopFields)
         check_media(&tx, p, "shop_photo").await?;
     }
     let now = Utc::now();
-    let mut row = shop::ActiveModel {
-        tenant_id: Set(tenant.0),
-        id: Set(Uuid::now_v7()),
-        status: Set(DRAFT.into()),
-        rating_sum: Set(0),
-        rating_count: Set(0),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    };
+    let mut row = new_shop_row(tenant.0, Uuid::now_v7(), DRAFT, now);
     apply_fields(&mut row, fields, true)?;
     let model = tx.insert(row).await?;
     changed(state, &tx, model.id).await?;
@@ -894,16 +899,7 @@ pub async fn bulk_load(state: &AppState, tenant: TenantId, shops: Vec<BulkShop>)
     let n = shops.len();
     for s in shops {
         let shop_id = Uuid::now_v7();
-        let mut row = shop::ActiveModel {
-            tenant_id: Set(t),
-            id: Set(shop_id),
-            status: Set(PUBLISHED.into()),
-            rating_sum: Set(0),
-            rating_count: Set(0),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
-        };
+        let mut row = new_shop_row(t, shop_id, PUBLISHED, now);
         let fields = ShopFields {
             name: s.name,
             address: s.address,
