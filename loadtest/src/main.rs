@@ -8,6 +8,8 @@
 //! booked by one worker only (a shop's global index modulo the concurrency is its worker), so two bookings never
 //! race for a slot and a `CONFLICT` is a logic failure like any other error.
 
+mod conn;
+
 use std::{
     collections::{BTreeMap, HashMap},
     sync::{
@@ -20,6 +22,7 @@ use std::{
 use anyhow::{Context, bail};
 use chrono::{DateTime, FixedOffset};
 use clap::Parser;
+use conn::{Conn, Target};
 use hdrhistogram::Histogram;
 use rand::{Rng, SeedableRng, rngs::StdRng};
 use serde::Serialize;
@@ -28,6 +31,9 @@ use serde_json::{Value, json};
 /// glibc's allocator makes threads wait on its arena locks under load; mimalloc does not.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// A request not answered within this is a failure.
+const TIMEOUT: Duration = Duration::from_secs(10);
 
 #[derive(Parser)]
 #[command(about = "WeChat City Services style load test of a civic server")]
@@ -128,7 +134,7 @@ struct Tenant {
 }
 
 /// Every published shop of each tenant, read page by page with the registered `ShopDirectory`.
-async fn discover(client: &reqwest::Client, target: &str, tenants: u32) -> anyhow::Result<Vec<Tenant>> {
+async fn discover(conn: &mut Conn, tenants: u32) -> anyhow::Result<Vec<Tenant>> {
     let query = operation("ShopDirectory");
     let mut out = vec![];
     'tenants: for i in 1..=tenants {
@@ -136,14 +142,12 @@ async fn discover(client: &reqwest::Client, target: &str, tenants: u32) -> anyho
         let mut shops = vec![];
         let mut after: Option<String> = None;
         loop {
-            let r: Value = client
-                .post(format!("{target}/graphql"))
-                .header("x-tenant", &slug)
-                .json(&json!({ "query": query, "variables": { "first": 100, "after": after } }))
-                .send()
-                .await?
-                .json()
-                .await?;
+            let body = json!({ "query": query, "variables": { "first": 100, "after": after } }).to_string();
+            let (status, body) = conn
+                .post(GRAPHQL, &[("x-tenant", &slug)], body)
+                .await
+                .map_err(|e| anyhow::anyhow!("the server gave no answer ({})", e.as_str()))?;
+            let r: Value = serde_json::from_slice(&body).with_context(|| format!("HTTP {status}, not JSON"))?;
             let Some(edges) = r["data"]["shops"]["edges"].as_array() else {
                 if i == 1 {
                     bail!("tenant {slug} answered {r}; run `civic seed volume` first");
@@ -212,11 +216,12 @@ enum Outcome {
     Other,
 }
 
+const GRAPHQL: &str = "/graphql";
+
 /// What one worker measures, and what it shares with the others.
 struct Worker {
-    client: reqwest::Client,
-    /// `…/graphql`, parsed once.
-    endpoint: reqwest::Url,
+    /// Its own connection: a worker's requests go one after the other.
+    conn: Conn,
     tenants: Arc<Vec<Tenant>>,
     next: Arc<AtomicU64>,
     requests: u64,
@@ -239,19 +244,24 @@ impl Worker {
         op: &Op,
         vars: Value,
     ) -> (Outcome, bytes::Bytes) {
-        let mut request = self.client.post(self.endpoint.clone()).header("content-type", "application/json");
-        request = match bearer {
-            Some(token) => request.bearer_auth(token),
-            None => request.header("x-tenant", slug),
-        };
-        if let Some(key) = key {
-            request = request.header("idempotency-key", key);
+        let authorization;
+        let mut headers = Vec::with_capacity(2);
+        match bearer {
+            Some(token) => {
+                authorization = format!("Bearer {token}");
+                headers.push(("authorization", authorization.as_str()));
+            }
+            None => headers.push(("x-tenant", slug)),
         }
+        if let Some(key) = key {
+            headers.push(("idempotency-key", key));
+        }
+        let body = op.body(&vars);
         let sent = Instant::now();
-        let answer = match request.body(op.body(&vars)).send().await {
-            Ok(r) if r.status().is_success() => r.bytes().await.map_err(|_| "body not read".to_owned()),
-            Ok(r) => Err(format!("HTTP {}", r.status().as_u16())),
-            Err(e) => Err(if e.is_timeout() { "timeout" } else { "no answer" }.to_owned()),
+        let answer = match self.conn.post(GRAPHQL, &headers, body).await {
+            Ok((200..=299, body)) => Ok(body),
+            Ok((status, _)) => Err(format!("HTTP {status}")),
+            Err(e) => Err(e.as_str().to_owned()),
         };
         let (outcome, body) = match answer {
             Ok(body) => match serde_json::from_slice::<Check>(&body) {
@@ -452,9 +462,9 @@ async fn main() -> anyhow::Result<()> {
     };
     let concurrency = args.concurrency.unwrap_or(concurrency).max(1);
     let requests = args.requests.unwrap_or(requests);
-    let client =
-        reqwest::Client::builder().pool_max_idle_per_host(concurrency).timeout(Duration::from_secs(10)).build()?;
-    let mut tenants = discover(&client, &args.target, args.tenants).await.context("discovering load-test tenants")?;
+    let target = Target::parse(&args.target)?;
+    let mut tenants =
+        discover(&mut Conn::new(&target, TIMEOUT), args.tenants).await.context("discovering load-test tenants")?;
     println!("tenants: {} with {} shops", tenants.len(), tenants.iter().map(|t| t.shops.len()).sum::<usize>());
     match &args.consumer_tokens {
         Some(path) => {
@@ -487,7 +497,6 @@ async fn main() -> anyhow::Result<()> {
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_micros()).unwrap_or_default()
             ^ u128::from(rand::random::<u32>())
     );
-    let endpoint = reqwest::Url::parse(&format!("{}/graphql", args.target.trim_end_matches('/')))?;
     let seed = args.seed.unwrap_or_else(rand::random);
     println!("seed: {seed}");
     let next = Arc::new(AtomicU64::new(0));
@@ -495,8 +504,7 @@ async fn main() -> anyhow::Result<()> {
     let mut workers = vec![];
     for w in 0..concurrency {
         let mut worker = Worker {
-            client: client.clone(),
-            endpoint: endpoint.clone(),
+            conn: Conn::new(&target, TIMEOUT),
             tenants: Arc::clone(&tenants),
             next: Arc::clone(&next),
             requests,

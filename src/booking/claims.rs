@@ -133,24 +133,25 @@ impl Claims {
     /// This process committed a booking (`generation` is the one its transaction raised the tenant to): the
     /// therapist's cells are held for the order, until its payment window lapses.
     pub fn booked(&self, tenant: TenantId, generation: i64, therapist: Uuid, cells: &[DateTime<Utc>], hold: Hold) {
-        self.0.advance(tenant, generation, |claims| {
+        let cells: Vec<Cell> =
+            cells.iter().map(|&start| Cell { start, lapses: hold.lapses, order: hold.order }).collect();
+        self.0.advance(tenant, generation, move |claims| {
             let mut next = claims.clone();
-            let held = next.by_therapist.entry(therapist).or_default();
-            held.extend(cells.iter().map(|&start| Cell { start, lapses: hold.lapses, order: hold.order }));
+            next.by_therapist.entry(therapist).or_default().extend(cells);
             next
         });
     }
 
     /// This process committed the payment of `order`: its cells are held for good.
     pub fn paid(&self, tenant: TenantId, generation: i64, order: Uuid) {
-        self.0.advance(tenant, generation, |claims| {
+        self.0.advance(tenant, generation, move |claims| {
             claims.changed(|cells| cells.iter_mut().filter(|c| c.order == order).for_each(|c| c.lapses = None))
         });
     }
 
     /// This process committed the cancellation of `order`: its cells are free.
     pub fn released(&self, tenant: TenantId, generation: i64, order: Uuid) {
-        self.0.advance(tenant, generation, |claims| claims.changed(|cells| cells.retain(|c| c.order != order)));
+        self.0.advance(tenant, generation, move |claims| claims.changed(|cells| cells.retain(|c| c.order != order)));
     }
 }
 

@@ -1,7 +1,7 @@
 //! Bookings as orders: availability, booking (the slot claims make double booking impossible), the order's
 //! lifecycle, cancellation with refunds, and who may see which order.
 
-use std::collections::HashSet;
+use std::{collections::HashSet, sync::Arc};
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sea_orm::{
@@ -22,7 +22,8 @@ use crate::{
     identity::{principal::Principal, service::StaffRole},
     state::AppState,
     storefront::{
-        hours::Week,
+        entity::service_item,
+        profile::{ShopProfile, TherapistProfile},
         service::{self as storefront, View},
     },
     tenancy::{
@@ -45,16 +46,11 @@ pub fn effective_status(o: &order::Model, now: DateTime<Utc>) -> &str {
     if o.status == PENDING_PAYMENT && o.expires_at <= now { EXPIRED } else { &o.status }
 }
 
-fn strings(v: &serde_json::Value) -> Vec<String> {
-    serde_json::from_value(v.clone()).unwrap_or_default()
-}
-
 struct Offer {
     rules: BookingRules,
-    shop: crate::storefront::entity::shop::Model,
-    service: crate::storefront::entity::service_item::Model,
+    shop: Arc<ShopProfile>,
+    service: Arc<service_item::Model>,
     candidates: Vec<Candidate>,
-    closed: Vec<NaiveDate>,
 }
 
 /// The shop, service and therapists of a request, as the caller may see them.
@@ -70,9 +66,9 @@ async fn offer(
         // Consumers book from the published storefront in memory, at the generation the request saw or newer.
         let ix = state.storefront.get(state, tenant).await?;
         let shop = ix.shop(shop_id).cloned().ok_or(AppError::NotFound("shop"))?;
-        let service = ix.services_of(shop_id).into_iter().find(|s| s.id == service_id);
+        let service = ix.services_of(shop_id).iter().find(|s| s.id == service_id).cloned();
         let service = service.ok_or(AppError::NotFound("service item"))?;
-        (shop, service, ix.performers_of(service_id))
+        (shop, service, ix.performers_of(service_id).to_vec())
     } else {
         let shop = storefront::get_shop(state, view, tenant.id, shop_id).await?;
         let service = storefront::get_service(state, view, tenant.id, service_id).await?;
@@ -80,27 +76,22 @@ async fn offer(
             return Err(AppError::NotFound("service item"));
         }
         let performers = storefront::performers(state, tenant.id, service.id, true).await?;
-        (shop, service, performers)
-    };
-    let shop_hours = {
-        let w = Week::from_json(&shop.opening_hours);
-        if w.0.is_empty() { Week::default_hours() } else { w }
+        let performers = performers.into_iter().map(|t| Arc::new(TherapistProfile::new(t))).collect();
+        (Arc::new(ShopProfile::new(shop)), Arc::new(service), performers)
     };
     let candidates: Vec<Candidate> = performers
-        .into_iter()
-        .filter(|t| therapist.is_none_or(|id| id == t.id))
+        .iter()
+        .filter(|t| therapist.is_none_or(|id| id == t.model.id))
         .map(|t| Candidate {
-            therapist_id: t.id,
-            hours: t.schedule.as_ref().map(Week::from_json).unwrap_or_else(|| shop_hours.clone()),
-            name: t.name,
+            therapist_id: t.model.id,
+            hours: t.schedule.clone().unwrap_or_else(|| shop.hours.clone()),
+            name: t.model.name.clone(),
         })
         .collect();
     if therapist.is_some() && candidates.is_empty() {
         return Err(AppError::NotFound("therapist"));
     }
-    let closed =
-        strings(&shop.closed_dates).iter().filter_map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()).collect();
-    Ok(Offer { rules: BookingRules::for_tenant(tenant), shop, service, candidates, closed })
+    Ok(Offer { rules: BookingRules::for_tenant(tenant), shop, service, candidates })
 }
 
 /// Cells held on `date` (with a day's margin) by the candidates, ignoring claims of expired unpaid orders.
@@ -154,7 +145,7 @@ pub async fn available_slots(
         date,
         now,
         duration_minutes: offer.service.duration_minutes.into(),
-        closed_dates: &offer.closed,
+        closed_dates: &offer.shop.closed,
         claimed: &held,
     };
     Ok(day.slots(&offer.candidates))
@@ -187,7 +178,7 @@ pub async fn create_booking(
             date,
             now,
             duration_minutes: offer.service.duration_minutes.into(),
-            closed_dates: &offer.closed,
+            closed_dates: &offer.shop.closed,
             claimed: held,
         }
         .slots(&offer.candidates)
@@ -220,7 +211,7 @@ pub async fn create_booking(
             tenant_id: Set(tenant.id.0),
             id: Set(Uuid::now_v7()),
             consumer_id: Set(consumer),
-            shop_id: Set(offer.shop.id),
+            shop_id: Set(offer.shop.model.id),
             service_item_id: Set(offer.service.id),
             therapist_id: Set(slot.therapist_id),
             start_at: Set(start),

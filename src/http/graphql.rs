@@ -2,6 +2,7 @@
 //! outside production.
 
 use std::{
+    borrow::Cow,
     net::{IpAddr, SocketAddr},
     sync::Mutex,
 };
@@ -51,15 +52,7 @@ pub async fn graphql(State(web): State<Web>, req: Request) -> Response {
             &request_id,
         );
     }
-    let gql: async_graphql::Request = match serde_json::from_slice(&bytes) {
-        Ok(r) => r,
-        Err(_) => {
-            return refuse(
-                AppError::BadRequest("the body must be a JSON object with a GraphQL query".into()),
-                &request_id,
-            );
-        }
-    };
+    let Ok(envelope) = serde_json::from_slice::<Envelope>(&bytes) else { return not_graphql(&request_id) };
     let who = match principal::resolve(
         &web.state,
         header(&parts.headers, "authorization"),
@@ -71,7 +64,7 @@ pub async fn graphql(State(web): State<Web>, req: Request) -> Response {
         Err(err) => return refuse(err, &request_id),
     };
     let machine = matches!(who, Principal::Platform | Principal::ApiKey { .. });
-    let plan = web.plans.plan(&gql.query);
+    let plan = web.plans.plan(&envelope.query);
     if web.state.config.is_production() && !machine && !plan.registered {
         return refuse(AppError::OperationNotRegistered, &request_id);
     }
@@ -90,11 +83,13 @@ pub async fn graphql(State(web): State<Web>, req: Request) -> Response {
         span.record("operation", label);
     }
     let label = plan.label.unwrap_or("graphql");
-    if let Some((key, policy)) = plan.key(&exec.who, &gql) {
+    let parse = || serde_json::from_slice::<async_graphql::Request>(&bytes);
+    if let Some((key, policy)) = plan.key(&exec.who, envelope.operation_name.as_deref(), &bytes) {
         // The leader's answer when it could not be cached (it holds errors): the others run their own.
         let uncached = Mutex::new(None);
         let load = async {
-            let (body, errors) = exec.run(copy(&gql), &plan).await;
+            let Ok(gql) = parse() else { return None };
+            let (body, errors) = exec.run(gql, &plan).await;
             if errors {
                 *uncached.lock().unwrap_or_else(|p| p.into_inner()) = Some(body);
                 None
@@ -109,8 +104,23 @@ pub async fn graphql(State(web): State<Web>, req: Request) -> Response {
             return json(body, label, Some(Source::Loaded));
         }
     }
+    let Ok(gql) = parse() else { return not_graphql(&request_id) };
     let (body, _) = exec.run(gql, &plan).await;
     json(body, label, None)
+}
+
+/// What a request body must hold before anything else is read of it: its document and the operation to run.
+/// Borrowed from the body; variables are parsed only when the answer is not cached.
+#[derive(serde::Deserialize)]
+struct Envelope<'a> {
+    #[serde(default, borrow)]
+    query: Cow<'a, str>,
+    #[serde(rename = "operationName", default, borrow)]
+    operation_name: Option<Cow<'a, str>>,
+}
+
+fn not_graphql(request_id: &str) -> Response {
+    refuse(AppError::BadRequest("the body must be a JSON object with a GraphQL query".into()), request_id)
 }
 
 /// What executing a request needs besides the request.
@@ -149,15 +159,6 @@ impl Exec<'_> {
         };
         (body, errors)
     }
-}
-
-/// The request again, for a second execution (the first one's data is consumed).
-fn copy(gql: &async_graphql::Request) -> async_graphql::Request {
-    let mut again = async_graphql::Request::new(gql.query.clone()).variables(gql.variables.clone());
-    if let Some(name) = &gql.operation_name {
-        again = again.operation_name(name.clone());
-    }
-    again
 }
 
 /// A JSON answer with its metrics label; cacheable requests say in `X-Cache` where the answer came from.

@@ -1,4 +1,4 @@
-use async_graphql::{ComplexObject, Context, ID, InputObject, Object, SimpleObject, connection::Connection};
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject, connection::Connection};
 use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset, Utc};
@@ -7,6 +7,7 @@ use super::{
     entity::{service_item, shop, therapist},
     hours::{Week, format_time, parse_dates},
     index::TenantIndex,
+    profile::{ShopProfile, TherapistProfile},
     service::{
         self, Accessibility, Gender, PromotionFields, PromotionKind, PromotionRow, ServiceFields, ShopFields,
         TherapistFields, View,
@@ -170,213 +171,241 @@ async fn published(ctx: &Context<'_>) -> async_graphql::Result<Arc<TenantIndex>>
     Ok(ctx.state().storefront.get(ctx.state(), ctx.tenant()?).await?)
 }
 
-#[derive(SimpleObject)]
-#[graphql(complex)]
+/// A shop, read field by field from its profile (a published one is shared by every request of its storefront
+/// generation): a field nobody asked for costs nothing.
 pub struct Shop {
-    pub id: ID,
-    pub name: String,
-    pub intro: String,
-    pub address: String,
-    pub district: String,
-    pub phone: String,
-    /// `tel:` link: one tap calls the shop.
-    pub call_url: String,
-    pub location: Location,
-    pub opening_hours: Vec<OpeningHours>,
-    pub closed_dates: Vec<String>,
-    pub tags: Vec<String>,
-    pub accessibility: AccessibilityFacts,
-    pub status: ShopStatus,
-    pub rating: Rating,
-    #[graphql(skip)]
-    model: shop::Model,
-    #[graphql(skip)]
+    p: Arc<ShopProfile>,
     view: View,
-}
-
-fn strings(v: &serde_json::Value) -> Vec<String> {
-    serde_json::from_value(v.clone()).unwrap_or_default()
 }
 
 impl Shop {
     pub fn new(m: shop::Model, view: View) -> Shop {
-        let hours = Week::from_json(&m.opening_hours);
-        let hours = if hours.0.is_empty() { Week::default_hours() } else { hours };
-        Shop {
-            id: ID(m.id.to_string()),
-            name: m.name.clone(),
-            intro: m.intro.clone(),
-            address: m.address.clone(),
-            district: m.district.clone(),
-            phone: m.phone.clone(),
-            call_url: service::call_url(&m.phone),
-            location: Location { lat: m.lat, lng: m.lng },
-            opening_hours: week_out(&hours),
-            closed_dates: strings(&m.closed_dates),
-            tags: strings(&m.tags),
-            accessibility: AccessibilityFacts {
-                step_free: m.step_free,
-                guide_dogs: m.guide_dogs,
-                braille_price_list: m.braille_price_list,
-                audio_price_list: m.audio_price_list,
-            },
-            status: match m.status.as_str() {
-                service::PUBLISHED => ShopStatus::Published,
-                service::SUSPENDED => ShopStatus::Suspended,
-                _ => ShopStatus::Draft,
-            },
-            rating: Rating {
-                average: (m.rating_count > 0).then(|| m.rating_sum as f64 / m.rating_count as f64),
-                count: m.rating_count,
-            },
-            model: m,
-            view,
-        }
+        Shop::of(Arc::new(ShopProfile::new(m)), view)
+    }
+
+    pub fn of(p: Arc<ShopProfile>, view: View) -> Shop {
+        Shop { p, view }
     }
 }
 
-#[ComplexObject]
+#[Object]
 impl Shop {
+    async fn id(&self) -> ID {
+        ID(self.p.model.id.to_string())
+    }
+    async fn name(&self) -> &str {
+        &self.p.model.name
+    }
+    async fn intro(&self) -> &str {
+        &self.p.model.intro
+    }
+    async fn address(&self) -> &str {
+        &self.p.model.address
+    }
+    async fn district(&self) -> &str {
+        &self.p.model.district
+    }
+    async fn phone(&self) -> &str {
+        &self.p.model.phone
+    }
+    /// `tel:` link: one tap calls the shop.
+    async fn call_url(&self) -> String {
+        service::call_url(&self.p.model.phone)
+    }
+    async fn location(&self) -> Location {
+        Location { lat: self.p.model.lat, lng: self.p.model.lng }
+    }
+    async fn opening_hours(&self) -> Vec<OpeningHours> {
+        week_out(&self.p.hours)
+    }
+    async fn closed_dates(&self) -> &[String] {
+        &self.p.closed_dates
+    }
+    async fn tags(&self) -> &[String] {
+        &self.p.tags
+    }
+    async fn accessibility(&self) -> AccessibilityFacts {
+        let m = &self.p.model;
+        AccessibilityFacts {
+            step_free: m.step_free,
+            guide_dogs: m.guide_dogs,
+            braille_price_list: m.braille_price_list,
+            audio_price_list: m.audio_price_list,
+        }
+    }
+    async fn status(&self) -> ShopStatus {
+        match self.p.model.status.as_str() {
+            service::PUBLISHED => ShopStatus::Published,
+            service::SUSPENDED => ShopStatus::Suspended,
+            _ => ShopStatus::Draft,
+        }
+    }
+    async fn rating(&self) -> Rating {
+        let m = &self.p.model;
+        Rating {
+            average: (m.rating_count > 0).then(|| m.rating_sum as f64 / m.rating_count as f64),
+            count: m.rating_count,
+        }
+    }
     async fn photos(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Photo>> {
         let slug = &ctx.tenant()?.slug;
-        Ok(strings(&self.model.photo_ids).iter().map(|id| photo(slug, id)).collect())
+        Ok(self.p.photo_ids.iter().map(|id| photo(slug, id)).collect())
     }
 
     /// The shop's therapists (active ones, for consumers).
     async fn therapists(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Therapist>> {
-        let rows = if self.view.is_public() {
-            published(ctx).await?.therapists_of(self.model.id)
+        let view = &self.view;
+        Ok(if view.is_public() {
+            published(ctx).await?.therapists_of(self.p.model.id).iter().map(|t| Therapist::of(t, view)).collect()
         } else {
-            service::therapists_of(ctx.state(), TenantId(self.model.tenant_id), self.model.id).await?
-        };
-        Ok(rows.into_iter().map(|t| Therapist::new(t, self.view.clone())).collect())
+            let shop = self.p.model.id;
+            let rows = service::therapists_of(ctx.state(), TenantId(self.p.model.tenant_id), shop).await?;
+            rows.into_iter().map(|t| Therapist::new(t, view)).collect()
+        })
     }
 
     /// The shop's service items (active ones, for consumers).
     async fn services(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ServiceItem>> {
-        let rows = if self.view.is_public() {
-            published(ctx).await?.services_of(self.model.id)
+        let view = &self.view;
+        Ok(if view.is_public() {
+            published(ctx).await?.services_of(self.p.model.id).iter().map(|s| ServiceItem::of(s, view)).collect()
         } else {
-            service::services_of(ctx.state(), TenantId(self.model.tenant_id), self.model.id).await?
-        };
-        Ok(rows.into_iter().map(|s| ServiceItem::new(s, self.view.clone())).collect())
+            let shop = self.p.model.id;
+            let rows = service::services_of(ctx.state(), TenantId(self.p.model.tenant_id), shop).await?;
+            rows.into_iter().map(|s| ServiceItem::new(s, view)).collect()
+        })
     }
 
     /// Promotions in this shop (for consumers: published ones running now).
     async fn promotions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Promotion>> {
-        let rows = service::promotions(ctx.state(), &self.view, ctx.tenant()?, Some(self.model.id), None, 100).await?;
+        let shop = Some(self.p.model.id);
+        let rows = service::promotions(ctx.state(), &self.view, ctx.tenant()?, shop, None, 100).await?;
         rows.into_iter().map(|r| Promotion::new(ctx, r)).collect()
     }
 }
 
-#[derive(SimpleObject)]
-#[graphql(complex)]
 pub struct Therapist {
-    pub id: ID,
-    pub shop_id: ID,
-    pub name: String,
-    pub gender: Gender,
-    /// e.g. 高级按摩师
-    pub title: String,
-    pub years_of_practice: i32,
-    pub specialties: Vec<String>,
-    pub intro: String,
-    /// Their own weekly hours; the shop's when they have none.
-    pub has_own_schedule: bool,
-    pub active: bool,
-    #[graphql(skip)]
-    model: therapist::Model,
-    #[graphql(skip)]
+    p: Arc<TherapistProfile>,
     view: View,
 }
 
 impl Therapist {
-    fn new(t: therapist::Model, view: View) -> Therapist {
-        Therapist {
-            id: ID(t.id.to_string()),
-            shop_id: ID(t.shop_id.to_string()),
-            name: t.name.clone(),
-            gender: Gender::parse(&t.gender),
-            title: t.title.clone(),
-            years_of_practice: t.years_of_practice,
-            specialties: strings(&t.specialties),
-            intro: t.intro.clone(),
-            has_own_schedule: t.schedule.is_some(),
-            active: t.active,
-            model: t,
-            view,
-        }
+    fn new(t: therapist::Model, view: &View) -> Therapist {
+        Therapist::of(&Arc::new(TherapistProfile::new(t)), view)
+    }
+
+    fn of(p: &Arc<TherapistProfile>, view: &View) -> Therapist {
+        Therapist { p: Arc::clone(p), view: view.clone() }
     }
 }
 
-#[ComplexObject]
+#[Object]
 impl Therapist {
+    async fn id(&self) -> ID {
+        ID(self.p.model.id.to_string())
+    }
+    async fn shop_id(&self) -> ID {
+        ID(self.p.model.shop_id.to_string())
+    }
+    async fn name(&self) -> &str {
+        &self.p.model.name
+    }
+    async fn gender(&self) -> Gender {
+        Gender::parse(&self.p.model.gender)
+    }
+    /// e.g. 高级按摩师
+    async fn title(&self) -> &str {
+        &self.p.model.title
+    }
+    async fn years_of_practice(&self) -> i32 {
+        self.p.model.years_of_practice
+    }
+    async fn specialties(&self) -> &[String] {
+        &self.p.specialties
+    }
+    async fn intro(&self) -> &str {
+        &self.p.model.intro
+    }
+    /// Their own weekly hours; the shop's when they have none.
+    async fn has_own_schedule(&self) -> bool {
+        self.p.schedule.is_some()
+    }
+    async fn active(&self) -> bool {
+        self.p.model.active
+    }
     async fn photo(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Photo>> {
         let slug = &ctx.tenant()?.slug;
-        Ok(self.model.photo_id.map(|id| photo(slug, &id.to_string())))
+        Ok(self.p.model.photo_id.map(|id| photo(slug, &id.to_string())))
     }
 
     /// The weekly hours they work: their own schedule, or else the shop's opening hours.
     async fn schedule(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<OpeningHours>> {
-        if let Some(s) = &self.model.schedule {
-            return Ok(week_out(&Week::from_json(s)));
+        if let Some(s) = &self.p.schedule {
+            return Ok(week_out(s));
         }
+        let m = &self.p.model;
         if self.view.is_public()
-            && let Some(shop) = published(ctx).await?.shop(self.model.shop_id)
+            && let Some(shop) = published(ctx).await?.shop(m.shop_id)
         {
-            return Ok(Shop::new(shop.clone(), View::Public).opening_hours);
+            return Ok(week_out(&shop.hours));
         }
-        let shop =
-            service::get_shop(ctx.state(), &self.view, TenantId(self.model.tenant_id), self.model.shop_id).await?;
-        Ok(Shop::new(shop, self.view.clone()).opening_hours)
+        let shop = service::get_shop(ctx.state(), &self.view, TenantId(m.tenant_id), m.shop_id).await?;
+        Ok(week_out(&ShopProfile::new(shop).hours))
     }
 }
 
-#[derive(SimpleObject)]
-#[graphql(complex)]
 pub struct ServiceItem {
-    pub id: ID,
-    pub shop_id: ID,
-    pub name: String,
-    pub description: String,
-    pub category: String,
-    pub duration_minutes: i32,
-    /// List price in fen (1/100 yuan).
-    pub price_fen: i64,
-    pub active: bool,
-    #[graphql(skip)]
-    model: service_item::Model,
-    #[graphql(skip)]
+    m: Arc<service_item::Model>,
     view: View,
 }
 
 impl ServiceItem {
-    fn new(s: service_item::Model, view: View) -> ServiceItem {
-        ServiceItem {
-            id: ID(s.id.to_string()),
-            shop_id: ID(s.shop_id.to_string()),
-            name: s.name.clone(),
-            description: s.description.clone(),
-            category: s.category.clone(),
-            duration_minutes: s.duration_minutes,
-            price_fen: s.price_fen,
-            active: s.active,
-            model: s,
-            view,
-        }
+    fn new(s: service_item::Model, view: &View) -> ServiceItem {
+        ServiceItem::of(&Arc::new(s), view)
+    }
+
+    fn of(m: &Arc<service_item::Model>, view: &View) -> ServiceItem {
+        ServiceItem { m: Arc::clone(m), view: view.clone() }
     }
 }
 
-#[ComplexObject]
+#[Object]
 impl ServiceItem {
+    async fn id(&self) -> ID {
+        ID(self.m.id.to_string())
+    }
+    async fn shop_id(&self) -> ID {
+        ID(self.m.shop_id.to_string())
+    }
+    async fn name(&self) -> &str {
+        &self.m.name
+    }
+    async fn description(&self) -> &str {
+        &self.m.description
+    }
+    async fn category(&self) -> &str {
+        &self.m.category
+    }
+    async fn duration_minutes(&self) -> i32 {
+        self.m.duration_minutes
+    }
+    /// List price in fen (1/100 yuan).
+    async fn price_fen(&self) -> i64 {
+        self.m.price_fen
+    }
+    async fn active(&self) -> bool {
+        self.m.active
+    }
+
     /// Who performs it.
     async fn therapists(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Therapist>> {
-        let rows = if self.view.is_public() {
-            published(ctx).await?.performers_of(self.model.id)
+        let view = &self.view;
+        Ok(if view.is_public() {
+            published(ctx).await?.performers_of(self.m.id).iter().map(|t| Therapist::of(t, view)).collect()
         } else {
-            service::performers(ctx.state(), TenantId(self.model.tenant_id), self.model.id, false).await?
-        };
-        Ok(rows.into_iter().map(|t| Therapist::new(t, self.view.clone())).collect())
+            let rows = service::performers(ctx.state(), TenantId(self.m.tenant_id), self.m.id, false).await?;
+            rows.into_iter().map(|t| Therapist::new(t, view)).collect()
+        })
     }
 }
 
@@ -521,12 +550,11 @@ impl StorefrontQuery {
     async fn shop(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Shop> {
         let view = View::of(ctx.principal());
         let id = self::id(&id, "shop")?;
-        let m = if view.is_public() {
-            published(ctx).await?.shop(id).cloned().ok_or(AppError::NotFound("shop"))?
-        } else {
-            service::get_shop(ctx.state(), &view, ctx.tenant_id()?, id).await?
-        };
-        Ok(Shop::new(m, view))
+        if view.is_public() {
+            let p = published(ctx).await?.shop(id).cloned().ok_or(AppError::NotFound("shop"))?;
+            return Ok(Shop::of(p, view));
+        }
+        Ok(Shop::new(service::get_shop(ctx.state(), &view, ctx.tenant_id()?, id).await?, view))
     }
 
     /// The shops the caller sees, oldest first.
@@ -564,14 +592,10 @@ impl StorefrontQuery {
         let tenant = ctx.tenant()?;
         let index = state.storefront.get(state, tenant).await?;
         let hits = index.nearest.within(center, radius_meters, first as usize);
-        let ids: Vec<_> = hits.iter().map(|h| h.0).collect();
-        let shops = index.shops(&ids);
-        let distance: std::collections::HashMap<_, _> = hits.into_iter().collect();
-        Ok(shops
+        Ok(hits
             .into_iter()
-            .map(|s| {
-                let d = distance.get(&s.id).copied().unwrap_or_default();
-                ShopDistance { shop: Shop::new(s, View::Public), distance_meters: d }
+            .filter_map(|(id, distance_meters)| {
+                Some(ShopDistance { shop: Shop::of(Arc::clone(index.shop(id)?), View::Public), distance_meters })
             })
             .collect())
     }
@@ -596,21 +620,21 @@ impl StorefrontQuery {
         let tenant = ctx.tenant()?;
         let ids = service::search_ids(state, tenant, &query, first as usize).await?;
         let shops = state.storefront.get(state, tenant).await?.shops(&ids);
-        Ok(shops.into_iter().map(|s| Shop::new(s, View::Public)).collect())
+        Ok(shops.into_iter().map(|p| Shop::of(p, View::Public)).collect())
     }
 
     #[graphql(guard = "Public")]
     async fn therapist(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Therapist> {
         let view = View::of(ctx.principal());
         let t = service::get_therapist(ctx.state(), &view, ctx.tenant_id()?, self::id(&id, "therapist")?).await?;
-        Ok(Therapist::new(t, view))
+        Ok(Therapist::new(t, &view))
     }
 
     #[graphql(guard = "Public")]
     async fn service_item(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<ServiceItem> {
         let view = View::of(ctx.principal());
         let s = service::get_service(ctx.state(), &view, ctx.tenant_id()?, self::id(&id, "service item")?).await?;
-        Ok(ServiceItem::new(s, view))
+        Ok(ServiceItem::new(s, &view))
     }
 
     /// Promotions, newest first: for consumers, published ones running now (the tenant's time) in published
@@ -688,7 +712,7 @@ impl StorefrontMutation {
         };
         let t = service::create_therapist(ctx.state(), ctx.principal(), ctx.tenant_id()?, shop, f).await?;
         ctx.audit_target(t.id);
-        Ok(Therapist::new(t, View::of(ctx.principal())))
+        Ok(Therapist::new(t, &View::of(ctx.principal())))
     }
 
     #[graphql(guard = "Allow(SHOP_WRITERS)")]
@@ -721,7 +745,7 @@ impl StorefrontMutation {
             active: input.active,
         };
         let t = service::update_therapist(ctx.state(), ctx.principal(), ctx.tenant_id()?, id, f).await?;
-        Ok(Therapist::new(t, View::of(ctx.principal())))
+        Ok(Therapist::new(t, &View::of(ctx.principal())))
     }
 
     #[graphql(guard = "Allow(SHOP_WRITERS)")]
@@ -742,7 +766,7 @@ impl StorefrontMutation {
         };
         let s = service::create_service(ctx.state(), ctx.principal(), ctx.tenant_id()?, shop, f).await?;
         ctx.audit_target(s.id);
-        Ok(ServiceItem::new(s, View::of(ctx.principal())))
+        Ok(ServiceItem::new(s, &View::of(ctx.principal())))
     }
 
     #[graphql(guard = "Allow(SHOP_WRITERS)")]
@@ -764,7 +788,7 @@ impl StorefrontMutation {
             active: input.active,
         };
         let s = service::update_service(ctx.state(), ctx.principal(), ctx.tenant_id()?, id, f).await?;
-        Ok(ServiceItem::new(s, View::of(ctx.principal())))
+        Ok(ServiceItem::new(s, &View::of(ctx.principal())))
     }
 
     #[graphql(guard = "Allow(SHOP_WRITERS)")]

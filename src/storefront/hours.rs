@@ -36,7 +36,8 @@ pub fn parse_time(text: &str) -> AppResult<NaiveTime> {
 }
 
 pub fn format_time(t: NaiveTime) -> String {
-    if t == END_OF_DAY { "24:00".into() } else { t.format("%H:%M").to_string() }
+    use chrono::Timelike;
+    if t == END_OF_DAY { "24:00".into() } else { format!("{:02}:{:02}", t.hour(), t.minute()) }
 }
 
 impl Week {
@@ -103,6 +104,8 @@ mod tests {
         assert!(w(&[(1, "09:00", "12:00"), (1, "11:00", "14:00")]).is_err());
         assert!(w(&[(1, "9am", "12:00")]).is_err());
         assert_eq!(format_time(parse_time("24:00").unwrap()), "24:00");
+        assert_eq!(format_time(parse_time("09:05").unwrap()), "09:05");
+        assert_eq!(format_time(parse_time("23:30").unwrap()), "23:30");
         assert_eq!(Week::default_hours().0.len(), 7);
     }
 }

@@ -8,7 +8,8 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::{
-    entity::{service_item, shop, therapist},
+    entity::service_item,
+    profile::{ShopProfile, TherapistProfile},
     search::{Catalog, SearchIndex},
     service::PromotionRow,
 };
@@ -23,11 +24,11 @@ pub struct TenantIndex {
     pub nearest: NearestIndex,
     pub search: SearchIndex,
     /// The published storefront as consumers see it, so that their reads need no database read.
-    published: HashMap<Uuid, shop::Model>,
+    published: HashMap<Uuid, Arc<ShopProfile>>,
     /// Active therapists and service items by shop, and active performers by service item; ordered by id.
-    therapists: HashMap<Uuid, Vec<therapist::Model>>,
-    services: HashMap<Uuid, Vec<service_item::Model>>,
-    performers: HashMap<Uuid, Vec<therapist::Model>>,
+    therapists: HashMap<Uuid, Vec<Arc<TherapistProfile>>>,
+    services: HashMap<Uuid, Vec<Arc<service_item::Model>>>,
+    performers: HashMap<Uuid, Vec<Arc<TherapistProfile>>>,
     /// Published promotions in published shops, newest first.
     promotions: Vec<PromotionRow>,
 }
@@ -37,24 +38,26 @@ impl TenantIndex {
         let nearest =
             NearestIndex::build(catalog.shops.iter().map(|s| (s.id, GeoPoint::gcj02_unchecked(s.lat, s.lng))));
         let search = SearchIndex::build(catalog.texts());
-        let by_id: HashMap<Uuid, &therapist::Model> = catalog.therapists.iter().map(|t| (t.id, t)).collect();
-        let mut performers: HashMap<Uuid, Vec<therapist::Model>> = HashMap::new();
+        let by_id: HashMap<Uuid, Arc<TherapistProfile>> =
+            catalog.therapists.into_iter().map(|t| (t.id, Arc::new(TherapistProfile::new(t)))).collect();
+        let mut performers: HashMap<Uuid, Vec<Arc<TherapistProfile>>> = HashMap::new();
         for link in &catalog.links {
             if let Some(t) = by_id.get(&link.therapist_id) {
-                performers.entry(link.service_item_id).or_default().push((*t).clone());
+                performers.entry(link.service_item_id).or_default().push(Arc::clone(t));
             }
         }
-        let mut therapists: HashMap<Uuid, Vec<therapist::Model>> = HashMap::new();
-        for t in catalog.therapists {
-            therapists.entry(t.shop_id).or_default().push(t);
+        let mut therapists: HashMap<Uuid, Vec<Arc<TherapistProfile>>> = HashMap::new();
+        for t in by_id.into_values() {
+            therapists.entry(t.model.shop_id).or_default().push(t);
         }
-        let mut services: HashMap<Uuid, Vec<service_item::Model>> = HashMap::new();
+        let mut services: HashMap<Uuid, Vec<Arc<service_item::Model>>> = HashMap::new();
         for s in catalog.services {
-            services.entry(s.shop_id).or_default().push(s);
+            services.entry(s.shop_id).or_default().push(Arc::new(s));
         }
-        therapists.values_mut().chain(performers.values_mut()).for_each(|v| v.sort_by_key(|t| t.id));
+        therapists.values_mut().chain(performers.values_mut()).for_each(|v| v.sort_by_key(|t| t.model.id));
         services.values_mut().for_each(|v| v.sort_by_key(|s| s.id));
-        let published: HashMap<Uuid, shop::Model> = catalog.shops.into_iter().map(|s| (s.id, s)).collect();
+        let published: HashMap<Uuid, Arc<ShopProfile>> =
+            catalog.shops.into_iter().map(|s| (s.id, Arc::new(ShopProfile::new(s)))).collect();
         let mut links = catalog.promotion_shops;
         links.sort_by_key(|l| l.id);
         let mut shops_of: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
@@ -66,7 +69,8 @@ impl TenantIndex {
             .into_iter()
             .filter_map(|model| {
                 let shop_ids = shops_of.remove(&model.id)?;
-                let call_phone = model.call_phone.clone().or_else(|| Some(published.get(&shop_ids[0])?.phone.clone()));
+                let call_phone =
+                    model.call_phone.clone().or_else(|| Some(published.get(&shop_ids[0])?.model.phone.clone()));
                 Some(PromotionRow { model, shop_ids, call_phone })
             })
             .collect();
@@ -75,22 +79,22 @@ impl TenantIndex {
     }
 
     /// These published shops, in this order (ids of shops no longer published are left out).
-    pub fn shops(&self, ids: &[Uuid]) -> Vec<shop::Model> {
+    pub fn shops(&self, ids: &[Uuid]) -> Vec<Arc<ShopProfile>> {
         ids.iter().filter_map(|id| self.published.get(id).cloned()).collect()
     }
 
-    pub fn shop(&self, id: Uuid) -> Option<&shop::Model> {
+    pub fn shop(&self, id: Uuid) -> Option<&Arc<ShopProfile>> {
         self.published.get(&id)
     }
 
     /// The active therapists of a published shop.
-    pub fn therapists_of(&self, shop: Uuid) -> Vec<therapist::Model> {
-        self.therapists.get(&shop).cloned().unwrap_or_default()
+    pub fn therapists_of(&self, shop: Uuid) -> &[Arc<TherapistProfile>] {
+        self.therapists.get(&shop).map_or(&[], Vec::as_slice)
     }
 
     /// The active service items of a published shop.
-    pub fn services_of(&self, shop: Uuid) -> Vec<service_item::Model> {
-        self.services.get(&shop).cloned().unwrap_or_default()
+    pub fn services_of(&self, shop: Uuid) -> &[Arc<service_item::Model>] {
+        self.services.get(&shop).map_or(&[], Vec::as_slice)
     }
 
     /// Promotions running at `now`, newest first, after the cursor `before`; in `shop` only (which must be
@@ -117,8 +121,8 @@ impl TenantIndex {
     }
 
     /// The active therapists performing an active service item.
-    pub fn performers_of(&self, service: Uuid) -> Vec<therapist::Model> {
-        self.performers.get(&service).cloned().unwrap_or_default()
+    pub fn performers_of(&self, service: Uuid) -> &[Arc<TherapistProfile>] {
+        self.performers.get(&service).map_or(&[], Vec::as_slice)
     }
 }
 

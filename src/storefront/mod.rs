@@ -4,6 +4,7 @@ pub mod entity;
 pub mod graphql;
 pub mod hours;
 pub mod index;
+pub mod profile;
 pub mod search;
 pub mod search_sync;
 pub mod service;

@@ -6,7 +6,10 @@ use std::collections::HashMap;
 
 use uuid::Uuid;
 
-use super::entity::{promotion, promotion_shop, service_item, service_therapist, shop, therapist};
+use super::{
+    entity::{promotion, promotion_shop, service_item, service_therapist, shop, therapist},
+    profile::strings,
+};
 
 struct Doc {
     shop_id: Uuid,
@@ -32,10 +35,6 @@ pub struct ShopText<'a> {
     pub specialties: Vec<String>,
     pub service_names: Vec<&'a str>,
     pub service_categories: Vec<&'a str>,
-}
-
-fn strings(v: &serde_json::Value) -> Vec<String> {
-    serde_json::from_value(v.clone()).unwrap_or_default()
 }
 
 /// A tenant's published shops with their active therapists and service items: what the indexes hold.

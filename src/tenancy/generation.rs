@@ -4,7 +4,7 @@
 //! (`tenancy::registry`), so the next read after a commit, in any process, never sees an older answer.
 
 use std::{
-    collections::HashMap,
+    collections::{BTreeMap, HashMap},
     future::Future,
     sync::{Arc, Mutex, RwLock},
 };
@@ -46,8 +46,23 @@ pub async fn bump(tx: &TenantTx, area: Area) -> Result<i64, DbErr> {
 /// saw: a request that saw a newer generation (a write anywhere, in any process, raised it) builds a new one.
 /// One build per tenant at a time; requests that need the same build wait for it.
 pub struct Snapshots<T> {
-    by_tenant: RwLock<HashMap<TenantId, (i64, Arc<T>)>>,
+    by_tenant: RwLock<HashMap<TenantId, Held<T>>>,
     builds: Mutex<HashMap<TenantId, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+/// A change that makes the value at one generation from the value at the one before.
+type Change<T> = Box<dyn FnOnce(&T) -> T + Send + Sync>;
+
+/// Changes this process may hold back for one tenant, waiting for the generations before them.
+const MAX_AHEAD: usize = 64;
+
+struct Held<T> {
+    generation: i64,
+    value: Arc<T>,
+    /// Changes this process committed for later generations whose writes finished before the writes of the
+    /// generations before them: applied once those arrive. A gap that another process made never fills,
+    /// and the next request that saw the later generation builds.
+    ahead: BTreeMap<i64, Change<T>>,
 }
 
 impl<T> Default for Snapshots<T> {
@@ -59,7 +74,7 @@ impl<T> Default for Snapshots<T> {
 impl<T> Snapshots<T> {
     fn current(&self, tenant: TenantId, generation: i64, usable: &impl Fn(&T) -> bool) -> Option<Arc<T>> {
         let all = self.by_tenant.read().unwrap_or_else(|p| p.into_inner());
-        all.get(&tenant).filter(|(g, value)| *g >= generation && usable(value)).map(|(_, value)| value.clone())
+        all.get(&tenant).filter(|h| h.generation >= generation && usable(&h.value)).map(|h| h.value.clone())
     }
 
     /// The tenant's value at `generation` or newer that is `usable`; else the one `build` makes. `build` must
@@ -84,20 +99,40 @@ impl<T> Snapshots<T> {
             return Ok(value);
         }
         let value = Arc::new(build().await?);
-        self.by_tenant.write().unwrap_or_else(|p| p.into_inner()).insert(tenant, (generation, value.clone()));
+        let mut all = self.by_tenant.write().unwrap_or_else(|p| p.into_inner());
+        let mut ahead = all.remove(&tenant).map(|h| h.ahead).unwrap_or_default();
+        ahead.retain(|g, _| *g > generation);
+        let mut held = Held { generation, value: value.clone(), ahead };
+        held.catch_up();
+        all.insert(tenant, held);
         Ok(value)
     }
 
     /// After this process committed the write that raised the tenant's generation to `generation`: when the
     /// value held is at the generation just before, the write was the only change since, so `change` makes the
-    /// value at `generation` without a build. Otherwise (another write came between) the next request builds.
-    pub fn advance(&self, tenant: TenantId, generation: i64, change: impl FnOnce(&T) -> T) {
+    /// value at `generation` without a build. A change that comes before the one of the generation before it
+    /// (two writes of this process finished out of order) waits for it. Otherwise (another process wrote in
+    /// between) the next request builds.
+    pub fn advance(&self, tenant: TenantId, generation: i64, change: impl FnOnce(&T) -> T + Send + Sync + 'static) {
         let mut all = self.by_tenant.write().unwrap_or_else(|p| p.into_inner());
-        if let Some((held, value)) = all.get(&tenant)
-            && *held == generation - 1
-        {
-            let next = Arc::new(change(value));
-            all.insert(tenant, (generation, next));
+        let Some(held) = all.get_mut(&tenant) else { return };
+        if generation <= held.generation {
+            return;
+        }
+        if held.ahead.len() >= MAX_AHEAD {
+            held.ahead.clear();
+        }
+        held.ahead.insert(generation, Box::new(change));
+        held.catch_up();
+    }
+}
+
+impl<T> Held<T> {
+    /// Applies the changes that follow on from the generation held.
+    fn catch_up(&mut self) {
+        while let Some(change) = self.ahead.remove(&(self.generation + 1)) {
+            self.value = Arc::new(change(&self.value));
+            self.generation += 1;
         }
     }
 }
@@ -136,9 +171,18 @@ mod tests {
         snapshots.advance(tenant, 4, |v| [v.as_slice(), &[40]].concat());
         assert_eq!(*get(4).await, [3, 40]);
         assert_eq!(builds.load(Ordering::Relaxed), 1);
-        // A write from elsewhere (5) came between: the change to 6 is not applied, and 6 is built.
+        // Two writes of this process finished out of order: 6 waits for 5, then both apply.
         snapshots.advance(tenant, 6, |v| [v.as_slice(), &[60]].concat());
-        assert_eq!(*get(6).await, [6]);
+        assert_eq!(*get(4).await, [3, 40], "6 is held back until 5 arrives");
+        snapshots.advance(tenant, 5, |v| [v.as_slice(), &[50]].concat());
+        assert_eq!(*get(6).await, [3, 40, 50, 60]);
+        assert_eq!(builds.load(Ordering::Relaxed), 1);
+        // A write from elsewhere (7) came between: the change to 8 is not applied, and 8 is built.
+        snapshots.advance(tenant, 8, |v| [v.as_slice(), &[80]].concat());
+        assert_eq!(*get(8).await, [8]);
         assert_eq!(builds.load(Ordering::Relaxed), 2);
+        // A change already contained in a build is not applied again.
+        snapshots.advance(tenant, 8, |v| [v.as_slice(), &[80]].concat());
+        assert_eq!(*get(8).await, [8]);
     }
 }
