@@ -451,7 +451,9 @@ struct Report {
     over_3s_pct: f64,
 }
 
-#[tokio::main]
+/// One thread: the generator needs well under a core, and its tasks then never wake each other across threads
+/// (which cost it more than the requests did when it shared both cores with the server).
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let (concurrency, requests) = match args.profile.as_str() {
