@@ -4,8 +4,9 @@
 //! - One loader per key at a time: concurrent misses of one key in a process wait for the first one's answer.
 //! - Each entry lives for its TTL less up to a fifth (jitter), so that entries made together do not expire
 //!   together; an entry read from Redis keeps its deadline in the process.
-//! - Reads go over one multiplexed connection, stores over a deadpool-redis pool, off the request's path.
-//!   Every Redis call has a short timeout. A failed or late call opens a breaker for a second: requests then
+//! - Reads go over one multiplexed connection. Stores are queued off the request's path and written in
+//!   pipelines, many per round trip, over a deadpool-redis connection; when the queue is full (Redis slower than
+//!   this process makes answers) a store is dropped and counted. Every Redis call has a short timeout. A failed or late call opens a breaker for a second: requests then
 //!   skip Redis (the in-process cache and the database answer), and the first call after it tries again, so
 //!   caching resumes by itself when Redis returns.
 //!
@@ -31,6 +32,9 @@ const READ_TIMEOUT: Duration = Duration::from_millis(100);
 const WRITE_TIMEOUT: Duration = Duration::from_millis(500);
 /// How long requests skip Redis after it failed.
 const BREAK: Duration = Duration::from_secs(1);
+/// Stores waiting to be written; and the most written in one pipeline.
+const STORE_QUEUE: usize = 8192;
+const STORE_BATCH: usize = 256;
 /// Weight of the in-process cache: key and body bytes.
 const LOCAL_BYTES: u64 = 64 * 1024 * 1024;
 const KEY_PREFIX: &str = "civic:q:";
@@ -62,9 +66,17 @@ impl Source {
 
 struct Redis {
     reads: ConnectionManager,
-    writes: deadpool_redis::Pool,
+    /// Stores for the writer (`write_stores`).
+    stores: tokio::sync::mpsc::Sender<Store>,
     /// Unix milliseconds until which Redis is skipped.
     open_until: AtomicU64,
+}
+
+/// One answer to store: the full key, the value (deadline and body), its time to live.
+struct Store {
+    key: String,
+    value: Vec<u8>,
+    ttl_ms: u64,
 }
 
 #[derive(Clone)]
@@ -106,7 +118,7 @@ impl Cache {
                         .await??;
                 let mut pool = deadpool_redis::Config::from_url(url);
                 pool.pool = Some(deadpool_redis::PoolConfig {
-                    max_size: 32,
+                    max_size: 2,
                     timeouts: deadpool_redis::Timeouts {
                         wait: Some(WRITE_TIMEOUT),
                         create: Some(WRITE_TIMEOUT),
@@ -115,7 +127,10 @@ impl Cache {
                     ..Default::default()
                 });
                 let writes = pool.create_pool(Some(deadpool_redis::Runtime::Tokio1))?;
-                Some(Arc::new(Redis { reads, writes, open_until: AtomicU64::new(0) }))
+                let (stores, queue) = tokio::sync::mpsc::channel(STORE_QUEUE);
+                let redis = Arc::new(Redis { reads, stores, open_until: AtomicU64::new(0) });
+                tokio::spawn(write_stores(Arc::downgrade(&redis), writes, queue));
+                Some(redis)
             }
         };
         Ok(Cache { local, redis })
@@ -204,9 +219,9 @@ impl Cache {
         }
     }
 
-    /// Stores the entry in Redis in the background.
+    /// Queues the entry for Redis.
     fn redis_put(&self, key: &str, entry: &Entry) {
-        let Some(redis) = self.usable_redis().cloned() else { return };
+        let Some(redis) = self.usable_redis() else { return };
         let ttl_ms = entry.expires_ms.saturating_sub(now_ms());
         if ttl_ms == 0 {
             return;
@@ -214,34 +229,36 @@ impl Cache {
         let mut value = Vec::with_capacity(8 + entry.body.len());
         value.extend_from_slice(&entry.expires_ms.to_be_bytes());
         value.extend_from_slice(&entry.body);
-        let key = format!("{KEY_PREFIX}{key}");
-        tokio::spawn(async move {
-            // Every pooled connection busy: this process is storing faster than the pool writes. Redis is not
-            // at fault, so the answer is just not stored.
-            let mut conn = match redis.writes.get().await {
-                Ok(conn) => conn,
-                Err(deadpool_redis::PoolError::Timeout(deadpool_redis::TimeoutType::Wait)) => {
-                    metrics::counter!("civic_cache_redis_stores_dropped_total").increment(1);
-                    return;
-                }
-                Err(e) => return trip(&redis, &e.to_string()),
-            };
-            let put = async {
-                redis::cmd("SET")
-                    .arg(&key)
-                    .arg(value)
-                    .arg("PX")
-                    .arg(ttl_ms)
-                    .query_async::<()>(&mut *conn)
-                    .await
-                    .map_err(|e| e.to_string())
-            };
-            match tokio::time::timeout(WRITE_TIMEOUT, put).await {
-                Ok(Ok(())) => {}
-                Ok(Err(e)) => trip(&redis, &e),
-                Err(_) => trip(&redis, "timed out"),
-            }
-        });
+        let store = Store { key: format!("{KEY_PREFIX}{key}"), value, ttl_ms };
+        if redis.stores.try_send(store).is_err() {
+            // The writer is behind: Redis is not at fault, the answer is just not stored.
+            metrics::counter!("civic_cache_redis_stores_dropped_total").increment(1);
+        }
+    }
+}
+
+/// Writes queued stores, as many as are waiting (up to a batch) in one pipeline; ends with the cache.
+async fn write_stores(
+    redis: std::sync::Weak<Redis>,
+    pool: deadpool_redis::Pool,
+    mut queue: tokio::sync::mpsc::Receiver<Store>,
+) {
+    let mut batch = Vec::with_capacity(STORE_BATCH);
+    while queue.recv_many(&mut batch, STORE_BATCH).await > 0 {
+        let Some(redis) = redis.upgrade() else { return };
+        let mut pipe = redis::pipe();
+        for store in batch.drain(..) {
+            pipe.cmd("SET").arg(store.key).arg(store.value).arg("PX").arg(store.ttl_ms).ignore();
+        }
+        let write = async {
+            let mut conn = pool.get().await.map_err(|e| e.to_string())?;
+            pipe.query_async::<()>(&mut *conn).await.map_err(|e| e.to_string())
+        };
+        match tokio::time::timeout(WRITE_TIMEOUT, write).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => trip(&redis, &e),
+            Err(_) => trip(&redis, "timed out"),
+        }
     }
 }
 
