@@ -226,6 +226,8 @@ struct Worker {
     next: Arc<AtomicU64>,
     requests: u64,
     hist: Histogram<u64>,
+    /// The same times by operation.
+    by_op: BTreeMap<&'static str, Histogram<u64>>,
     tally: Tally,
 }
 
@@ -281,7 +283,9 @@ impl Worker {
                 (Outcome::Other, bytes::Bytes::new())
             }
         };
-        self.hist.record(sent.elapsed().as_micros().max(1) as u64).ok();
+        let took = sent.elapsed().as_micros().max(1) as u64;
+        self.hist.record(took).ok();
+        self.by_op.entry(op.name).or_insert_with(histogram).record(took).ok();
         match outcome {
             Outcome::Completed => self.tally.completed += 1,
             Outcome::Logic => self.tally.failed_logic += 1,
@@ -449,6 +453,21 @@ struct Report {
     under_1s_pct: f64,
     under_3s_pct: f64,
     over_3s_pct: f64,
+    /// Times by operation (`NearestShops`, `Shop`, … `PayOrder`).
+    by_operation: BTreeMap<&'static str, OpTimes>,
+}
+
+#[derive(Serialize)]
+struct OpTimes {
+    requests: u64,
+    mean_ms: f64,
+    p99_ms: f64,
+    max_ms: f64,
+}
+
+/// Response times in microseconds, from 1 µs to a minute, to three significant digits.
+fn histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, 60_000_000, 3).expect("valid bounds")
 }
 
 /// One thread: the generator needs well under a core, and its tasks then never wake each other across threads
@@ -510,7 +529,8 @@ async fn main() -> anyhow::Result<()> {
             tenants: Arc::clone(&tenants),
             next: Arc::clone(&next),
             requests,
-            hist: Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("valid bounds"),
+            hist: histogram(),
+            by_op: BTreeMap::new(),
             tally: Tally::default(),
         };
         let ops = Arc::clone(&ops);
@@ -541,14 +561,18 @@ async fn main() -> anyhow::Result<()> {
                 };
                 worker.send(&t.slug, None, None, op, vars).await;
             }
-            (worker.hist, worker.tally)
+            (worker.hist, worker.by_op, worker.tally)
         }));
     }
-    let mut hist = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
+    let mut hist = histogram();
+    let mut by_op: BTreeMap<&'static str, Histogram<u64>> = BTreeMap::new();
     let mut tally = Tally::default();
     for w in workers {
-        let (h, t) = w.await?;
+        let (h, ops, t) = w.await?;
         hist.add(h)?;
+        for (name, h) in ops {
+            by_op.entry(name).or_insert_with(histogram).add(h)?;
+        }
         tally.completed += t.completed;
         tally.failed_logic += t.failed_logic;
         tally.failed_other += t.failed_other;
@@ -581,6 +605,18 @@ async fn main() -> anyhow::Result<()> {
         under_1s_pct: share(1_000_000),
         under_3s_pct: share(3_000_000),
         over_3s_pct: 100.0 - share(3_000_000),
+        by_operation: by_op
+            .iter()
+            .map(|(name, h)| {
+                let times = OpTimes {
+                    requests: h.len(),
+                    mean_ms: h.mean() / 1000.0,
+                    p99_ms: ms(h.value_at_quantile(0.99)),
+                    max_ms: ms(h.max()),
+                };
+                (*name, times)
+            })
+            .collect(),
     };
     println!("WeChat City Services load test — profile {}", report.profile);
     println!("  run time            {:.1} s", report.run_seconds);
@@ -598,6 +634,10 @@ async fn main() -> anyhow::Result<()> {
         "  < 0.5 s / < 1 s / < 3 s / > 3 s   {:.2}% / {:.2}% / {:.2}% / {:.2}%",
         report.under_500ms_pct, report.under_1s_pct, report.under_3s_pct, report.over_3s_pct
     );
+    println!("  by operation        requests     mean      p99      max (ms)");
+    for (name, t) in &report.by_operation {
+        println!("    {name:<18} {:>8} {:>8.1} {:>8.1} {:>8.1}", t.requests, t.mean_ms, t.p99_ms, t.max_ms);
+    }
     for (cause, n) in &report.failures {
         println!("  failed: {cause:<40} {n}");
     }
