@@ -228,19 +228,17 @@ pub async fn create_booking(
             updated_at: Set(now),
         })
         .await?;
-    for &cell in &cells {
-        let claim = slot_claim::ActiveModel {
-            tenant_id: Set(tenant.id.0),
-            id: Set(Uuid::now_v7()),
-            therapist_id: Set(slot.therapist_id),
-            cell_start: Set(cell),
-            order_id: Set(model.id),
-            expires_at: Set(Some(expires_at)),
-        };
-        tx.insert(claim).await.map_err(|e| {
-            if is_unique_violation(&e) { AppError::conflict("this time has just been booked") } else { e.into() }
-        })?;
-    }
+    let claims = cells.iter().map(|&cell| slot_claim::ActiveModel {
+        tenant_id: Set(tenant.id.0),
+        id: Set(Uuid::now_v7()),
+        therapist_id: Set(slot.therapist_id),
+        cell_start: Set(cell),
+        order_id: Set(model.id),
+        expires_at: Set(Some(expires_at)),
+    });
+    tx.insert_many(claims.collect()).await.map_err(|e| {
+        if is_unique_violation(&e) { AppError::conflict("this time has just been booked") } else { AppError::from(e) }
+    })?;
     let generation = generation::bump(&tx, Area::Booking).await?;
     tx.commit().await?;
     let hold = claims::Hold { order: model.id, lapses: Some(expires_at) };
