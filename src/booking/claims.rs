@@ -31,7 +31,7 @@ pub type Window = (DateTime<Utc>, DateTime<Utc>);
 /// The cells whose claims decide a date's slots: from the day before to the day after, in the tenant's calendar
 /// (a slot may start late and its buffer run past midnight).
 pub fn window_of(tenant: &TenantInfo, date: NaiveDate, now: DateTime<Utc>) -> Window {
-    let midnight = date.and_hms_opt(0, 0, 0).expect("midnight exists");
+    let midnight = date.and_time(chrono::NaiveTime::MIN);
     let from = chrono::TimeZone::from_local_datetime(&tenant.time_zone, &midnight)
         .earliest()
         .map_or(now, |d| d.with_timezone(&Utc))
