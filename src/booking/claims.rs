@@ -40,10 +40,20 @@ pub fn window_of(tenant: &TenantInfo, date: NaiveDate, now: DateTime<Utc>) -> Wi
 }
 
 /// Claims on cells starting in `[from, to)` that still hold at `now` (paid, or unpaid within their window).
-pub fn live(q: Select<slot_claim::Entity>, (from, to): Window, now: DateTime<Utc>) -> Select<slot_claim::Entity> {
-    q.filter(slot_claim::Column::CellStart.gte(from)).filter(slot_claim::Column::CellStart.lt(to)).filter(
+pub fn live(q: Select<slot_claim::Entity>, window: Window, now: DateTime<Utc>) -> Select<slot_claim::Entity> {
+    within(q, window).filter(
         Condition::any().add(slot_claim::Column::ExpiresAt.is_null()).add(slot_claim::Column::ExpiresAt.gt(now)),
     )
+}
+
+/// Claims on cells starting in `[from, to)`, lapsed or not.
+pub fn within(q: Select<slot_claim::Entity>, (from, to): Window) -> Select<slot_claim::Entity> {
+    q.filter(slot_claim::Column::CellStart.gte(from)).filter(slot_claim::Column::CellStart.lt(to))
+}
+
+/// Whether a claim still holds its cell at `now`.
+pub fn holds(claim: &slot_claim::Model, now: DateTime<Utc>) -> bool {
+    claim.expires_at.is_none_or(|lapses| lapses > now)
 }
 
 /// A claimed cell: its start, when its hold lapses (`None`: held for good), and the order holding it.

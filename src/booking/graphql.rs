@@ -91,9 +91,14 @@ impl Order {
         OrderStatus::parse(effective_status(&self.0, Utc::now()))
     }
     async fn shop(&self, ctx: &Context<'_>) -> async_graphql::Result<Shop> {
-        let s = crate::storefront::service::get_shop(ctx.state(), &View::AllShops, ctx.tenant_id()?, self.0.shop_id)
-            .await?;
-        Ok(Shop::new(s, View::of(ctx.principal())))
+        let (state, view) = (ctx.state(), View::of(ctx.principal()));
+        // A published shop is in the tenant's storefront index; one unpublished since is read.
+        let index = state.storefront.get(state, ctx.tenant()?).await?;
+        if let Some(p) = index.shop(self.0.shop_id) {
+            return Ok(Shop::of(std::sync::Arc::clone(p), view));
+        }
+        let s = crate::storefront::service::get_shop(state, &View::AllShops, ctx.tenant_id()?, self.0.shop_id).await?;
+        Ok(Shop::new(s, view))
     }
     async fn service_item_id(&self) -> ID {
         ID(self.0.service_item_id.to_string())

@@ -5,13 +5,18 @@
 //! message on confirmation, cancellation and refund. Providers are a trait; the development default writes to
 //! the log.
 
-use std::{collections::HashSet, sync::Arc, time::Duration};
+use std::{
+    collections::{HashMap, HashSet},
+    sync::Arc,
+    time::Duration,
+};
 
 use chrono::Utc;
-use sea_orm::{ActiveValue::Set, ColumnTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ActiveValue::Set, ColumnTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, sea_query::Expr};
 use uuid::Uuid;
 
 use super::entity::{notice, order};
+use crate::storefront::entity::therapist;
 use crate::{
     db::{TenantId, TenantTx, unscoped},
     error::AppResult,
@@ -70,23 +75,24 @@ pub async fn order_event(tx: &TenantTx, o: &order::Model, event: &str) -> AppRes
         "CANCELLED" => &[WECHAT, SMS],
         _ => &[],
     };
-    let now = Utc::now();
-    for channel in channels {
-        tx.insert(notice::ActiveModel {
-            tenant_id: Set(tx.tenant().0),
-            id: Set(Uuid::now_v7()),
-            order_id: Set(Some(o.id)),
-            channel: Set((*channel).into()),
-            event: Set(event.into()),
-            payload: Set(serde_json::json!({ "order": o.id, "shop": o.shop_id, "therapist": o.therapist_id })),
-            attempts: Set(0),
-            next_attempt_at: Set(now),
-            delivered_at: Set(None),
-            last_error: Set(None),
-            created_at: Set(now),
-        })
-        .await?;
+    if channels.is_empty() {
+        return Ok(());
     }
+    let now = Utc::now();
+    let rows = channels.iter().map(|channel| notice::ActiveModel {
+        tenant_id: Set(tx.tenant().0),
+        id: Set(Uuid::now_v7()),
+        order_id: Set(Some(o.id)),
+        channel: Set((*channel).into()),
+        event: Set(event.into()),
+        payload: Set(serde_json::json!({ "order": o.id, "shop": o.shop_id, "therapist": o.therapist_id })),
+        attempts: Set(0),
+        next_attempt_at: Set(now),
+        delivered_at: Set(None),
+        last_error: Set(None),
+        created_at: Set(now),
+    });
+    tx.insert_many(rows.collect()).await?;
     Ok(())
 }
 
@@ -99,81 +105,99 @@ fn backoff(attempts: i32) -> chrono::Duration {
     chrono::Duration::seconds(2i64.saturating_pow(attempts.clamp(0, 9) as u32).min(600))
 }
 
+/// The most notices one pass claims.
+const BATCH: u64 = 100;
+
 /// Delivers the tenant's due notices; answers how many were delivered.
+///
+/// One transaction claims a batch for a minute (so another process does not send them too; if this one dies,
+/// the claim runs out and they are sent then: at least once) and reads what their words need; after sending,
+/// one statement marks the delivered ones. Failures are retried with back-off.
 pub async fn deliver_due(state: &AppState, notifier: &dyn Notifier, tenant: TenantId) -> anyhow::Result<usize> {
-    let Some(info) = unscoped::tenant_by_id(&state.db, tenant.0).await? else { return Ok(0) };
-    let tz: chrono_tz::Tz = info.time_zone.parse().unwrap_or(chrono_tz::Asia::Shanghai);
+    let Some(info) = state.tenants.fresh(tenant.0).await? else { return Ok(0) };
     let now = Utc::now();
-    let tx = state.db.read(tenant).await?;
-    let due = tx
+    let tx = state.db.begin(tenant).await?;
+    let due: Vec<Uuid> = tx
         .all(tx.select::<notice::Entity>().map(|q| {
             q.filter(notice::Column::DeliveredAt.is_null())
                 .filter(notice::Column::NextAttemptAt.lte(now))
                 .order_by_asc(notice::Column::Id)
-                .limit(100)
+                .limit(BATCH)
         }))
-        .await?;
-    tx.commit().await?;
-    let mut delivered = 0;
-    for n in due {
-        // Claim the notice for a minute, so that another process does not send it too; if this one dies, the
-        // claim runs out and the notice is sent then (at least once).
-        let tx = state.db.begin(tenant).await?;
-        let claimed = tx
-            .exec_update(tx.update_many::<notice::Entity>().map(|q| {
-                q.col_expr(
-                    notice::Column::NextAttemptAt,
-                    sea_orm::sea_query::Expr::value(Utc::now() + chrono::Duration::seconds(60)),
-                )
-                .filter(notice::Column::Id.eq(n.id))
+        .await?
+        .into_iter()
+        .map(|n| n.id)
+        .collect();
+    if due.is_empty() {
+        tx.commit().await?;
+        return Ok(0);
+    }
+    // Another process may have claimed some since: the conditions are checked again on each row.
+    let claimed = tx
+        .update_returning(tx.update_many::<notice::Entity>().map(|q| {
+            q.col_expr(notice::Column::NextAttemptAt, Expr::value(now + chrono::Duration::seconds(60)))
+                .filter(notice::Column::Id.is_in(due))
                 .filter(notice::Column::DeliveredAt.is_null())
                 .filter(notice::Column::NextAttemptAt.lte(now))
-            }))
-            .await?;
-        tx.commit().await?;
-        if claimed == 0 {
-            continue;
-        }
-        let tx = state.db.read(tenant).await?;
-        let o = match n.order_id {
-            Some(id) => tx.get::<order::Entity>(id).await?,
-            None => None,
-        };
-        tx.commit().await?;
-        let text = match &o {
+        }))
+        .await?;
+    let order_ids: HashSet<Uuid> = claimed.iter().filter_map(|n| n.order_id).collect();
+    let orders: HashMap<Uuid, order::Model> = match order_ids.is_empty() {
+        true => HashMap::new(),
+        false => tx
+            .all(tx.select::<order::Entity>().map(|q| q.filter(order::Column::Id.is_in(order_ids))))
+            .await?
+            .into_iter()
+            .map(|o| (o.id, o))
+            .collect(),
+    };
+    let therapist_ids: HashSet<Uuid> = orders.values().map(|o| o.therapist_id).collect();
+    let names: HashMap<Uuid, String> = match therapist_ids.is_empty() {
+        true => HashMap::new(),
+        false => tx
+            .all(tx.select::<therapist::Entity>().map(|q| q.filter(therapist::Column::Id.is_in(therapist_ids))))
+            .await?
+            .into_iter()
+            .map(|t| (t.id, t.name))
+            .collect(),
+    };
+    tx.commit().await?;
+    let mut delivered = vec![];
+    let mut failed = vec![];
+    for n in claimed {
+        let text = match n.order_id.and_then(|id| orders.get(&id)) {
             Some(o) => {
-                let therapist = crate::storefront::service::get_therapist(
-                    state,
-                    &crate::storefront::service::View::AllShops,
-                    tenant,
-                    o.therapist_id,
-                )
-                .await
-                .map(|t| t.name)
-                .unwrap_or_default();
-                message(&n.event, o, &therapist, tz)
+                let therapist = names.get(&o.therapist_id).map(String::as_str).unwrap_or_default();
+                message(&n.event, o, therapist, info.time_zone)
             }
             None => n.event.clone(),
         };
         // Load-test tenants never reach a real provider.
         let result = if info.is_load_test { Ok(()) } else { notifier.send(&n.channel, &text).await };
-        let tx = state.db.begin(tenant).await?;
-        let mut row = n.clone().into_active_model();
         match result {
-            Ok(()) => {
-                row.delivered_at = Set(Some(Utc::now()));
-                delivered += 1;
-            }
-            Err(e) => {
-                row.attempts = Set(n.attempts + 1);
-                row.next_attempt_at = Set(Utc::now() + backoff(n.attempts + 1));
-                row.last_error = Set(Some(format!("{e}").chars().take(200).collect()));
-            }
+            Ok(()) => delivered.push(n.id),
+            Err(e) => failed.push((n, format!("{e}"))),
         }
-        tx.update(row).await?;
-        tx.commit().await?;
     }
-    Ok(delivered)
+    let count = delivered.len();
+    let tx = state.db.begin(tenant).await?;
+    if !delivered.is_empty() {
+        tx.exec_update(tx.update_many::<notice::Entity>().map(|q| {
+            q.col_expr(notice::Column::DeliveredAt, Expr::value(Some(Utc::now())))
+                .filter(notice::Column::Id.is_in(delivered))
+        }))
+        .await?;
+    }
+    for (n, error) in failed {
+        let attempts = n.attempts + 1;
+        let mut row = n.into_active_model();
+        row.attempts = Set(attempts);
+        row.next_attempt_at = Set(Utc::now() + backoff(attempts));
+        row.last_error = Set(Some(error.chars().take(200).collect()));
+        tx.update(row).await?;
+    }
+    tx.commit().await?;
+    Ok(count)
 }
 
 /// Runs until the process ends: delivers notices of tenants that just wrote some, and sweeps every tenant now

@@ -107,14 +107,14 @@ pub fn may_use_simulation(state: &AppState, tenant: &TenantInfo) -> bool {
     !state.config.is_production() || tenant.is_load_test
 }
 
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum Applied {
-    /// The payment and its order changed.
-    Settled,
+    /// The payment (as it now is) and its order changed.
+    Settled(payment::Model),
     /// This notification was applied before; nothing changed.
     Duplicate,
-    /// The payment failed at the provider.
-    Failed,
+    /// The payment (as it now is) failed at the provider.
+    Failed(payment::Model),
 }
 
 /// Applies a verified notification once. A notification whose order or amount does not match its payment
@@ -154,30 +154,31 @@ pub async fn apply(state: &AppState, provider: &str, tenant: &TenantInfo, n: &No
     row.updated_at = Set(now);
     if n.status != "SUCCESS" {
         row.status = Set(FAILED.into());
-        tx.update(row).await?;
+        let failed = tx.update(row).await?;
         tx.commit().await?;
-        return Ok(Applied::Failed);
+        return Ok(Applied::Failed(failed));
     }
     row.status = Set(SUCCEEDED.into());
-    tx.update(row).await?;
+    let settled = tx.update(row).await?;
     // Locked: expiry, cancellation and a second payment wait for this one (and see its result).
     let o = tx.get_for_update::<order::Entity>(pay.order_id).await?.ok_or(AppError::NotFound("order"))?;
-    let holds_slot =
-        tx.count(tx.select::<slot_claim::Entity>().map(|q| q.filter(slot_claim::Column::OrderId.eq(o.id)))).await? > 0;
+    // A paid order holds its slot for good: an unpaid one that still holds it keeps it.
+    let holds_slot = o.status == PENDING_PAYMENT
+        && tx
+            .exec_update(tx.update_many::<slot_claim::Entity>().map(|q| {
+                q.col_expr(slot_claim::Column::ExpiresAt, Expr::value(Option::<chrono::DateTime<Utc>>::None))
+                    .filter(slot_claim::Column::OrderId.eq(o.id))
+            }))
+            .await?
+            > 0;
     let mut order_row = o.clone().into_active_model();
     order_row.paid_fen = Set(o.paid_fen + pay.amount_fen);
     order_row.updated_at = Set(now);
     let mut paid_at_generation = None;
-    if o.status == PENDING_PAYMENT && holds_slot {
+    if holds_slot {
         let rules = BookingRules::for_tenant(tenant);
         order_row.status = Set(if rules.auto_confirm { CONFIRMED } else { PAID }.into());
         let paid = tx.update(order_row).await?;
-        // A paid order holds its slot for good.
-        tx.exec_update(tx.update_many::<slot_claim::Entity>().map(|q| {
-            q.col_expr(slot_claim::Column::ExpiresAt, Expr::value(Option::<chrono::DateTime<Utc>>::None))
-                .filter(slot_claim::Column::OrderId.eq(o.id))
-        }))
-        .await?;
         notices::order_event(&tx, &paid, "PAID").await?;
         if rules.auto_confirm {
             notices::order_event(&tx, &paid, "CONFIRMED").await?;
@@ -205,7 +206,7 @@ pub async fn apply(state: &AppState, provider: &str, tenant: &TenantInfo, n: &No
         state.claims.paid(tenant.id, generation, o.id);
     }
     notices::wake(state, tenant.id);
-    Ok(Applied::Settled)
+    Ok(Applied::Settled(settled))
 }
 
 /// Pays an order. The same `Idempotency-Key` answers the same payment (one payment, however often it is
@@ -282,8 +283,11 @@ pub async fn pay_order(
         let n = provider
             .verify(&body, Some(&signature))
             .ok_or_else(|| AppError::internal(anyhow::anyhow!("own notification did not verify")))?;
-        apply(state, provider.name(), tenant, &n).await?;
+        if let Applied::Settled(p) | Applied::Failed(p) = apply(state, provider.name(), tenant, &n).await? {
+            return Ok(p);
+        }
     }
+    // Settled elsewhere (a notification that came first), or later: as it is now.
     let tx = state.db.read(tenant.id).await?;
     let p = tx.get::<payment::Entity>(p.id).await?.ok_or(AppError::NotFound("payment"))?;
     tx.commit().await?;

@@ -95,22 +95,23 @@ async fn offer(
 }
 
 /// Cells held on `date` (with a day's margin) by the candidates, ignoring claims of expired unpaid orders.
-async fn claimed(
+async fn claims_near(
     tx: &TenantTx,
     offer: &Offer,
     tenant: &TenantInfo,
     date: NaiveDate,
     now: DateTime<Utc>,
-) -> AppResult<HashSet<(Uuid, DateTime<Utc>)>> {
+) -> AppResult<(HashSet<(Uuid, DateTime<Utc>)>, Vec<slot_claim::Model>)> {
     let ids: Vec<Uuid> = offer.candidates.iter().map(|c| c.therapist_id).collect();
-    let (from, to) = claims::window_of(tenant, date, now);
+    let window = claims::window_of(tenant, date, now);
     let rows = tx
         .all(
             tx.select::<slot_claim::Entity>()
-                .map(|q| claims::live(q.filter(slot_claim::Column::TherapistId.is_in(ids)), (from, to), now)),
+                .map(|q| claims::within(q.filter(slot_claim::Column::TherapistId.is_in(ids)), window)),
         )
         .await?;
-    Ok(rows.into_iter().map(|c| (c.therapist_id, c.cell_start)).collect())
+    let (held, lapsed): (Vec<_>, Vec<_>) = rows.into_iter().partition(|c| claims::holds(c, now));
+    Ok((held.into_iter().map(|c| (c.therapist_id, c.cell_start)).collect(), lapsed))
 }
 
 /// Today up to the horizon, in the tenant's calendar: the only dates worth computing.
@@ -189,7 +190,8 @@ pub async fn create_booking(
         ));
     }
     let tx = state.db.begin(tenant.id).await?;
-    let held = claimed(&tx, &offer, tenant, date, now).await?;
+    // The candidates' claims around the date: those that hold, and those lapsed but not yet swept.
+    let (held, lapsed) = claims_near(&tx, &offer, tenant, date, now).await?;
     let slot = day(&held)
         .into_iter()
         .find(|s| s.start == start)
@@ -197,8 +199,15 @@ pub async fn create_booking(
     let end = slot.end;
     let hold_until = end + Duration::minutes(offer.rules.buffer_minutes);
     let cells = cells(start, hold_until, offer.rules.slot_minutes);
-    // Cells still held by expired unpaid orders are released first.
-    release_expired(&tx, slot.therapist_id, &cells, now).await?;
+    // Cells still taken by lapsed claims of unpaid orders are released first.
+    let stale: HashSet<Uuid> = lapsed
+        .iter()
+        .filter(|c| c.therapist_id == slot.therapist_id && cells.contains(&c.cell_start))
+        .map(|c| c.order_id)
+        .collect();
+    if !stale.is_empty() {
+        expire_orders(&tx, &stale.into_iter().collect::<Vec<_>>(), now).await?;
+    }
     let expires_at = now + Duration::minutes(offer.rules.payment_minutes);
     let snapshot = serde_json::json!({
         "serviceName": offer.service.name,
@@ -246,22 +255,6 @@ pub async fn create_booking(
     Ok(model)
 }
 
-/// Frees cells held by unpaid orders past their window, marking those orders expired.
-async fn release_expired(tx: &TenantTx, therapist: Uuid, cells: &[DateTime<Utc>], now: DateTime<Utc>) -> AppResult<()> {
-    let stale = tx
-        .all(tx.select::<slot_claim::Entity>().map(|q| {
-            q.filter(slot_claim::Column::TherapistId.eq(therapist))
-                .filter(slot_claim::Column::CellStart.is_in(cells.to_vec()))
-                .filter(slot_claim::Column::ExpiresAt.lte(now))
-        }))
-        .await?;
-    let orders: Vec<Uuid> = stale.iter().map(|c| c.order_id).collect::<HashSet<_>>().into_iter().collect();
-    if orders.is_empty() {
-        return Ok(());
-    }
-    expire_orders(tx, &orders, now).await
-}
-
 async fn expire_orders(tx: &TenantTx, orders: &[Uuid], now: DateTime<Utc>) -> AppResult<()> {
     tx.exec_update(tx.update_many::<order::Entity>().map(|q| {
         q.col_expr(order::Column::Status, Expr::value(EXPIRED))
@@ -290,7 +283,9 @@ pub async fn expire_due(state: &AppState, tenant: TenantId) -> AppResult<usize> 
         .into_iter()
         .map(|o| o.id)
         .collect();
-    expire_orders(&tx, &due, now).await?;
+    if !due.is_empty() {
+        expire_orders(&tx, &due, now).await?;
+    }
     tx.commit().await?;
     Ok(due.len())
 }

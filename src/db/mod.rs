@@ -258,6 +258,11 @@ impl TenantTx {
         Ok(q.0.exec(&self.txn).await?.rows_affected)
     }
 
+    /// Runs the update and answers the rows it changed, as changed (`RETURNING`).
+    pub async fn update_returning<E: TenantEntity>(&self, q: Scoped<UpdateMany<E>>) -> Result<Vec<E::Model>, DbErr> {
+        q.0.exec_with_returning(&self.txn).await
+    }
+
     /// `DELETE FROM e WHERE tenant_id = <tenant>`; refine with `map`, run with [`TenantTx::exec_delete`].
     pub fn delete_many<E: TenantEntity>(&self) -> Scoped<DeleteMany<E>> {
         Scoped(E::delete_many().filter(E::tenant_column().eq(self.tenant.0)))
