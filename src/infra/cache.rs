@@ -4,9 +4,11 @@
 //! - One loader per key at a time: concurrent misses of one key in a process wait for the first one's answer.
 //! - Each entry lives for its TTL less up to a fifth (jitter), so that entries made together do not expire
 //!   together; an entry read from Redis keeps its deadline in the process.
-//! - Reads go over one multiplexed connection. Stores are queued off the request's path and written in
-//!   pipelines, many per round trip, over a deadpool-redis connection; when the queue is full (Redis slower than
-//!   this process makes answers) a store is dropped and counted. Every Redis call has a short timeout. A failed or late call opens a breaker for a second: requests then
+//! - Reads are queued and sent together: one reader takes every read waiting (up to a batch) into one `MGET`
+//!   over a multiplexed connection, so that under load a round trip serves hundreds of requests. Stores are
+//!   queued off the request's path and written in pipelines, many per round trip, over a deadpool-redis
+//!   connection. When a queue is full (Redis slower than this process asks) the read or store is skipped and
+//!   counted. Every Redis call has a short timeout. A failed or late call opens a breaker for a second: requests then
 //!   skip Redis (the in-process cache and the database answer), and the first call after it tries again, so
 //!   caching resumes by itself when Redis returns.
 //!
@@ -35,6 +37,9 @@ const BREAK: Duration = Duration::from_secs(1);
 /// Stores waiting to be written; and the most written in one pipeline.
 const STORE_QUEUE: usize = 8192;
 const STORE_BATCH: usize = 256;
+/// Reads waiting to be sent; and the most keys in one `MGET`.
+const READ_QUEUE: usize = 8192;
+const READ_BATCH: usize = 256;
 /// Weight of the in-process cache: key and body bytes.
 const LOCAL_BYTES: u64 = 64 * 1024 * 1024;
 const KEY_PREFIX: &str = "civic:q:";
@@ -65,11 +70,19 @@ impl Source {
 }
 
 struct Redis {
-    reads: ConnectionManager,
+    conn: ConnectionManager,
+    /// Reads for the reader (`read_batches`).
+    reads: tokio::sync::mpsc::Sender<Read>,
     /// Stores for the writer (`write_stores`).
     stores: tokio::sync::mpsc::Sender<Store>,
     /// Unix milliseconds until which Redis is skipped.
     open_until: AtomicU64,
+}
+
+/// One key to read, and where its value goes (dropped unanswered when the batch failed).
+struct Read {
+    key: String,
+    reply: tokio::sync::oneshot::Sender<Option<Vec<u8>>>,
 }
 
 /// One answer to store: the full key, the value (deadline and body), its time to live.
@@ -113,7 +126,7 @@ impl Cache {
                     .set_response_timeout(Duration::from_millis(500))
                     .set_number_of_retries(2)
                     .set_max_delay(500);
-                let reads =
+                let conn =
                     tokio::time::timeout(Duration::from_secs(5), ConnectionManager::new_with_config(client, config))
                         .await??;
                 let mut pool = deadpool_redis::Config::from_url(url);
@@ -127,9 +140,11 @@ impl Cache {
                     ..Default::default()
                 });
                 let writes = pool.create_pool(Some(deadpool_redis::Runtime::Tokio1))?;
-                let (stores, queue) = tokio::sync::mpsc::channel(STORE_QUEUE);
-                let redis = Arc::new(Redis { reads, stores, open_until: AtomicU64::new(0) });
-                tokio::spawn(write_stores(Arc::downgrade(&redis), writes, queue));
+                let (stores, store_queue) = tokio::sync::mpsc::channel(STORE_QUEUE);
+                let (reads, read_queue) = tokio::sync::mpsc::channel(READ_QUEUE);
+                let redis = Arc::new(Redis { conn: conn.clone(), reads, stores, open_until: AtomicU64::new(0) });
+                tokio::spawn(write_stores(Arc::downgrade(&redis), writes, store_queue));
+                tokio::spawn(read_batches(Arc::downgrade(&redis), conn, read_queue));
                 Some(redis)
             }
         };
@@ -143,7 +158,7 @@ impl Cache {
     /// True when the cache answers within a short time.
     pub async fn ping(&self) -> bool {
         let Some(redis) = &self.redis else { return true };
-        let mut conn = redis.reads.clone();
+        let mut conn = redis.conn.clone();
         let cmd = redis::cmd("PING");
         let ping = cmd.query_async::<String>(&mut conn);
         matches!(tokio::time::timeout(Duration::from_millis(500), ping).await, Ok(Ok(_)))
@@ -202,16 +217,16 @@ impl Cache {
 
     async fn redis_get(&self, key: &str) -> Option<Arc<Entry>> {
         let redis = self.usable_redis()?;
-        let mut conn = redis.reads.clone();
-        let mut cmd = redis::cmd("GET");
-        cmd.arg(format!("{KEY_PREFIX}{key}"));
-        let get = cmd.query_async::<Option<Vec<u8>>>(&mut conn);
-        match tokio::time::timeout(READ_TIMEOUT, get).await {
+        let (reply, value) = tokio::sync::oneshot::channel();
+        if redis.reads.try_send(Read { key: format!("{KEY_PREFIX}{key}"), reply }).is_err() {
+            // The reader is behind: the request goes on without Redis.
+            metrics::counter!("civic_cache_redis_reads_skipped_total").increment(1);
+            return None;
+        }
+        match tokio::time::timeout(READ_TIMEOUT, value).await {
             Ok(Ok(value)) => value.and_then(decode),
-            Ok(Err(e)) => {
-                trip(redis, &format!("{e}"));
-                None
-            }
+            // The batch failed; the reader opened the breaker.
+            Ok(Err(_)) => None,
             Err(_) => {
                 trip(redis, "timed out");
                 None
@@ -234,6 +249,39 @@ impl Cache {
             // The writer is behind: Redis is not at fault, the answer is just not stored.
             metrics::counter!("civic_cache_redis_stores_dropped_total").increment(1);
         }
+    }
+}
+
+/// Reads queued keys, as many as are waiting (up to a batch) in one `MGET`; ends with the cache.
+async fn read_batches(
+    redis: std::sync::Weak<Redis>,
+    mut conn: ConnectionManager,
+    mut queue: tokio::sync::mpsc::Receiver<Read>,
+) {
+    let mut batch = Vec::with_capacity(READ_BATCH);
+    while queue.recv_many(&mut batch, READ_BATCH).await > 0 {
+        let Some(redis) = redis.upgrade() else { return };
+        // Readers that gave up (timed out) need no answer.
+        batch.retain(|r| !r.reply.is_closed());
+        if batch.is_empty() {
+            continue;
+        }
+        let mut cmd = redis::cmd("MGET");
+        for read in &batch {
+            cmd.arg(&read.key);
+        }
+        let get = cmd.query_async::<Vec<Option<Vec<u8>>>>(&mut conn);
+        match tokio::time::timeout(READ_TIMEOUT, get).await {
+            Ok(Ok(values)) if values.len() == batch.len() => {
+                for (read, value) in batch.drain(..).zip(values) {
+                    let _ = read.reply.send(value);
+                }
+            }
+            Ok(Ok(_)) => trip(&redis, "MGET answered another number of values"),
+            Ok(Err(e)) => trip(&redis, &format!("{e}")),
+            Err(_) => trip(&redis, "timed out"),
+        }
+        batch.clear();
     }
 }
 
