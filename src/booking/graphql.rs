@@ -137,7 +137,11 @@ impl Order {
         local(ctx, self.0.created_at)
     }
     async fn payments(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Payment>> {
-        Ok(payments::payments_of(ctx.state(), ctx.tenant_id()?, self.0.id).await?.into_iter().map(Payment).collect())
+        Ok(payments::payments_of(ctx.state(), ctx.tenant_id()?, self.0.id)
+            .await?
+            .into_iter()
+            .map(|p| Payment(p, None))
+            .collect())
     }
     async fn review(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Review>> {
         Ok(review::of_order(ctx.state(), ctx.tenant_id()?, self.0.id).await?.map(Review))
@@ -151,7 +155,8 @@ pub enum PaymentStatus {
     Failed,
 }
 
-pub struct Payment(payment::Model);
+/// A payment, with its order as the payment left it when the same request changed both.
+pub struct Payment(payment::Model, Option<order::Model>);
 
 #[Object]
 impl Payment {
@@ -176,6 +181,9 @@ impl Payment {
         &self.0.provider
     }
     async fn order(&self, ctx: &Context<'_>) -> async_graphql::Result<Order> {
+        if let Some(o) = &self.1 {
+            return Ok(Order(o.clone()));
+        }
         Ok(Order(booking::get_order(ctx.state(), ctx.principal(), ctx.tenant_id()?, self.0.order_id).await?))
     }
 }
@@ -350,9 +358,10 @@ impl BookingMutation {
     #[graphql(guard = "Allow(CONSUMER)")]
     async fn pay_order(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Payment> {
         let key = ctx.req().idempotency_key.clone();
-        let p = payments::pay_order(ctx.state(), ctx.principal(), ctx.tenant()?, id_of(&id, "order")?, key.as_deref())
-            .await?;
-        Ok(Payment(p))
+        let paid =
+            payments::pay_order(ctx.state(), ctx.principal(), ctx.tenant()?, id_of(&id, "order")?, key.as_deref())
+                .await?;
+        Ok(Payment(paid.payment, paid.order))
     }
 
     /// Cancels an order: by its consumer (refund per the policy booked with it) or by the shop (full refund).

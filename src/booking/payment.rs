@@ -109,8 +109,8 @@ pub fn may_use_simulation(state: &AppState, tenant: &TenantInfo) -> bool {
 
 #[derive(Debug)]
 pub enum Applied {
-    /// The payment (as it now is) and its order changed.
-    Settled(payment::Model),
+    /// The payment and its order changed (both as they now are).
+    Settled(Box<(payment::Model, order::Model)>),
     /// This notification was applied before; nothing changed.
     Duplicate,
     /// The payment (as it now is) failed at the provider.
@@ -175,10 +175,11 @@ pub async fn apply(state: &AppState, provider: &str, tenant: &TenantInfo, n: &No
     order_row.paid_fen = Set(o.paid_fen + pay.amount_fen);
     order_row.updated_at = Set(now);
     let mut paid_at_generation = None;
+    let paid;
     if holds_slot {
         let rules = BookingRules::for_tenant(tenant);
         order_row.status = Set(if rules.auto_confirm { CONFIRMED } else { PAID }.into());
-        let paid = tx.update(order_row).await?;
+        paid = tx.update(order_row).await?;
         notices::order_event(&tx, &paid, "PAID").await?;
         if rules.auto_confirm {
             notices::order_event(&tx, &paid, "CONFIRMED").await?;
@@ -187,7 +188,7 @@ pub async fn apply(state: &AppState, provider: &str, tenant: &TenantInfo, n: &No
     } else {
         // Paid too late (expired or cancelled meanwhile): the money goes back at once.
         order_row.refunded_fen = Set(o.refunded_fen + pay.amount_fen);
-        tx.update(order_row).await?;
+        paid = tx.update(order_row).await?;
         tx.insert(refund::ActiveModel {
             tenant_id: Set(tenant.id.0),
             id: Set(Uuid::now_v7()),
@@ -206,7 +207,13 @@ pub async fn apply(state: &AppState, provider: &str, tenant: &TenantInfo, n: &No
         state.claims.paid(tenant.id, generation, o.id);
     }
     notices::wake(state, tenant.id);
-    Ok(Applied::Settled(settled))
+    Ok(Applied::Settled(Box::new((settled, paid))))
+}
+
+/// A payment as `payOrder` left it, and its order when the same call changed it.
+pub struct Paid {
+    pub payment: payment::Model,
+    pub order: Option<order::Model>,
 }
 
 /// Pays an order. The same `Idempotency-Key` answers the same payment (one payment, however often it is
@@ -217,7 +224,7 @@ pub async fn pay_order(
     tenant: &TenantInfo,
     order_id: Uuid,
     key: Option<&str>,
-) -> AppResult<payment::Model> {
+) -> AppResult<Paid> {
     let Principal::Consumer { id: consumer, .. } = who else { return Err(AppError::Forbidden) };
     if !may_use_simulation(state, tenant) {
         return Err(AppError::PaymentFailed("no payment provider is configured for this tenant".into()));
@@ -232,17 +239,17 @@ pub async fn pay_order(
     let request_hash = crypto::sha256_hex(&format!("payOrder:{consumer}:{order_id}"));
     let provider = &state.payments;
     let tx = state.db.begin(tenant.id).await?;
-    if let Some(p) = by_key(&tx, &key).await? {
-        tx.commit().await?;
-        if p.request_hash != request_hash {
-            return Err(AppError::conflict("this Idempotency-Key was used for another request"));
-        }
-        return Ok(p);
-    }
     let o = booking::get_order_in(&tx, who, order_id).await?;
     let status = booking::effective_status(&o, Utc::now());
     if status != PENDING_PAYMENT {
-        return Err(AppError::conflict(format!("a {status} order cannot be paid")));
+        // A request sent again (it paid the order) answers its payment.
+        let p = by_key(&tx, &key).await?;
+        tx.commit().await?;
+        return match p {
+            Some(p) if p.request_hash == request_hash => Ok(Paid { payment: p, order: None }),
+            Some(_) => Err(AppError::conflict("this Idempotency-Key was used for another request")),
+            None => Err(AppError::conflict(format!("a {status} order cannot be paid"))),
+        };
     }
     let now = Utc::now();
     let inserted = tx
@@ -267,14 +274,14 @@ pub async fn pay_order(
         }
         Err(e) if is_unique_violation(&e) => {
             drop(tx);
-            // The same key raced us: answer its payment.
+            // The key was used before (sent again while the order is unpaid, or raced us): answer its payment.
             let tx = state.db.read(tenant.id).await?;
             let p = by_key(&tx, &key).await?.ok_or(AppError::conflict("payment in progress"))?;
             tx.commit().await?;
             if p.request_hash != request_hash {
                 return Err(AppError::conflict("this Idempotency-Key was used for another request"));
             }
-            return Ok(p);
+            return Ok(Paid { payment: p, order: None });
         }
         Err(e) => return Err(e.into()),
     };
@@ -283,15 +290,20 @@ pub async fn pay_order(
         let n = provider
             .verify(&body, Some(&signature))
             .ok_or_else(|| AppError::internal(anyhow::anyhow!("own notification did not verify")))?;
-        if let Applied::Settled(p) | Applied::Failed(p) = apply(state, provider.name(), tenant, &n).await? {
-            return Ok(p);
+        match apply(state, provider.name(), tenant, &n).await? {
+            Applied::Settled(settled) => {
+                let (payment, order) = *settled;
+                return Ok(Paid { payment, order: Some(order) });
+            }
+            Applied::Failed(payment) => return Ok(Paid { payment, order: None }),
+            Applied::Duplicate => {}
         }
     }
     // Settled elsewhere (a notification that came first), or later: as it is now.
     let tx = state.db.read(tenant.id).await?;
     let p = tx.get::<payment::Entity>(p.id).await?.ok_or(AppError::NotFound("payment"))?;
     tx.commit().await?;
-    Ok(p)
+    Ok(Paid { payment: p, order: None })
 }
 
 async fn by_key(tx: &crate::db::TenantTx, key: &str) -> AppResult<Option<payment::Model>> {

@@ -149,6 +149,9 @@ async fn paying_twice_with_one_key_makes_one_payment_and_takes_the_slot() {
     let second = app.bearer(&c).header("idempotency-key", &key).gql(PAY, json!({ "id": id })).await.data();
     assert_eq!(first["payOrder"]["id"], second["payOrder"]["id"], "the same key answers the same payment");
     assert_eq!(first["payOrder"]["status"], "SUCCEEDED");
+    assert_eq!(first["payOrder"]["order"]["status"], "PAID", "the payment answers its order as paid");
+    assert_eq!(first["payOrder"]["order"]["paidFen"], 12800);
+    assert_eq!(second["payOrder"]["order"], first["payOrder"]["order"], "and so does the request sent again");
     let order = app.bearer(&c).gql(ORDER, json!({ "id": id })).await.data();
     assert_eq!(order["order"]["status"], "PAID");
     assert_eq!(order["order"]["paidFen"], 12800);
