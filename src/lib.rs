@@ -115,6 +115,7 @@ pub async fn serve(
             limits.limits.shrink();
         }
     });
+    let warm = tokio::spawn(warm_storefronts(state.clone()));
     let search_sync = state.meili.clone().map(|m| storefront::search_sync::spawn(state.clone(), m));
     let notices = state.config.dispatch_notices.then(|| booking::notices::spawn(state.clone(), state.notifier.clone()));
     let result = tokio::select! {
@@ -125,10 +126,27 @@ pub async fn serve(
         }
     };
     sweeper.abort();
+    warm.abort();
     for task in [search_sync, notices].into_iter().flatten() {
         task.abort();
     }
     result
+}
+
+/// Builds the storefront index of every active tenant once the server listens, one tenant after another, so
+/// that after a restart the first consumers of each tenant are answered as fast as later ones (instead of all
+/// waiting on their tenant's first build at once).
+async fn warm_storefronts(state: AppState) {
+    let tenants = match unscoped::list_tenants(&state.db, None, 10_000).await {
+        Ok(tenants) => tenants,
+        Err(e) => return tracing::warn!(error = %e, "storefront indexes not built ahead"),
+    };
+    for row in tenants.iter().filter(|t| t.status == tenancy::service::ACTIVE) {
+        let info = tenancy::TenantInfo::from(row);
+        if let Err(e) = state.storefront.get(&state, &info).await {
+            tracing::warn!(error = %e, tenant = %info.slug, "storefront index not built ahead");
+        }
+    }
 }
 
 /// Resolves on SIGTERM or SIGINT.
