@@ -94,7 +94,8 @@ async fn offer(
     Ok(Offer { rules: BookingRules::for_tenant(tenant), shop, service, candidates })
 }
 
-/// Cells held on `date` (with a day's margin) by the candidates, ignoring claims of expired unpaid orders.
+/// The candidates' claims on cells around `date` (a day's margin each side): the cells they hold, and the
+/// lapsed claims (unpaid orders past their window, not yet swept), which a booking releases.
 async fn claims_near(
     tx: &TenantTx,
     offer: &Offer,
