@@ -3,7 +3,7 @@ use chrono::{DateTime, FixedOffset, Utc};
 use sea_orm::{ColumnTrait, QueryFilter};
 
 use super::{
-    entity::{order, payment, review as review_entity},
+    entity::{order, review as review_entity},
     payment as payments, review,
     service::{self as booking, effective_status},
 };
@@ -140,7 +140,7 @@ impl Order {
         Ok(payments::payments_of(ctx.state(), ctx.tenant_id()?, self.0.id)
             .await?
             .into_iter()
-            .map(|p| Payment(p, None))
+            .map(|payment| Payment(payments::Paid { payment, order: None }))
             .collect())
     }
     async fn review(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Review>> {
@@ -155,22 +155,22 @@ pub enum PaymentStatus {
     Failed,
 }
 
-/// A payment, with its order as the payment left it when the same request changed both.
-pub struct Payment(payment::Model, Option<order::Model>);
+/// A payment, with its order when the same request changed both (`payOrder`).
+pub struct Payment(payments::Paid);
 
 #[Object]
 impl Payment {
     async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+        ID(self.0.payment.id.to_string())
     }
     async fn order_id(&self) -> ID {
-        ID(self.0.order_id.to_string())
+        ID(self.0.payment.order_id.to_string())
     }
     async fn amount_fen(&self) -> i64 {
-        self.0.amount_fen
+        self.0.payment.amount_fen
     }
     async fn status(&self) -> PaymentStatus {
-        match self.0.status.as_str() {
+        match self.0.payment.status.as_str() {
             payments::SUCCEEDED => PaymentStatus::Succeeded,
             payments::FAILED => PaymentStatus::Failed,
             _ => PaymentStatus::Pending,
@@ -178,13 +178,13 @@ impl Payment {
     }
     /// `simulated` in development: no money moves.
     async fn provider(&self) -> &str {
-        &self.0.provider
+        &self.0.payment.provider
     }
     async fn order(&self, ctx: &Context<'_>) -> async_graphql::Result<Order> {
-        if let Some(o) = &self.1 {
+        if let Some(o) = &self.0.order {
             return Ok(Order(o.clone()));
         }
-        Ok(Order(booking::get_order(ctx.state(), ctx.principal(), ctx.tenant_id()?, self.0.order_id).await?))
+        Ok(Order(booking::get_order(ctx.state(), ctx.principal(), ctx.tenant_id()?, self.0.payment.order_id).await?))
     }
 }
 
@@ -361,7 +361,7 @@ impl BookingMutation {
         let paid =
             payments::pay_order(ctx.state(), ctx.principal(), ctx.tenant()?, id_of(&id, "order")?, key.as_deref())
                 .await?;
-        Ok(Payment(paid.payment, paid.order))
+        Ok(Payment(paid))
     }
 
     /// Cancels an order: by its consumer (refund per the policy booked with it) or by the shop (full refund).

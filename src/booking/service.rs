@@ -206,9 +206,7 @@ pub async fn create_booking(
         .filter(|c| c.therapist_id == slot.therapist_id && cells.contains(&c.cell_start))
         .map(|c| c.order_id)
         .collect();
-    if !stale.is_empty() {
-        expire_orders(&tx, &stale.into_iter().collect::<Vec<_>>(), now).await?;
-    }
+    expire_orders(&tx, &stale.into_iter().collect::<Vec<_>>(), now).await?;
     let expires_at = now + Duration::minutes(offer.rules.payment_minutes);
     let snapshot = serde_json::json!({
         "serviceName": offer.service.name,
@@ -256,7 +254,11 @@ pub async fn create_booking(
     Ok(model)
 }
 
+/// Marks these unpaid orders expired (those past their window) and frees their lapsed claims.
 async fn expire_orders(tx: &TenantTx, orders: &[Uuid], now: DateTime<Utc>) -> AppResult<()> {
+    if orders.is_empty() {
+        return Ok(());
+    }
     tx.exec_update(tx.update_many::<order::Entity>().map(|q| {
         q.col_expr(order::Column::Status, Expr::value(EXPIRED))
             .col_expr(order::Column::UpdatedAt, Expr::value(now))
@@ -284,9 +286,7 @@ pub async fn expire_due(state: &AppState, tenant: TenantId) -> AppResult<usize> 
         .into_iter()
         .map(|o| o.id)
         .collect();
-    if !due.is_empty() {
-        expire_orders(&tx, &due, now).await?;
-    }
+    expire_orders(&tx, &due, now).await?;
     tx.commit().await?;
     Ok(due.len())
 }
