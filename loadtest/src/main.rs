@@ -65,6 +65,10 @@ struct Args {
     /// without, no bookings are made.
     #[arg(long, value_name = "FILE")]
     consumer_tokens: Option<String>,
+    /// The share of actions that book and pay (with `--consumer-tokens`), in percent: 1 is the consumer mix;
+    /// 100 drives bookings alone, to measure what one costs.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(0..=100))]
+    booking_percent: u32,
 }
 
 /// A registered operation: its name, and its text as a JSON string (escaped once, not per request).
@@ -497,7 +501,10 @@ async fn main() -> anyhow::Result<()> {
             if with == 0 {
                 println!("bookings: skipped ({path} holds no token of the tenants driven)");
             } else {
-                println!("bookings: about 1% of the actions, as the consumers of {with} tenants");
+                println!(
+                    "bookings: about {}% of the actions, as the consumers of {with} tenants",
+                    args.booking_percent
+                );
             }
         }
         None => println!(
@@ -535,13 +542,14 @@ async fn main() -> anyhow::Result<()> {
         };
         let ops = Arc::clone(&ops);
         let mut booker = Booker::new(&tenants, w, concurrency, &run);
+        let booking_percent = args.booking_percent;
         workers.push(tokio::spawn(async move {
             let mut rng = StdRng::seed_from_u64(seed ^ (w as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
             let tomorrow = (chrono::Utc::now() + chrono::Duration::hours(32)).format("%Y-%m-%d").to_string();
             let tenants = Arc::clone(&worker.tenants);
             while worker.ticket() {
                 let roll = rng.random_range(0..100);
-                if roll == 0
+                if roll < booking_percent
                     && let Some(booker) = booker.as_mut()
                 {
                     book(&mut worker, booker, &ops, &mut rng).await;

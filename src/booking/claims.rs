@@ -69,8 +69,8 @@ struct Cell {
 pub struct TenantClaims {
     from: DateTime<Utc>,
     to: DateTime<Utc>,
-    /// Each therapist's claimed cells.
-    by_therapist: HashMap<Uuid, Vec<Cell>>,
+    /// Each therapist's claimed cells; shared between generations, so that a change copies one therapist's.
+    by_therapist: HashMap<Uuid, Arc<[Cell]>>,
 }
 
 impl TenantClaims {
@@ -87,16 +87,17 @@ impl TenantClaims {
     ) -> HashSet<(Uuid, DateTime<Utc>)> {
         therapists
             .into_iter()
-            .flat_map(|t| self.by_therapist.get(&t).into_iter().flatten().map(move |c| (t, c)))
+            .flat_map(|t| self.by_therapist.get(&t).into_iter().flat_map(|cells| cells.iter()).map(move |c| (t, c)))
             .filter(|(_, c)| from <= c.start && c.start < to && c.lapses.is_none_or(|at| at > now))
             .map(|(t, c)| (t, c.start))
             .collect()
     }
 
-    /// A copy with `change` applied to every therapist's cells.
-    fn changed(&self, change: impl FnMut(&mut Vec<Cell>)) -> TenantClaims {
+    /// A copy in which `change` made the therapist's cells.
+    fn changed(&self, therapist: Uuid, change: impl FnOnce(&[Cell]) -> Vec<Cell>) -> TenantClaims {
         let mut next = self.clone();
-        next.by_therapist.values_mut().for_each(change);
+        let cells = change(next.by_therapist.get(&therapist).map_or(&[], |c| c));
+        next.by_therapist.insert(therapist, cells.into());
         next
     }
 
@@ -119,7 +120,7 @@ impl TenantClaims {
             let cell = Cell { start: c.cell_start, lapses: c.expires_at, order: c.order_id };
             by_therapist.entry(c.therapist_id).or_default().push(cell);
         }
-        Ok(TenantClaims { from, to, by_therapist })
+        Ok(TenantClaims { from, to, by_therapist: by_therapist.into_iter().map(|(t, c)| (t, c.into())).collect() })
     }
 }
 
@@ -145,23 +146,23 @@ impl Claims {
     pub fn booked(&self, tenant: TenantId, generation: i64, therapist: Uuid, cells: &[DateTime<Utc>], hold: Hold) {
         let cells: Vec<Cell> =
             cells.iter().map(|&start| Cell { start, lapses: hold.lapses, order: hold.order }).collect();
+        self.0.advance(tenant, generation, move |claims| claims.changed(therapist, |held| [held, &cells].concat()));
+    }
+
+    /// This process committed the payment of `order` (with `therapist`): its cells are held for good.
+    pub fn paid(&self, tenant: TenantId, generation: i64, therapist: Uuid, order: Uuid) {
         self.0.advance(tenant, generation, move |claims| {
-            let mut next = claims.clone();
-            next.by_therapist.entry(therapist).or_default().extend(cells);
-            next
+            claims.changed(therapist, |held| {
+                held.iter().map(|&c| if c.order == order { Cell { lapses: None, ..c } } else { c }).collect()
+            })
         });
     }
 
-    /// This process committed the payment of `order`: its cells are held for good.
-    pub fn paid(&self, tenant: TenantId, generation: i64, order: Uuid) {
+    /// This process committed the cancellation of `order` (with `therapist`): its cells are free.
+    pub fn released(&self, tenant: TenantId, generation: i64, therapist: Uuid, order: Uuid) {
         self.0.advance(tenant, generation, move |claims| {
-            claims.changed(|cells| cells.iter_mut().filter(|c| c.order == order).for_each(|c| c.lapses = None))
+            claims.changed(therapist, |held| held.iter().filter(|c| c.order != order).copied().collect())
         });
-    }
-
-    /// This process committed the cancellation of `order`: its cells are free.
-    pub fn released(&self, tenant: TenantId, generation: i64, order: Uuid) {
-        self.0.advance(tenant, generation, move |claims| claims.changed(|cells| cells.retain(|c| c.order != order)));
     }
 }
 
@@ -188,8 +189,8 @@ mod tests {
             from: at(0, 0),
             to: at(23, 0),
             by_therapist: HashMap::from([
-                (a, vec![cell(at(10, 0), None, o), cell(at(10, 15), Some(at(9, 30)), p), cell(at(20, 0), None, o)]),
-                (b, vec![cell(at(10, 0), Some(at(9, 30)), p)]),
+                (a, [cell(at(10, 0), None, o), cell(at(10, 15), Some(at(9, 30)), p), cell(at(20, 0), None, o)].into()),
+                (b, [cell(at(10, 0), Some(at(9, 30)), p)].into()),
             ]),
         };
         let window = (at(9, 0), at(12, 0));
@@ -200,5 +201,35 @@ mod tests {
         assert!(claims.held([b], window, at(9, 0)).contains(&(b, at(10, 0))));
         assert!(claims.held([c], window, at(9, 0)).is_empty());
         assert!(claims.covers(window) && !claims.covers((at(22, 0), at(23, 30))));
+    }
+
+    #[tokio::test]
+    async fn a_booking_holds_until_it_lapses_a_payment_holds_for_good_a_cancellation_frees() {
+        let at = |h: u32, m: u32| Utc.with_ymd_and_hms(2030, 1, 2, h, m, 0).unwrap();
+        let tenant = TenantId(Uuid::now_v7());
+        let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
+        let (o, p) = (Uuid::now_v7(), Uuid::now_v7());
+        let claims = Claims::default();
+        let window = (at(0, 0), at(23, 0));
+        let at_generation = |generation: i64| {
+            let claims = &claims;
+            async move {
+                let empty = TenantClaims { from: window.0, to: window.1, by_therapist: HashMap::new() };
+                let build = || async { Ok::<_, ()>(empty) };
+                claims.0.get(tenant, generation, |_| true, build).await.unwrap()
+            }
+        };
+        assert!(at_generation(1).await.held([a, b], window, at(9, 0)).is_empty());
+        let lapses = Some(at(9, 30));
+        claims.booked(tenant, 2, a, &[at(10, 0), at(10, 15)], Hold { order: o, lapses });
+        claims.booked(tenant, 3, b, &[at(10, 0)], Hold { order: p, lapses });
+        let both = HashSet::from([(a, at(10, 0)), (a, at(10, 15)), (b, at(10, 0))]);
+        assert_eq!(at_generation(3).await.held([a, b], window, at(9, 29)), both);
+        assert!(at_generation(3).await.held([a, b], window, at(9, 30)).is_empty(), "unpaid holds lapse");
+        claims.paid(tenant, 4, a, o);
+        let paid = HashSet::from([(a, at(10, 0)), (a, at(10, 15))]);
+        assert_eq!(at_generation(4).await.held([a, b], window, at(9, 30)), paid, "paid cells never lapse");
+        claims.released(tenant, 5, a, o);
+        assert_eq!(at_generation(5).await.held([a, b], window, at(9, 0)), HashSet::from([(b, at(10, 0))]));
     }
 }

@@ -204,7 +204,7 @@ pub async fn apply(state: &AppState, provider: &str, tenant: &TenantInfo, n: &No
     }
     tx.commit().await?;
     if let Some(generation) = paid_at_generation {
-        state.claims.paid(tenant.id, generation, o.id);
+        state.claims.paid(tenant.id, generation, o.therapist_id, o.id);
     }
     notices::wake(state, tenant.id);
     Ok(Applied::Settled(Box::new((settled, paid))))

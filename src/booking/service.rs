@@ -505,7 +505,7 @@ pub async fn cancel(
     notices::order_event(&tx, &o, "CANCELLED").await?;
     let generation = generation::bump(&tx, Area::Booking).await?;
     tx.commit().await?;
-    state.claims.released(tenant, generation, o.id);
+    state.claims.released(tenant, generation, o.therapist_id, o.id);
     notices::wake(state, tenant);
     Ok(o)
 }

@@ -34,15 +34,30 @@ pub struct Policy {
     pub ttl: Duration,
     /// Also depends on slot claims (the booking generation).
     pub booking: bool,
+    /// Stored only once asked before: answers to a point or a search text (a phone's position) rarely repeat,
+    /// and storing each would cost every request more than the few repeats save.
+    pub on_repeat: bool,
+}
+
+impl Policy {
+    const fn new(ttl: Duration, booking: bool, on_repeat: bool) -> Policy {
+        Policy { ttl, booking, on_repeat }
+    }
+
+    /// The policy of two root fields in one document.
+    fn and(self, other: Policy) -> Policy {
+        Policy::new(self.ttl.min(other.ttl), self.booking || other.booking, self.on_repeat || other.on_repeat)
+    }
 }
 
 /// Root fields whose answer is the same for every anonymous caller of a tenant (and for every consumer).
 fn policy_of(root: &str) -> Option<Policy> {
     match root {
-        "shop" | "shops" | "nearestShops" | "searchShops" | "therapist" | "serviceItem" | "promotions" => {
-            Some(Policy { ttl: STOREFRONT_TTL, booking: false })
+        "shop" | "shops" | "therapist" | "serviceItem" | "promotions" => {
+            Some(Policy::new(STOREFRONT_TTL, false, false))
         }
-        "availableSlots" => Some(Policy { ttl: AVAILABILITY_TTL, booking: true }),
+        "nearestShops" | "searchShops" => Some(Policy::new(STOREFRONT_TTL, false, true)),
+        "availableSlots" => Some(Policy::new(AVAILABILITY_TTL, true, false)),
         _ => None,
     }
 }
@@ -96,12 +111,11 @@ impl Plans {
         let mut ops = doc.operations.iter();
         let policy = match (ops.next(), ops.next()) {
             (Some((_, op)), None) if op.node.ty == OperationType::Query => {
-                let mut policy = Some(Policy { ttl: Duration::MAX, booking: false });
+                let mut policy = Some(Policy::new(Duration::MAX, false, false));
                 for item in &op.node.selection_set.node.items {
                     policy = match (&item.node, policy) {
                         (Selection::Field(f), Some(p)) if f.node.name.node == "__typename" => Some(p),
-                        (Selection::Field(f), Some(p)) => policy_of(f.node.name.node.as_str())
-                            .map(|q| Policy { ttl: p.ttl.min(q.ttl), booking: p.booking || q.booking }),
+                        (Selection::Field(f), Some(p)) => policy_of(f.node.name.node.as_str()).map(|q| p.and(q)),
                         _ => None,
                     };
                 }
@@ -159,9 +173,9 @@ mod tests {
         let p = plans();
         let nearest =
             p.plan("query N($p: GeoPointInput!) { nearestShops(near: $p, radiusMeters: 1000) { distanceMeters } }");
-        assert_eq!(nearest.policy, Some(Policy { ttl: STOREFRONT_TTL, booking: false }));
+        assert_eq!(nearest.policy, Some(Policy::new(STOREFRONT_TTL, false, true)));
         let slots = p.plan("{ shop(id: \"x\") { id } availableSlots(shopId: \"x\", serviceItemId: \"y\", date: \"2026-01-01\") { start } }");
-        assert_eq!(slots.policy, Some(Policy { ttl: AVAILABILITY_TTL, booking: true }));
+        assert_eq!(slots.policy, Some(Policy::new(AVAILABILITY_TTL, true, false)));
         for uncached in [
             "{ myOrders { edges { node { id } } } }",
             "{ shop(id: \"x\") { id } myOrders { edges { node { id } } } }",

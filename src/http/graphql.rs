@@ -84,7 +84,10 @@ pub async fn graphql(State(web): State<Web>, req: Request) -> Response {
     }
     let label = plan.label.unwrap_or("graphql");
     let parse = || serde_json::from_slice::<async_graphql::Request>(&bytes);
-    if let Some((key, policy)) = plan.key(&exec.who, envelope.operation_name.as_deref(), &bytes) {
+    let key = plan.key(&exec.who, envelope.operation_name.as_deref(), &bytes);
+    // A first ask of an answer that rarely repeats is answered without the cache (see `Policy::on_repeat`).
+    let first_ask = key.as_ref().is_some_and(|(key, policy)| policy.on_repeat && !web.state.cache.asked_before(key));
+    if let Some((key, policy)) = key.filter(|_| !first_ask) {
         // The leader's answer when it could not be cached (it holds errors): the others run their own.
         let uncached = Mutex::new(None);
         let load = async {
@@ -106,7 +109,7 @@ pub async fn graphql(State(web): State<Web>, req: Request) -> Response {
     }
     let Ok(gql) = parse() else { return not_graphql(&request_id) };
     let (body, _) = exec.run(gql, &plan).await;
-    json(body, label, None)
+    json(body, label, first_ask.then_some(Source::Loaded))
 }
 
 /// What a request body must hold before anything else is read of it: its document and the operation to run.

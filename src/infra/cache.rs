@@ -4,6 +4,8 @@
 //! - One loader per key at a time: concurrent misses of one key in a process wait for the first one's answer.
 //! - Each entry lives for its TTL less up to a fifth (jitter), so that entries made together do not expire
 //!   together; an entry read from Redis keeps its deadline in the process.
+//! - A key may be admitted only once asked before (`Cache::asked_before`): a small filter of the keys seen
+//!   lately, so that answers which never repeat (a phone's exact position) are neither stored nor sent to Redis.
 //! - Reads are queued and sent together: one reader takes every read waiting (up to a batch) into one `MGET`
 //!   over a multiplexed connection, so that under load a round trip serves hundreds of requests. Stores are
 //!   queued off the request's path and written in pipelines, many per round trip, over a deadpool-redis
@@ -17,6 +19,7 @@
 
 use std::{
     future::Future,
+    hash::BuildHasher,
     sync::{
         Arc,
         atomic::{AtomicU8, AtomicU64, Ordering},
@@ -96,6 +99,44 @@ struct Store {
 pub struct Cache {
     local: moka::future::Cache<String, Arc<Entry>>,
     redis: Option<Arc<Redis>>,
+    seen: Arc<Seen>,
+}
+
+/// The keys asked for lately: a Bloom filter (3 bits a key) cleared after `SEEN_KEYS` keys, so that it says
+/// "asked before" wrongly for about one key in a hundred, and forgets everything now and then (the next ask
+/// of a forgotten key is then taken for a first one).
+struct Seen {
+    bits: Box<[AtomicU64]>,
+    added: AtomicU64,
+    hasher: std::hash::RandomState,
+}
+
+/// Keys remembered before the filter is cleared; and its size in bits (about ten a key).
+const SEEN_KEYS: u64 = 200_000;
+const SEEN_BITS: usize = 1 << 21;
+
+impl Seen {
+    fn new() -> Seen {
+        let bits = (0..SEEN_BITS / 64).map(|_| AtomicU64::new(0)).collect();
+        Seen { bits, added: AtomicU64::new(0), hasher: std::hash::RandomState::new() }
+    }
+
+    /// Whether `key` was seen since the last clearing; remembers it.
+    fn check_and_add(&self, key: &str) -> bool {
+        let hash = self.hasher.hash_one(key);
+        let (h1, h2) = (hash as u32 as usize, (hash >> 32) as usize | 1);
+        let mut seen = true;
+        for i in 0..3 {
+            let bit = h1.wrapping_add(i * h2) % SEEN_BITS;
+            let mask = 1u64 << (bit % 64);
+            seen &= self.bits[bit / 64].fetch_or(mask, Ordering::Relaxed) & mask != 0;
+        }
+        if !seen && self.added.fetch_add(1, Ordering::Relaxed) + 1 >= SEEN_KEYS {
+            self.added.store(0, Ordering::Relaxed);
+            self.bits.iter().for_each(|w| w.store(0, Ordering::Relaxed));
+        }
+        seen
+    }
 }
 
 struct UntilDeadline;
@@ -148,7 +189,17 @@ impl Cache {
                 Some(redis)
             }
         };
-        Ok(Cache { local, redis })
+        Ok(Cache { local, redis, seen: Arc::new(Seen::new()) })
+    }
+
+    /// Whether this process was asked for `key` lately (before this call). The first ask of a key whose answers
+    /// rarely repeat is answered without the cache; a repeat goes through [`Cache::get_or_load`].
+    pub fn asked_before(&self, key: &str) -> bool {
+        let seen = self.seen.check_and_add(key);
+        if !seen {
+            metrics::counter!("civic_cache_misses_total").increment(1);
+        }
+        seen
     }
 
     pub fn kind(&self) -> &'static str {
@@ -326,5 +377,26 @@ fn trip(redis: &Redis, why: &str) {
     let was = redis.open_until.swap(now + BREAK.as_millis() as u64, Ordering::Relaxed);
     if was <= now {
         tracing::warn!(error = why, "Redis cache unavailable; answering without it for a second");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_is_asked_before_from_its_second_ask_until_the_filter_is_cleared() {
+        let seen = Seen::new();
+        assert!(!seen.check_and_add("t:1:-:anon:aa"));
+        assert!(seen.check_and_add("t:1:-:anon:aa"));
+        assert!(!seen.check_and_add("t:1:-:anon:bb"), "another key is new");
+        // Among many new keys, few are wrongly taken for repeats.
+        let wrong = (0..20_000).filter(|i| seen.check_and_add(&format!("k{i}"))).count();
+        assert!(wrong < 400, "{wrong} of 20,000 new keys taken for repeats");
+        // Full: cleared, and every key is new again.
+        (0..SEEN_KEYS).for_each(|i| {
+            seen.check_and_add(&format!("fill{i}"));
+        });
+        assert!(!seen.check_and_add("t:1:-:anon:aa"));
     }
 }
