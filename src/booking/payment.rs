@@ -5,7 +5,11 @@
 
 use chrono::Utc;
 use hmac::{Hmac, Mac};
-use sea_orm::{ActiveValue::Set, ColumnTrait, IntoActiveModel, QueryFilter, sea_query::Expr};
+use sea_orm::{
+    ActiveValue::Set,
+    ColumnTrait, IntoActiveModel, QueryFilter,
+    sea_query::{Expr, ExprTrait},
+};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use uuid::Uuid;
@@ -119,95 +123,148 @@ pub enum Applied {
 
 /// Applies a verified notification once. A notification whose order or amount does not match its payment
 /// changes nothing and is logged as an alert.
+///
+/// The usual case, a pending payment of an unpaid order, takes one conditional `UPDATE … RETURNING` for the
+/// payment and one for the order (which locks it: expiry, cancellation and a second payment wait for this one
+/// and see its result); anything else reads the rows to tell what it is.
 pub async fn apply(state: &AppState, provider: &str, tenant: &TenantInfo, n: &Notification) -> AppResult<Applied> {
     let tx = state.db.begin(tenant.id).await?;
-    let Some(pay) = tx.get::<payment::Entity>(n.payment_id).await? else {
-        tracing::error!(alert = true, provider, payment = %n.payment_id, "payment notification for an unknown payment");
-        return Err(AppError::validation("unknown payment"));
+    let now = Utc::now();
+    let outcome = if n.status == "SUCCESS" { SUCCEEDED } else { FAILED };
+    let settled = tx
+        .update_returning(tx.update_many::<payment::Entity>().map(|q| {
+            q.col_expr(payment::Column::Status, Expr::value(outcome))
+                .col_expr(
+                    payment::Column::ProviderTxnId,
+                    Expr::value(n.transaction_id.chars().take(64).collect::<String>()),
+                )
+                .col_expr(payment::Column::UpdatedAt, Expr::value(now))
+                .filter(payment::Column::Id.eq(n.payment_id))
+                .filter(payment::Column::Status.eq(PENDING))
+                .filter(payment::Column::OrderId.eq(n.order_id))
+                .filter(payment::Column::AmountFen.eq(n.amount_fen))
+                .filter(payment::Column::Provider.eq(provider))
+        }))
+        .await?
+        .pop();
+    let Some(pay) = settled else {
+        // Not a pending payment matching the notification: unknown, mismatched, or settled before.
+        let Some(pay) = tx.get::<payment::Entity>(n.payment_id).await? else {
+            tracing::error!(alert = true, provider, payment = %n.payment_id, "payment notification for an unknown payment");
+            return Err(AppError::validation("unknown payment"));
+        };
+        if pay.order_id != n.order_id || pay.amount_fen != n.amount_fen || pay.provider != provider {
+            tracing::error!(alert = true, provider, payment = %pay.id, "payment notification does not match its payment (order, amount or provider)");
+            return Err(AppError::validation("the notification does not match the payment"));
+        }
+        // Recorded (when new) and otherwise ignored.
+        return match record_event(&tx, provider, tenant, n).await? {
+            Recorded::New => {
+                tx.commit().await?;
+                Ok(Applied::Duplicate)
+            }
+            Recorded::Before => Ok(Applied::Duplicate),
+        };
     };
-    if pay.order_id != n.order_id || pay.amount_fen != n.amount_fen || pay.provider != provider {
-        tracing::error!(alert = true, provider, payment = %pay.id, "payment notification does not match its payment (order, amount or provider)");
-        return Err(AppError::validation("the notification does not match the payment"));
+    if record_event(&tx, provider, tenant, n).await? == Recorded::Before {
+        return Ok(Applied::Duplicate);
     }
+    if pay.status == FAILED {
+        tx.commit().await?;
+        return Ok(Applied::Failed(pay));
+    }
+    let rules = BookingRules::for_tenant(tenant);
+    let paid_status = if rules.auto_confirm { CONFIRMED } else { PAID };
+    let unpaid = tx
+        .update_returning(tx.update_many::<order::Entity>().map(|q| {
+            q.col_expr(order::Column::Status, Expr::value(paid_status))
+                .col_expr(order::Column::PaidFen, Expr::col(order::Column::PaidFen).add(pay.amount_fen))
+                .col_expr(order::Column::UpdatedAt, Expr::value(now))
+                .filter(order::Column::Id.eq(pay.order_id))
+                .filter(order::Column::Status.eq(PENDING_PAYMENT))
+        }))
+        .await?
+        .pop();
+    let paid = match unpaid {
+        Some(paid) => {
+            // A paid order holds its slot for good. An unpaid order always holds its claims: expiry and
+            // cancellation free them in the transaction that closes the order.
+            let held = tx
+                .exec_update(tx.update_many::<slot_claim::Entity>().map(|q| {
+                    q.col_expr(slot_claim::Column::ExpiresAt, Expr::value(Option::<chrono::DateTime<Utc>>::None))
+                        .filter(slot_claim::Column::OrderId.eq(paid.id))
+                }))
+                .await?;
+            if held == 0 {
+                return Err(AppError::internal(anyhow::anyhow!("unpaid order {} holds no slot", paid.id)));
+            }
+            notices::order_event(&tx, &paid, "PAID").await?;
+            if rules.auto_confirm {
+                notices::order_event(&tx, &paid, "CONFIRMED").await?;
+            }
+            let generation = generation::bump(&tx, Area::Booking).await?;
+            tx.commit().await?;
+            state.claims.paid(tenant.id, generation, paid.therapist_id, paid.id);
+            paid
+        }
+        None => {
+            // Paid too late (expired or cancelled meanwhile): the money goes back at once.
+            let o = tx.get_for_update::<order::Entity>(pay.order_id).await?.ok_or(AppError::NotFound("order"))?;
+            let mut order_row = o.clone().into_active_model();
+            order_row.paid_fen = Set(o.paid_fen + pay.amount_fen);
+            order_row.refunded_fen = Set(o.refunded_fen + pay.amount_fen);
+            order_row.updated_at = Set(now);
+            let refunded = tx.update(order_row).await?;
+            tx.insert(refund::ActiveModel {
+                tenant_id: Set(tenant.id.0),
+                id: Set(Uuid::now_v7()),
+                order_id: Set(o.id),
+                refund_no: Set(format!("RP{}", pay.id.simple())),
+                amount_fen: Set(pay.amount_fen),
+                status: Set(SUCCEEDED.into()),
+                reason: Set(Some("paid after the order closed".into())),
+                created_at: Set(now),
+                updated_at: Set(now),
+            })
+            .await?;
+            tx.commit().await?;
+            refunded
+        }
+    };
+    notices::wake(state, tenant.id);
+    Ok(Applied::Settled(Box::new((pay, paid))))
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Recorded {
+    New,
+    /// The provider sent this transaction before.
+    Before,
+}
+
+/// Records the provider's notification; its transaction id is unique per provider. `Before` leaves the
+/// transaction failed (PostgreSQL): the caller answers without committing.
+async fn record_event(
+    tx: &crate::db::TenantTx,
+    provider: &str,
+    tenant: &TenantInfo,
+    n: &Notification,
+) -> AppResult<Recorded> {
     let event = payment_event::ActiveModel {
         tenant_id: Set(tenant.id.0),
         id: Set(Uuid::now_v7()),
         provider: Set(provider.into()),
         provider_txn_id: Set(n.transaction_id.chars().take(64).collect()),
-        payment_id: Set(pay.id),
+        payment_id: Set(n.payment_id),
         amount_fen: Set(n.amount_fen),
         outcome: Set(n.status.chars().take(32).collect()),
         created_at: Set(Utc::now()),
     };
     match tx.insert(event).await {
-        Ok(_) => {}
-        Err(e) if is_unique_violation(&e) => return Ok(Applied::Duplicate),
-        Err(e) => return Err(e.into()),
+        Ok(_) => Ok(Recorded::New),
+        Err(e) if is_unique_violation(&e) => Ok(Recorded::Before),
+        Err(e) => Err(e.into()),
     }
-    if pay.status != PENDING {
-        tx.commit().await?;
-        return Ok(Applied::Duplicate);
-    }
-    let now = Utc::now();
-    let mut row = pay.clone().into_active_model();
-    row.provider_txn_id = Set(Some(n.transaction_id.chars().take(64).collect()));
-    row.updated_at = Set(now);
-    if n.status != "SUCCESS" {
-        row.status = Set(FAILED.into());
-        let failed = tx.update(row).await?;
-        tx.commit().await?;
-        return Ok(Applied::Failed(failed));
-    }
-    row.status = Set(SUCCEEDED.into());
-    let settled = tx.update(row).await?;
-    // Locked: expiry, cancellation and a second payment wait for this one (and see its result).
-    let o = tx.get_for_update::<order::Entity>(pay.order_id).await?.ok_or(AppError::NotFound("order"))?;
-    // A paid order holds its slot for good: an unpaid one that still holds it keeps it.
-    let holds_slot = o.status == PENDING_PAYMENT
-        && tx
-            .exec_update(tx.update_many::<slot_claim::Entity>().map(|q| {
-                q.col_expr(slot_claim::Column::ExpiresAt, Expr::value(Option::<chrono::DateTime<Utc>>::None))
-                    .filter(slot_claim::Column::OrderId.eq(o.id))
-            }))
-            .await?
-            > 0;
-    let mut order_row = o.clone().into_active_model();
-    order_row.paid_fen = Set(o.paid_fen + pay.amount_fen);
-    order_row.updated_at = Set(now);
-    let mut paid_at_generation = None;
-    let paid;
-    if holds_slot {
-        let rules = BookingRules::for_tenant(tenant);
-        order_row.status = Set(if rules.auto_confirm { CONFIRMED } else { PAID }.into());
-        paid = tx.update(order_row).await?;
-        notices::order_event(&tx, &paid, "PAID").await?;
-        if rules.auto_confirm {
-            notices::order_event(&tx, &paid, "CONFIRMED").await?;
-        }
-        paid_at_generation = Some(generation::bump(&tx, Area::Booking).await?);
-    } else {
-        // Paid too late (expired or cancelled meanwhile): the money goes back at once.
-        order_row.refunded_fen = Set(o.refunded_fen + pay.amount_fen);
-        paid = tx.update(order_row).await?;
-        tx.insert(refund::ActiveModel {
-            tenant_id: Set(tenant.id.0),
-            id: Set(Uuid::now_v7()),
-            order_id: Set(o.id),
-            refund_no: Set(format!("RP{}", pay.id.simple())),
-            amount_fen: Set(pay.amount_fen),
-            status: Set(SUCCEEDED.into()),
-            reason: Set(Some("paid after the order closed".into())),
-            created_at: Set(now),
-            updated_at: Set(now),
-        })
-        .await?;
-    }
-    tx.commit().await?;
-    if let Some(generation) = paid_at_generation {
-        state.claims.paid(tenant.id, generation, o.therapist_id, o.id);
-    }
-    notices::wake(state, tenant.id);
-    Ok(Applied::Settled(Box::new((settled, paid))))
 }
 
 /// A payment as `payOrder` left it, and its order when the same call changed it.

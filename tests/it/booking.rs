@@ -411,6 +411,63 @@ async fn duplicate_and_forged_payment_notifications_change_nothing() {
     assert_eq!(notify(&app, &s.tenant.slug, body, &sig).await, 401);
 }
 
+#[tokio::test]
+async fn a_payment_confirmed_after_the_order_closed_is_refunded_at_once() {
+    use civic::booking::{entity::payment, payment::Notification};
+    use sea_orm::ActiveValue::Set;
+    let app = TestApp::spawn().await;
+    let s = open_shop(&app).await;
+    let c = app.consumer(&s.tenant, "o-late").await;
+    let id = book(&app, &c, &s, Some(&s.therapist), &local(1, 14, 0)).await.data()["createBooking"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let order: uuid::Uuid = id.parse().unwrap();
+    // A payment started with the provider, not yet confirmed (a real provider confirms later, by webhook).
+    let tenant = civic::db::TenantId(s.tenant.id.parse().unwrap());
+    let pending = uuid::Uuid::now_v7();
+    let tx = app.state.db.begin(tenant).await.unwrap();
+    tx.insert(payment::ActiveModel {
+        tenant_id: Set(tenant.0),
+        id: Set(pending),
+        order_id: Set(order),
+        idempotency_key: Set(unique("k")),
+        request_hash: Set("h".into()),
+        amount_fen: Set(12800),
+        status: Set("PENDING".into()),
+        provider: Set("simulated".into()),
+        provider_txn_id: Set(None),
+        created_at: Set(Utc::now()),
+        updated_at: Set(Utc::now()),
+    })
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    // Meanwhile the consumer cancels; then the provider confirms the payment, twice.
+    let cancel = "mutation($id: ID!) { cancelOrder(id: $id, reason: \"有事\") { status paidFen } }";
+    let r = app.bearer(&c).gql(cancel, json!({ "id": id })).await.data();
+    assert_eq!(
+        (r["cancelOrder"]["status"].as_str(), r["cancelOrder"]["paidFen"].as_i64()),
+        (Some("CANCELLED"), Some(0))
+    );
+    let n = Notification {
+        payment_id: pending,
+        order_id: order,
+        transaction_id: "SIM-late".into(),
+        amount_fen: 12800,
+        status: "SUCCESS".into(),
+    };
+    let (body, sig) = simulated(&app).signed(&n);
+    assert_eq!(notify(&app, &s.tenant.slug, body.clone(), &sig).await, 200);
+    assert_eq!(notify(&app, &s.tenant.slug, body, &sig).await, 200);
+    let o = app.bearer(&c).gql(ORDER, json!({ "id": id })).await.data()["order"].clone();
+    assert_eq!(o["status"], "CANCELLED", "a closed order stays closed");
+    assert_eq!((o["paidFen"].as_i64(), o["refundedFen"].as_i64()), (Some(12800), Some(12800)), "refunded once");
+    assert_eq!(o["payments"][0]["status"], "SUCCEEDED");
+    // The slot stays free for others.
+    assert!(slot_starts(&app, &s, Some(&s.therapist), 1).await.contains(&at(&local(1, 14, 0))));
+}
+
 async fn undelivered(app: &TestApp, tenant: &TestTenant) -> i64 {
     use sea_orm::{ConnectionTrait, TransactionTrait};
     let conn = app.service_conn().await;
