@@ -1,7 +1,9 @@
 //! Slot claims in memory, for `availableSlots`: per tenant, every claim of the bookable window, read in one
-//! query at the tenant's booking generation (a booking, a payment or a cancellation raises it) and used by all
-//! availability requests until the next one. An unpaid order's claim stops counting when its window lapses,
-//! checked at read time. Booking itself checks claims in its own transaction (and the unique key), never here.
+//! query at the tenant's booking generation (a booking or a cancellation raises it) and used by all
+//! availability requests until the next one, or until the first unpaid hold in it lapses, whichever comes
+//! first. A payment changes no slot's availability until then (its cells are held either way), so it raises no
+//! generation: the read after that lapse sees the cells the payment holds for good. Booking itself checks claims
+//! in its own transaction (and the unique key), never here.
 //!
 //! A write in this process brings the claims to its own generation itself (`Claims::booked` and the others)
 //! when nothing else changed in between; otherwise, as after a write in another process, the next request
@@ -69,13 +71,16 @@ struct Cell {
 pub struct TenantClaims {
     from: DateTime<Utc>,
     to: DateTime<Utc>,
+    /// The first lapse of an unpaid hold among them: from then on they are read again.
+    valid_until: Option<DateTime<Utc>>,
     /// Each therapist's claimed cells; shared between generations, so that a change copies one therapist's.
     by_therapist: HashMap<Uuid, Arc<[Cell]>>,
 }
 
 impl TenantClaims {
-    fn covers(&self, (from, to): Window) -> bool {
-        self.from <= from && to <= self.to
+    /// Whether these claims answer for `window` at `now`.
+    fn answers(&self, (from, to): Window, now: DateTime<Utc>) -> bool {
+        self.from <= from && to <= self.to && self.valid_until.is_none_or(|until| now < until)
     }
 
     /// The cells in the window that the therapists hold at `now`.
@@ -97,6 +102,7 @@ impl TenantClaims {
     fn changed(&self, therapist: Uuid, change: impl FnOnce(&[Cell]) -> Vec<Cell>) -> TenantClaims {
         let mut next = self.clone();
         let cells = change(next.by_therapist.get(&therapist).map_or(&[], |c| c));
+        next.valid_until = cells.iter().filter_map(|c| c.lapses).chain(next.valid_until).min();
         next.by_therapist.insert(therapist, cells.into());
         next
     }
@@ -115,12 +121,14 @@ impl TenantClaims {
         let tx = state.db.read(tenant.id).await?;
         let rows = tx.all(tx.select::<slot_claim::Entity>().map(|q| live(q, (from, to), now))).await?;
         tx.commit().await?;
+        let valid_until = rows.iter().filter_map(|c| c.expires_at).min();
         let mut by_therapist: HashMap<Uuid, Vec<_>> = HashMap::new();
         for c in rows {
             let cell = Cell { start: c.cell_start, lapses: c.expires_at, order: c.order_id };
             by_therapist.entry(c.therapist_id).or_default().push(cell);
         }
-        Ok(TenantClaims { from, to, by_therapist: by_therapist.into_iter().map(|(t, c)| (t, c.into())).collect() })
+        let by_therapist = by_therapist.into_iter().map(|(t, c)| (t, c.into())).collect();
+        Ok(TenantClaims { from, to, valid_until, by_therapist })
     }
 }
 
@@ -129,7 +137,8 @@ impl TenantClaims {
 pub struct Claims(Snapshots<TenantClaims>);
 
 impl Claims {
-    /// The tenant's claims at the booking generation the request saw (or newer), covering `window`.
+    /// The tenant's claims at the booking generation the request saw (or newer), covering `window`, none of
+    /// whose unpaid holds has lapsed at `now`.
     pub async fn get(
         &self,
         state: &AppState,
@@ -138,7 +147,9 @@ impl Claims {
         now: DateTime<Utc>,
     ) -> AppResult<Arc<TenantClaims>> {
         let generation = tenant.generations.booking;
-        self.0.get(tenant.id, generation, |c| c.covers(window), || TenantClaims::load(state, tenant, window, now)).await
+        self.0
+            .get(tenant.id, generation, |c| c.answers(window, now), || TenantClaims::load(state, tenant, window, now))
+            .await
     }
 
     /// This process committed a booking (`generation` is the one its transaction raised the tenant to): the
@@ -147,15 +158,6 @@ impl Claims {
         let cells: Vec<Cell> =
             cells.iter().map(|&start| Cell { start, lapses: hold.lapses, order: hold.order }).collect();
         self.0.advance(tenant, generation, move |claims| claims.changed(therapist, |held| [held, &cells].concat()));
-    }
-
-    /// This process committed the payment of `order` (with `therapist`): its cells are held for good.
-    pub fn paid(&self, tenant: TenantId, generation: i64, therapist: Uuid, order: Uuid) {
-        self.0.advance(tenant, generation, move |claims| {
-            claims.changed(therapist, |held| {
-                held.iter().map(|&c| if c.order == order { Cell { lapses: None, ..c } } else { c }).collect()
-            })
-        });
     }
 
     /// This process committed the cancellation of `order` (with `therapist`): its cells are free.
@@ -188,6 +190,7 @@ mod tests {
         let claims = TenantClaims {
             from: at(0, 0),
             to: at(23, 0),
+            valid_until: Some(at(9, 30)),
             by_therapist: HashMap::from([
                 (a, [cell(at(10, 0), None, o), cell(at(10, 15), Some(at(9, 30)), p), cell(at(20, 0), None, o)].into()),
                 (b, [cell(at(10, 0), Some(at(9, 30)), p)].into()),
@@ -200,36 +203,69 @@ mod tests {
         assert_eq!(after, HashSet::from([(a, at(10, 0))]), "lapsed holds are free; 20:00 is outside the window");
         assert!(claims.held([b], window, at(9, 0)).contains(&(b, at(10, 0))));
         assert!(claims.held([c], window, at(9, 0)).is_empty());
-        assert!(claims.covers(window) && !claims.covers((at(22, 0), at(23, 30))));
+        assert!(claims.answers(window, at(9, 29)) && !claims.answers((at(22, 0), at(23, 30)), at(9, 29)));
+        assert!(!claims.answers(window, at(9, 30)), "read again once an unpaid hold lapsed");
     }
 
     #[tokio::test]
-    async fn a_booking_holds_until_it_lapses_a_payment_holds_for_good_a_cancellation_frees() {
+    async fn holds_count_from_booking_to_lapse_or_release_and_a_lapse_reads_the_payments_made_meanwhile() {
+        use std::sync::Mutex;
         let at = |h: u32, m: u32| Utc.with_ymd_and_hms(2030, 1, 2, h, m, 0).unwrap();
         let tenant = TenantId(Uuid::now_v7());
         let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
         let (o, p) = (Uuid::now_v7(), Uuid::now_v7());
-        let claims = Claims::default();
         let window = (at(0, 0), at(23, 0));
-        let at_generation = |generation: i64| {
-            let claims = &claims;
+        let claims = Claims::default();
+        // What the database holds; every build reads it.
+        let database = Mutex::new(HashMap::<Uuid, Arc<[Cell]>>::new());
+        let builds = std::sync::atomic::AtomicUsize::new(0);
+        let held_at = |generation: i64, now: DateTime<Utc>| {
+            let (claims, database, builds) = (&claims, &database, &builds);
             async move {
-                let empty = TenantClaims { from: window.0, to: window.1, by_therapist: HashMap::new() };
-                let build = || async { Ok::<_, ()>(empty) };
-                claims.0.get(tenant, generation, |_| true, build).await.unwrap()
+                let build = || async {
+                    builds.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    // Held claims only, as `live` reads them.
+                    let by_therapist: HashMap<Uuid, Arc<[Cell]>> = (database.lock().unwrap().iter())
+                        .map(|(t, cells)| {
+                            (*t, cells.iter().filter(|c| c.lapses.is_none_or(|l| l > now)).copied().collect())
+                        })
+                        .collect();
+                    let valid_until = by_therapist.values().flat_map(|c| c.iter()).filter_map(|c| c.lapses).min();
+                    Ok::<_, ()>(TenantClaims { from: window.0, to: window.1, valid_until, by_therapist })
+                };
+                claims.0.get(tenant, generation, |c| c.answers(window, now), build).await.unwrap().held(
+                    [a, b],
+                    window,
+                    now,
+                )
             }
         };
-        assert!(at_generation(1).await.held([a, b], window, at(9, 0)).is_empty());
+        assert!(held_at(1, at(9, 0)).await.is_empty());
+        // Two bookings in this process, unpaid until 9:30 (and written to the database).
         let lapses = Some(at(9, 30));
+        let booked = |order, therapist, starts: &[DateTime<Utc>]| {
+            let cells: Vec<Cell> = starts.iter().map(|&start| Cell { start, lapses, order }).collect();
+            database.lock().unwrap().insert(therapist, cells.into());
+        };
+        booked(o, a, &[at(10, 0), at(10, 15)]);
         claims.booked(tenant, 2, a, &[at(10, 0), at(10, 15)], Hold { order: o, lapses });
+        booked(p, b, &[at(10, 0)]);
         claims.booked(tenant, 3, b, &[at(10, 0)], Hold { order: p, lapses });
         let both = HashSet::from([(a, at(10, 0)), (a, at(10, 15)), (b, at(10, 0))]);
-        assert_eq!(at_generation(3).await.held([a, b], window, at(9, 29)), both);
-        assert!(at_generation(3).await.held([a, b], window, at(9, 30)).is_empty(), "unpaid holds lapse");
-        claims.paid(tenant, 4, a, o);
-        let paid = HashSet::from([(a, at(10, 0)), (a, at(10, 15))]);
-        assert_eq!(at_generation(4).await.held([a, b], window, at(9, 30)), paid, "paid cells never lapse");
-        claims.released(tenant, 5, a, o);
-        assert_eq!(at_generation(5).await.held([a, b], window, at(9, 0)), HashSet::from([(b, at(10, 0))]));
+        assert_eq!(held_at(3, at(9, 29)).await, both);
+        // Order o is paid (its cells held for good); the generation stays.
+        let paid: Vec<Cell> = database.lock().unwrap()[&a].iter().map(|&c| Cell { lapses: None, ..c }).collect();
+        database.lock().unwrap().insert(a, paid.into());
+        assert_eq!(held_at(3, at(9, 29)).await, both);
+        assert_eq!(builds.load(std::sync::atomic::Ordering::Relaxed), 1, "no read while nothing lapsed");
+        // 9:30: p's hold lapses; the claims are read again, with o's cells held for good.
+        let paid_only = HashSet::from([(a, at(10, 0)), (a, at(10, 15))]);
+        assert_eq!(held_at(3, at(9, 30)).await, paid_only);
+        assert_eq!(builds.load(std::sync::atomic::Ordering::Relaxed), 2);
+        // o is cancelled in this process: its cells are free.
+        database.lock().unwrap().remove(&a);
+        claims.released(tenant, 4, a, o);
+        assert!(held_at(4, at(9, 31)).await.is_empty());
+        assert_eq!(builds.load(std::sync::atomic::Ordering::Relaxed), 2);
     }
 }

@@ -26,10 +26,7 @@ use crate::{
     identity::principal::Principal,
     infra::crypto,
     state::AppState,
-    tenancy::{
-        TenantInfo,
-        generation::{self, Area},
-    },
+    tenancy::TenantInfo,
 };
 
 pub const PENDING: &str = "PENDING";
@@ -202,9 +199,8 @@ pub async fn apply(state: &AppState, provider: &str, tenant: &TenantInfo, n: &No
             if rules.auto_confirm {
                 notices::order_event(&tx, &paid, "CONFIRMED").await?;
             }
-            let generation = generation::bump(&tx, Area::Booking).await?;
+            // No generation is raised: the cells were held before and are held now (see `booking::claims`).
             tx.commit().await?;
-            state.claims.paid(tenant.id, generation, paid.therapist_id, paid.id);
             paid
         }
         None => {
