@@ -128,8 +128,9 @@ impl Seen {
         let mut seen = true;
         for i in 0..3 {
             let bit = h1.wrapping_add(i * h2) % SEEN_BITS;
-            let mask = 1u64 << (bit % 64);
-            seen &= self.bits[bit / 64].fetch_or(mask, Ordering::Relaxed) & mask != 0;
+            let (word, mask) = (&self.bits[bit / 64], 1u64 << (bit % 64));
+            // Read first: a key asked often writes nothing, so the cores do not pass its words back and forth.
+            seen &= word.load(Ordering::Relaxed) & mask != 0 || word.fetch_or(mask, Ordering::Relaxed) & mask != 0;
         }
         if !seen && self.added.fetch_add(1, Ordering::Relaxed) + 1 >= SEEN_KEYS {
             self.added.store(0, Ordering::Relaxed);
