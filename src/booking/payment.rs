@@ -166,7 +166,7 @@ pub async fn apply(state: &AppState, provider: &str, tenant: &TenantInfo, n: &No
     if record_event(&tx, provider, tenant, n).await? == Recorded::Before {
         return Ok(Applied::Duplicate);
     }
-    if pay.status == FAILED {
+    if outcome == FAILED {
         tx.commit().await?;
         return Ok(Applied::Failed(pay));
     }
