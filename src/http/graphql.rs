@@ -22,6 +22,7 @@ use crate::{
     infra::cache::Source,
 };
 use bytes::Bytes;
+use tracing::Instrument;
 
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
@@ -68,10 +69,13 @@ pub async fn graphql(State(web): State<Web>, req: Request) -> Response {
     if web.state.config.is_production() && !machine && !plan.registered {
         return refuse(AppError::OperationNotRegistered, &request_id);
     }
-    let span = tracing::Span::current();
-    if let Some(t) = who.tenant() {
-        span.record("tenant", t.slug.as_str());
-    }
+    // A span of its own, made once with both fields: recording them later into the request's span would
+    // re-read and re-write that span's JSON fields twice a request.
+    let span = tracing::info_span!(
+        "graphql",
+        tenant = who.tenant().map_or("-", |t| t.slug.as_str()),
+        operation = plan.label.unwrap_or("-")
+    );
     let exec = Exec {
         web: &web,
         who,
@@ -79,12 +83,15 @@ pub async fn graphql(State(web): State<Web>, req: Request) -> Response {
         ip: client_addr(peer),
         idempotency_key: header(&parts.headers, "idempotency-key").map(str::to_owned),
     };
-    if let Some(label) = plan.label {
-        span.record("operation", label);
-    }
+    answer(exec, &plan, &envelope, &bytes).instrument(span).await
+}
+
+/// The answer to a request whose caller and document are known: from the cache when it may, else executed.
+async fn answer(exec: Exec<'_>, plan: &Plan, envelope: &Envelope<'_>, bytes: &Bytes) -> Response {
+    let (web, request_id) = (exec.web, exec.request_id);
     let label = plan.label.unwrap_or("graphql");
-    let parse = || serde_json::from_slice::<async_graphql::Request>(&bytes);
-    let key = plan.key(&exec.who, envelope.operation_name.as_deref(), &bytes);
+    let parse = || serde_json::from_slice::<async_graphql::Request>(bytes);
+    let key = plan.key(&exec.who, envelope.operation_name.as_deref(), bytes);
     // A first ask of an answer that rarely repeats is answered without the cache (see `Policy::on_repeat`).
     let first_ask = key.as_ref().is_some_and(|(key, policy)| policy.on_repeat && !web.state.cache.asked_before(key));
     if let Some((key, policy)) = key.filter(|_| !first_ask) {
@@ -92,7 +99,7 @@ pub async fn graphql(State(web): State<Web>, req: Request) -> Response {
         let uncached = Mutex::new(None);
         let load = async {
             let Ok(gql) = parse() else { return None };
-            let (body, errors) = exec.run(gql, &plan).await;
+            let (body, errors) = exec.run(gql, plan).await;
             if errors {
                 *uncached.lock().unwrap_or_else(|p| p.into_inner()) = Some(body);
                 None
@@ -107,8 +114,8 @@ pub async fn graphql(State(web): State<Web>, req: Request) -> Response {
             return json(body, label, Some(Source::Loaded));
         }
     }
-    let Ok(gql) = parse() else { return not_graphql(&request_id) };
-    let (body, _) = exec.run(gql, &plan).await;
+    let Ok(gql) = parse() else { return not_graphql(request_id) };
+    let (body, _) = exec.run(gql, plan).await;
     json(body, label, first_ask.then_some(Source::Loaded))
 }
 
@@ -152,8 +159,10 @@ impl Exec<'_> {
         let mut response = Box::pin(schema.execute(gql.data(ctx))).await;
         errors::finish(&mut response, self.request_id);
         let errors = !response.errors.is_empty();
-        let body = match serde_json::to_vec(&response) {
-            Ok(body) => Bytes::from(body),
+        // Most answers are a few kilobytes: start there rather than grow by doubling from nothing.
+        let mut body = Vec::with_capacity(4096);
+        let body = match serde_json::to_writer(&mut body, &response) {
+            Ok(()) => Bytes::from(body),
             Err(e) => {
                 tracing::error!(error = %e, "response not serializable");
                 let err = AppError::Internal(anyhow::anyhow!("response not serializable"));

@@ -71,8 +71,7 @@ pub fn router(state: AppState) -> anyhow::Result<Router> {
         .layer(CatchPanicLayer::new())
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<Body>| {
             let id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
-            tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path(),
-                tenant = tracing::field::Empty, operation = tracing::field::Empty)
+            tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
         }))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeId))

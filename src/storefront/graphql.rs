@@ -167,8 +167,12 @@ pub struct Rating {
 
 /// The tenant's published storefront in memory, at the generation the request saw or newer: what consumers'
 /// nested reads (a shop's therapists and services, a service's performers) come from.
+///
+/// Boxed, as is every database read in a field of an object type: the fields of an object share one future
+/// type, as large as its largest field's, which every field resolved (a shop card's name, its phone …) would
+/// otherwise copy.
 async fn published(ctx: &Context<'_>) -> async_graphql::Result<Arc<TenantIndex>> {
-    Ok(ctx.state().storefront.get(ctx.state(), ctx.tenant()?).await?)
+    Ok(Box::pin(ctx.state().storefront.get(ctx.state(), ctx.tenant()?)).await?)
 }
 
 /// A shop, read field by field from its profile (a published one is shared by every request of its storefront
@@ -259,7 +263,7 @@ impl Shop {
             published(ctx).await?.therapists_of(self.p.model.id).iter().map(|t| Therapist::of(t, view)).collect()
         } else {
             let shop = self.p.model.id;
-            let rows = service::therapists_of(ctx.state(), TenantId(self.p.model.tenant_id), shop).await?;
+            let rows = Box::pin(service::therapists_of(ctx.state(), TenantId(self.p.model.tenant_id), shop)).await?;
             rows.into_iter().map(|t| Therapist::new(t, view)).collect()
         })
     }
@@ -271,7 +275,7 @@ impl Shop {
             published(ctx).await?.services_of(self.p.model.id).iter().map(|s| ServiceItem::of(s, view)).collect()
         } else {
             let shop = self.p.model.id;
-            let rows = service::services_of(ctx.state(), TenantId(self.p.model.tenant_id), shop).await?;
+            let rows = Box::pin(service::services_of(ctx.state(), TenantId(self.p.model.tenant_id), shop)).await?;
             rows.into_iter().map(|s| ServiceItem::new(s, view)).collect()
         })
     }
@@ -279,7 +283,7 @@ impl Shop {
     /// Promotions in this shop (for consumers: published ones running now).
     async fn promotions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Promotion>> {
         let shop = Some(self.p.model.id);
-        let rows = service::promotions(ctx.state(), &self.view, ctx.tenant()?, shop, None, 100).await?;
+        let rows = Box::pin(service::promotions(ctx.state(), &self.view, ctx.tenant()?, shop, None, 100)).await?;
         rows.into_iter().map(|r| Promotion::new(ctx, r)).collect()
     }
 }
@@ -349,7 +353,7 @@ impl Therapist {
         {
             return Ok(week_out(&shop.hours));
         }
-        let shop = service::get_shop(ctx.state(), &self.view, TenantId(m.tenant_id), m.shop_id).await?;
+        let shop = Box::pin(service::get_shop(ctx.state(), &self.view, TenantId(m.tenant_id), m.shop_id)).await?;
         Ok(week_out(&ShopProfile::new(shop).hours))
     }
 }
@@ -403,7 +407,7 @@ impl ServiceItem {
         Ok(if view.is_public() {
             published(ctx).await?.performers_of(self.m.id).iter().map(|t| Therapist::of(t, view)).collect()
         } else {
-            let rows = service::performers(ctx.state(), TenantId(self.m.tenant_id), self.m.id, false).await?;
+            let rows = Box::pin(service::performers(ctx.state(), TenantId(self.m.tenant_id), self.m.id, false)).await?;
             rows.into_iter().map(|t| Therapist::new(t, view)).collect()
         })
     }
