@@ -26,13 +26,16 @@ pub struct Slot {
 
 /// The grid cells `[start, end)` covers, on an absolute grid (so that overlapping bookings share a cell).
 pub fn cells(start: DateTime<Utc>, end: DateTime<Utc>, grid_minutes: i64) -> Vec<DateTime<Utc>> {
+    cell_starts(start, end, grid_minutes).collect()
+}
+
+fn cell_starts(start: DateTime<Utc>, end: DateTime<Utc>, grid_minutes: i64) -> impl Iterator<Item = DateTime<Utc>> {
     let grid = grid_minutes * 60;
     let first = start.timestamp().div_euclid(grid) * grid;
     (0..)
-        .map(|i| first + i * grid)
-        .take_while(|t| *t < end.timestamp())
+        .map(move |i| first + i * grid)
+        .take_while(move |t| *t < end.timestamp())
         .filter_map(|t| DateTime::from_timestamp(t, 0))
-        .collect()
 }
 
 pub struct Day<'a> {
@@ -73,9 +76,10 @@ impl Day<'_> {
                     start += grid;
                 }
                 while start + length <= closes {
-                    let free = cells(start, start + hold, self.rules.slot_minutes)
-                        .iter()
-                        .all(|cell| !self.claimed.contains(&(c.therapist_id, *cell)));
+                    // Most of a day's starts are checked against no claim at all.
+                    let free = self.claimed.is_empty()
+                        || cell_starts(start, start + hold, self.rules.slot_minutes)
+                            .all(|cell| !self.claimed.contains(&(c.therapist_id, cell)));
                     if start >= earliest && free {
                         by_start.entry(start).or_insert(c);
                     }
