@@ -137,19 +137,14 @@ pub async fn serve(
 /// that after a restart the first consumers of each tenant are answered as fast as later ones (instead of all
 /// waiting on their tenant's first build at once).
 async fn warm_storefronts(state: AppState) {
-    let mut after = None;
-    loop {
-        let tenants = match unscoped::list_tenants(&state.db, after, 500).await {
-            Ok(tenants) => tenants,
-            Err(e) => return tracing::warn!(error = %e, "storefront indexes not built ahead"),
-        };
-        let Some(last) = tenants.last() else { return };
-        after = Some(last.id);
-        for row in tenants.iter().filter(|t| t.status == tenancy::service::ACTIVE) {
-            let info = tenancy::TenantInfo::from(row);
-            if let Err(e) = state.storefront.get(&state, &info).await {
-                tracing::warn!(error = %e, tenant = %info.slug, "storefront index not built ahead");
-            }
+    let tenants = match unscoped::all_tenants(&state.db).await {
+        Ok(tenants) => tenants,
+        Err(e) => return tracing::warn!(error = %e, "storefront indexes not built ahead"),
+    };
+    for row in tenants.iter().filter(|t| t.status == tenancy::service::ACTIVE) {
+        let info = tenancy::TenantInfo::from(row);
+        if let Err(e) = state.storefront.get(&state, &info).await {
+            tracing::warn!(error = %e, tenant = %info.slug, "storefront index not built ahead");
         }
     }
 }

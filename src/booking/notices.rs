@@ -208,7 +208,7 @@ pub fn spawn(state: AppState, notifier: Arc<dyn Notifier>) -> tokio::task::JoinH
             let mut tenants: HashSet<TenantId> =
                 std::mem::take(&mut *state.notice_pending.lock().unwrap_or_else(|p| p.into_inner()));
             if last_sweep.is_none_or(|t| t.elapsed() >= Duration::from_secs(10)) {
-                match unscoped::list_tenants(&state.db, None, 10_000).await {
+                match unscoped::all_tenants(&state.db).await {
                     Ok(all) => tenants.extend(all.iter().map(|t| TenantId(t.id))),
                     Err(e) => tracing::warn!(error = %e, "notice sweep could not list tenants"),
                 }

@@ -67,6 +67,18 @@ pub async fn list_tenants(db: &Db, after: Option<Uuid>, limit: u64) -> Result<Ve
     q.all(db.raw()).await
 }
 
+/// Every tenant, read page by page (for background jobs that visit each one).
+pub async fn all_tenants(db: &Db) -> Result<Vec<tenant::Model>, DbErr> {
+    let mut out = vec![];
+    loop {
+        let page = list_tenants(db, out.last().map(|t: &tenant::Model| t.id), 500).await?;
+        if page.is_empty() {
+            return Ok(out);
+        }
+        out.extend(page);
+    }
+}
+
 pub async fn insert_tenant(db: &Db, row: tenant::ActiveModel) -> Result<tenant::Model, DbErr> {
     row.insert(db.raw()).await
 }

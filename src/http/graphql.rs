@@ -71,11 +71,9 @@ pub async fn graphql(State(web): State<Web>, req: Request) -> Response {
     }
     // A span of its own, made once with both fields: recording them later into the request's span would
     // re-read and re-write that span's JSON fields twice a request.
-    let span = tracing::info_span!(
-        "graphql",
-        tenant = who.tenant().map_or("-", |t| t.slug.as_str()),
-        operation = plan.label.unwrap_or("-")
-    );
+    let label = plan.label.unwrap_or("graphql");
+    let span =
+        tracing::info_span!("graphql", tenant = who.tenant().map_or("-", |t| t.slug.as_str()), operation = label);
     let exec = Exec {
         web: &web,
         who,
@@ -83,13 +81,12 @@ pub async fn graphql(State(web): State<Web>, req: Request) -> Response {
         ip: client_addr(peer),
         idempotency_key: header(&parts.headers, "idempotency-key").map(str::to_owned),
     };
-    answer(exec, &plan, &envelope, &bytes).instrument(span).await
+    answer(exec, &plan, label, &envelope, &bytes).instrument(span).await
 }
 
 /// The answer to a request whose caller and document are known: from the cache when it may, else executed.
-async fn answer(exec: Exec<'_>, plan: &Plan, envelope: &Envelope<'_>, bytes: &Bytes) -> Response {
+async fn answer(exec: Exec<'_>, plan: &Plan, label: &'static str, envelope: &Envelope<'_>, bytes: &Bytes) -> Response {
     let (web, request_id) = (exec.web, exec.request_id);
-    let label = plan.label.unwrap_or("graphql");
     let parse = || serde_json::from_slice::<async_graphql::Request>(bytes);
     let key = plan.key(&exec.who, envelope.operation_name.as_deref(), bytes);
     // A first ask of an answer that rarely repeats is answered without the cache (see `Policy::on_repeat`).

@@ -96,15 +96,7 @@ async fn reindex_all(state: &AppState, meili: &Meili) -> anyhow::Result<()> {
 }
 
 async fn all_tenants(state: &AppState) -> anyhow::Result<Vec<TenantId>> {
-    let mut out = vec![];
-    let mut after = None;
-    loop {
-        let page = unscoped::list_tenants(&state.db, after, 500).await?;
-        let Some(last) = page.last() else { break };
-        after = Some(last.id);
-        out.extend(page.iter().map(|t| TenantId(t.id)));
-    }
-    Ok(out)
+    Ok(unscoped::all_tenants(&state.db).await?.iter().map(|t| TenantId(t.id)).collect())
 }
 
 /// Empties the outbox of each tenant, batch by batch.
