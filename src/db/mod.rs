@@ -72,6 +72,10 @@ impl Db {
         // sqlx's statement log would print bound values: personal data must never reach the log.
         opts.sqlx_logging(false)
             .acquire_timeout(Duration::from_secs(5))
+            // sqlx pings a connection when it goes back to the pool; pinging it again on every checkout cost one
+            // more round trip per transaction. Only a connection idle long enough for a server or firewall to
+            // have dropped it is checked first.
+            .test_before_acquire_if_idle_for(Duration::from_secs(30))
             .max_connections(pool.max_connections)
             .min_connections(pool.min_connections);
         if url.starts_with("sqlite") {

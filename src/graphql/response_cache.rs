@@ -72,9 +72,12 @@ pub struct Plan {
     pub policy: Option<Policy>,
     /// The operation's name, which a request may repeat as `operationName`.
     name: Option<String>,
-    /// The parsed document of a registered query (valid against the schema: `tests/it/platform.rs` proves
-    /// it for each): it runs without the mutation hooks, is not parsed again, and skips document validation.
-    pub query: Option<ExecutableDocument>,
+    /// The parsed document of a registered operation (valid against the schema: `tests/it/platform.rs` proves
+    /// it for each): requests that send it are not parsed again.
+    pub document: Option<ExecutableDocument>,
+    /// Queries only, without introspection: a registered plain document runs without the mutation hooks and
+    /// skips document validation.
+    pub plain: bool,
 }
 
 pub struct Plans {
@@ -104,7 +107,7 @@ impl Plans {
 
     fn make(&self, query: &str) -> Plan {
         let Ok(doc) = parse_query(query) else {
-            return Plan { registered: false, label: None, policy: None, name: None, query: None };
+            return Plan { registered: false, label: None, policy: None, name: None, document: None, plain: false };
         };
         let registered = self.registry.allows(&doc);
         let label = self.roots.label(&doc, None);
@@ -126,7 +129,7 @@ impl Plans {
         let name = doc.operations.iter().next().and_then(|(n, _)| n.map(|n| n.to_string()));
         let plain =
             doc.operations.iter().all(|(_, op)| op.node.ty == OperationType::Query) && !asks_introspection(&doc);
-        Plan { registered, label, policy, name, query: (registered && plain).then_some(doc) }
+        Plan { registered, label, policy, name, document: registered.then_some(doc), plain }
     }
 }
 
@@ -231,10 +234,13 @@ mod tests {
     }
 
     #[test]
-    fn only_registered_queries_skip_the_hooks() {
+    fn registered_documents_are_parsed_once_and_only_plain_queries_skip_the_hooks() {
         let p = plans();
-        let registered = "query CurrentTenant {\n  tenant { id slug name kind timeZone wechatAppId }\n}";
-        assert!(p.plan(registered).query.is_some());
+        let registered = p.plan("query CurrentTenant {\n  tenant { id slug name kind timeZone wechatAppId }\n}");
+        assert!(registered.document.is_some() && registered.plain);
+        let mutation = p.plan("mutation ConfirmOrder($id: ID!) {\n  confirmOrder(id: $id) { id status }\n}");
+        assert!(mutation.registered, "as in graphql/operations/booking.graphql");
+        assert!(mutation.document.is_some() && !mutation.plain, "parsed once, run with the hooks");
         for hooked in [
             "{ myOrders { edges { node { id } } } }",
             "query CurrentTenant { tenant { id } }",
@@ -244,7 +250,8 @@ mod tests {
             "{ ...F } fragment F on Query { __type(name: \"Shop\") { name } }",
             "{ shop(id: ",
         ] {
-            assert!(p.plan(hooked).query.is_none(), "{hooked}");
+            let plan = p.plan(hooked);
+            assert!(!plan.plain || plan.document.is_none(), "{hooked}");
         }
     }
 }

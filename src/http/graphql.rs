@@ -140,14 +140,14 @@ struct Exec<'a> {
 }
 
 impl Exec<'_> {
-    /// The serialized response, and whether it holds errors. A plain query runs on the schema without hooks,
-    /// from the document its plan parsed once.
+    /// The serialized response, and whether it holds errors. A registered document is not parsed again; a plain
+    /// query runs on the schema without hooks.
     async fn run(&self, mut gql: async_graphql::Request, plan: &Plan) -> (Bytes, bool) {
         let ctx = RequestCtx::new(self.who.clone(), self.request_id.to_owned(), self.ip, self.idempotency_key.clone());
-        let schema = match &plan.query {
+        let schema = match &plan.document {
             Some(doc) => {
                 gql.set_parsed_query(doc.clone());
-                &self.web.schemas.queries
+                if plan.plain { &self.web.schemas.queries } else { &self.web.schemas.full }
             }
             None => &self.web.schemas.full,
         };
