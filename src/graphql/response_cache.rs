@@ -9,11 +9,18 @@
 //!
 //! What a document is (its registration, metrics label, cache policy) is worked out once per distinct text.
 
-use std::{fmt::Write, sync::Arc, time::Duration};
+use std::{
+    fmt::Write,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
 
 use async_graphql::parser::{
     parse_query,
-    types::{ExecutableDocument, OperationType, Selection},
+    types::{ExecutableDocument, OperationType, Selection, SelectionSet},
 };
 use sha2::{Digest, Sha256};
 
@@ -24,7 +31,7 @@ use super::{
 use crate::{identity::principal::Principal, tenancy::TenantInfo};
 
 /// Storefront reads: long enough to absorb load, short enough for promotions that start or end.
-const STOREFRONT_TTL: Duration = Duration::from_secs(60);
+pub const STOREFRONT_TTL: Duration = Duration::from_secs(60);
 /// Free slots also change as time passes and unpaid claims lapse.
 const AVAILABILITY_TTL: Duration = Duration::from_secs(10);
 
@@ -78,6 +85,49 @@ pub struct Plan {
     /// Queries only, without introspection: a registered plain document runs without the mutation hooks and
     /// skips document validation.
     pub plain: bool,
+    /// Set for a registered document whose selections below its root fields do not depend on its variables
+    /// (see [`FixedDocument`]).
+    pub fixed: Option<FixedDocument>,
+}
+
+/// Request data: the request runs this registered document, which below its root fields selects the same
+/// whatever its variables (no directive, no variable in a nested field's arguments). A nested field's
+/// selection is then named by this document and the field's position in it, the same in every request that
+/// sends it: what a shop card's resolved value is kept under (`storefront::card`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct FixedDocument(pub u64);
+
+impl FixedDocument {
+    fn of(doc: &ExecutableDocument) -> Option<FixedDocument> {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        fn fixed(set: &SelectionSet, doc: &ExecutableDocument, depth: usize) -> bool {
+            depth < 32
+                && set.items.iter().all(|item| match &item.node {
+                    Selection::Field(f) => {
+                        f.node.directives.is_empty()
+                            && f.node.arguments.iter().all(|(_, v)| v.node.clone().into_const().is_some())
+                            && fixed(&f.node.selection_set.node, doc, depth + 1)
+                    }
+                    Selection::InlineFragment(i) => {
+                        i.node.directives.is_empty() && fixed(&i.node.selection_set.node, doc, depth + 1)
+                    }
+                    Selection::FragmentSpread(s) => {
+                        s.node.directives.is_empty()
+                            && doc.fragments.get(&s.node.fragment_name.node).is_some_and(|d| {
+                                d.node.directives.is_empty() && fixed(&d.node.selection_set.node, doc, depth + 1)
+                            })
+                    }
+                })
+        }
+        let roots_fixed = doc.operations.iter().all(|(_, op)| {
+            op.node.directives.is_empty()
+                && op.node.selection_set.node.items.iter().all(|item| match &item.node {
+                    Selection::Field(f) => f.node.directives.is_empty() && fixed(&f.node.selection_set.node, doc, 1),
+                    _ => false,
+                })
+        });
+        roots_fixed.then(|| FixedDocument(NEXT.fetch_add(1, Ordering::Relaxed)))
+    }
 }
 
 pub struct Plans {
@@ -107,7 +157,15 @@ impl Plans {
 
     fn make(&self, query: &str) -> Plan {
         let Ok(doc) = parse_query(query) else {
-            return Plan { registered: false, label: None, policy: None, name: None, document: None, plain: false };
+            return Plan {
+                registered: false,
+                label: None,
+                policy: None,
+                name: None,
+                document: None,
+                plain: false,
+                fixed: None,
+            };
         };
         let registered = self.registry.allows(&doc);
         let label = self.roots.label(&doc, None);
@@ -129,7 +187,8 @@ impl Plans {
         let name = doc.operations.iter().next().and_then(|(n, _)| n.map(|n| n.to_string()));
         let plain =
             doc.operations.iter().all(|(_, op)| op.node.ty == OperationType::Query) && !asks_introspection(&doc);
-        Plan { registered, label, policy, name, document: registered.then_some(doc), plain }
+        let fixed = if registered { FixedDocument::of(&doc) } else { None };
+        Plan { registered, label, policy, name, document: registered.then_some(doc), plain, fixed }
     }
 }
 
@@ -231,6 +290,34 @@ mod tests {
         assert!(plan.key(&anon(3, 7), Some("S"), sent.as_bytes()).is_some(), "the document's own operation");
         assert!(plan.key(&anon(3, 7), Some("T"), sent.as_bytes()).is_none(), "an operation it does not hold");
         assert!(plan.key(&Principal::Platform, None, sent.as_bytes()).is_none(), "only anonymous and consumers");
+    }
+
+    #[test]
+    fn a_document_is_fixed_when_its_nested_selections_do_not_depend_on_variables() {
+        let p = plans();
+        // As in graphql/operations/storefront.graphql.
+        let nearest = "query NearestShops($near: GeoPointInput!, $radiusMeters: Float!, $first: Int) {
+            nearestShops(near: $near, radiusMeters: $radiusMeters, first: $first) {
+              distanceMeters
+              shop { id name address phone callUrl location { lat lng } rating { average count } photos { thumbUrl } }
+            }
+          }";
+        assert!(p.plan(nearest).registered);
+        let (a, b) = (p.plan(nearest).fixed, p.plan(nearest).fixed);
+        assert!(a.is_some() && a == b, "variables only in the root's arguments; one id per text");
+        let fixed = |q: &str| FixedDocument::of(&parse_query(q).unwrap()).is_some();
+        assert!(fixed(
+            "query Q($id: ID!) { shop(id: $id) { id photos { thumbUrl } ...F } } fragment F on Shop { name }"
+        ));
+        for varying in [
+            "query Q($n: Int) { shop(id: \"x\") { therapists(first: $n) { id } } }",
+            "query Q($b: Boolean!) { shop(id: \"x\") { id phone @include(if: $b) } }",
+            "query Q($b: Boolean!) { shop(id: \"x\") { ...F } } fragment F on Shop { phone @skip(if: $b) }",
+            "query Q($b: Boolean!) { shop(id: \"x\") @include(if: $b) { id } }",
+        ] {
+            assert!(!fixed(varying), "{varying}");
+        }
+        assert!(p.plan("{ shop(id: \"x\") { id } }").fixed.is_none(), "not registered");
     }
 
     #[test]

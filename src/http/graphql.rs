@@ -144,6 +144,9 @@ impl Exec<'_> {
     /// query runs on the schema without hooks.
     async fn run(&self, mut gql: async_graphql::Request, plan: &Plan) -> (Bytes, bool) {
         let ctx = RequestCtx::new(self.who.clone(), self.request_id.to_owned(), self.ip, self.idempotency_key.clone());
+        if let Some(fixed) = plan.fixed {
+            gql = gql.data(fixed);
+        }
         let schema = match &plan.document {
             Some(doc) => {
                 gql.set_parsed_query(doc.clone());

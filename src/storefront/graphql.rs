@@ -1,9 +1,13 @@
-use async_graphql::{Context, ID, InputObject, Object, SimpleObject, connection::Connection};
-use std::sync::Arc;
+use async_graphql::{
+    Context, ContextSelectionSet, ID, InputObject, Object, OutputType, Positioned, ServerResult, SimpleObject, Value,
+    connection::Connection, parser::types::Field, registry::Registry,
+};
+use std::{borrow::Cow, sync::Arc};
 
 use chrono::{DateTime, FixedOffset, Utc};
 
 use super::{
+    card::CardKey,
     entity::{service_item, shop, therapist},
     hours::{Week, format_time, parse_dates},
     index::TenantIndex,
@@ -189,6 +193,40 @@ impl Shop {
 
     pub fn of(p: Arc<ShopProfile>, view: View) -> Shop {
         Shop { p, view }
+    }
+}
+
+/// A published shop in a list of results: the `Shop` type, whose resolved value is reused (see `card`).
+pub struct ShopCard(Shop);
+
+impl ShopCard {
+    fn published(p: Arc<ShopProfile>) -> ShopCard {
+        ShopCard(Shop::of(p, View::Public))
+    }
+}
+
+impl OutputType for ShopCard {
+    fn type_name() -> Cow<'static, str> {
+        <Shop as OutputType>::type_name()
+    }
+
+    fn create_type_info(registry: &mut Registry) -> String {
+        <Shop as OutputType>::create_type_info(registry)
+    }
+
+    async fn resolve(&self, ctx: &ContextSelectionSet<'_>, field: &Positioned<Field>) -> ServerResult<Value> {
+        let Some(key) = CardKey::of(ctx, field) else { return self.0.resolve(ctx, field).await };
+        if let Some(value) = self.0.p.cards.get(&key) {
+            return Ok(value);
+        }
+        let errors = || ctx.query_env.errors.lock().map_or(usize::MAX, |e| e.len());
+        let before = errors();
+        let value = self.0.resolve(ctx, field).await?;
+        // A field's error is reported to this request only: a card that had one is not kept.
+        if errors() == before {
+            self.0.p.cards.put(key, value.clone());
+        }
+        Ok(value)
     }
 }
 
@@ -460,7 +498,7 @@ impl Promotion {
 
 #[derive(SimpleObject)]
 pub struct ShopDistance {
-    pub shop: Shop,
+    pub shop: ShopCard,
     /// Great-circle distance in meters.
     pub distance_meters: f64,
 }
@@ -599,7 +637,7 @@ impl StorefrontQuery {
         Ok(hits
             .into_iter()
             .filter_map(|(id, distance_meters)| {
-                Some(ShopDistance { shop: Shop::of(Arc::clone(index.shop(id)?), View::Public), distance_meters })
+                Some(ShopDistance { shop: ShopCard::published(Arc::clone(index.shop(id)?)), distance_meters })
             })
             .collect())
     }
@@ -612,7 +650,7 @@ impl StorefrontQuery {
         ctx: &Context<'_>,
         query: String,
         first: Option<i32>,
-    ) -> async_graphql::Result<Vec<Shop>> {
+    ) -> async_graphql::Result<Vec<ShopCard>> {
         let first = first.unwrap_or(20);
         if !(1..=100).contains(&first) {
             return Err(AppError::validation("first must be between 1 and 100").into());
@@ -624,7 +662,7 @@ impl StorefrontQuery {
         let tenant = ctx.tenant()?;
         let ids = service::search_ids(state, tenant, &query, first as usize).await?;
         let shops = state.storefront.get(state, tenant).await?.shops(&ids);
-        Ok(shops.into_iter().map(|p| Shop::of(p, View::Public)).collect())
+        Ok(shops.into_iter().map(ShopCard::published).collect())
     }
 
     #[graphql(guard = "Public")]

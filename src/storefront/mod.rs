@@ -1,5 +1,6 @@
 //! The storefront of massage tenants: shops, therapists, service items, promotions, nearest-shop and text search.
 
+pub mod card;
 pub mod entity;
 pub mod graphql;
 pub mod hours;

@@ -5,6 +5,7 @@
 use chrono::NaiveDate;
 
 use super::{
+    card::Cards,
     entity::{shop, therapist},
     hours::Week,
 };
@@ -23,6 +24,8 @@ pub struct ShopProfile {
     pub closed: Vec<NaiveDate>,
     pub tags: Vec<String>,
     pub photo_ids: Vec<String>,
+    /// Its card's resolved values, when it is published (`card`).
+    pub cards: Cards,
 }
 
 impl ShopProfile {
@@ -35,6 +38,7 @@ impl ShopProfile {
             closed_dates,
             tags: strings(&model.tags),
             photo_ids: strings(&model.photo_ids),
+            cards: Cards::default(),
             model,
         }
     }

@@ -129,6 +129,48 @@ async fn a_write_changes_the_next_cached_read_in_every_process() {
     assert!(metrics.contains("civic_cache_misses_total"));
 }
 
+/// The registered `NearestShops` (graphql/operations/storefront.graphql): its shop cards are kept and reused.
+const NEAREST_REGISTERED: &str = "query NearestShops($near: GeoPointInput!, $radiusMeters: Float!, $first: Int) {
+  nearestShops(near: $near, radiusMeters: $radiusMeters, first: $first) {
+    distanceMeters
+    shop { id name address phone callUrl location { lat lng } rating { average count } photos { thumbUrl } }
+  }
+}";
+/// The same selection in a document that is not registered: its cards are resolved afresh every time.
+const NEAREST_AD_HOC: &str = "query($near: GeoPointInput!, $radiusMeters: Float!) {
+  nearestShops(near: $near, radiusMeters: $radiusMeters) {
+    shop { id name address phone callUrl location { lat lng } rating { average count } photos { thumbUrl } }
+  }
+}";
+
+#[tokio::test]
+async fn a_shop_card_reused_from_another_position_is_the_card_resolved_afresh_and_a_rename_shows_at_once() {
+    let app = TestApp::spawn().await;
+    let s = open_shop(&app).await; // 通宵推拿 at (39.91, 116.46)
+    let admin = app.bearer(&s.tenant.api_key);
+    let consumer = app.consumer(&s.tenant, &unique("openid")).await;
+    let near = |lat: f64| json!({ "near": { "lat": lat, "lng": 116.46, "datum": "GCJ02" }, "radiusMeters": 3000.0 });
+    let card = |v: &Value| v["nearestShops"][0]["shop"].clone();
+    for (i, caller) in [app.with_tenant(&s.tenant.slug), app.bearer(&consumer)].iter().enumerate() {
+        let fresh = card(&read(caller, NEAREST_AD_HOC, near(39.91)).await.0);
+        assert_eq!(fresh["name"], "通宵推拿");
+        // Every position is a first ask, answered without the response cache; from the second on, the card is
+        // the one kept from the first.
+        for step in 0..3 {
+            let lat = 39.911 + 0.001 * (i * 3 + step) as f64;
+            let (answer, source) = read(caller, NEAREST_REGISTERED, near(lat)).await;
+            assert_eq!(source, "MISS");
+            assert_eq!(card(&answer), fresh, "the same card as resolved afresh");
+            assert!(answer["nearestShops"][0]["distanceMeters"].as_f64().unwrap() > 0.0);
+        }
+    }
+    // Renamed: the next answer, at a position never asked, shows the new name.
+    admin.gql(UPDATE, json!({ "id": s.shop, "i": shop_input("通宵推拿（新名）", 39.91, 116.46) })).await.data();
+    let renamed = card(&read(&app.with_tenant(&s.tenant.slug), NEAREST_REGISTERED, near(39.93)).await.0);
+    assert_eq!(renamed["name"], "通宵推拿（新名）");
+    assert_eq!(renamed, card(&read(&app.with_tenant(&s.tenant.slug), NEAREST_AD_HOC, near(39.93)).await.0));
+}
+
 #[tokio::test]
 async fn tenant_b_never_receives_an_answer_cached_for_a() {
     let app = TestApp::spawn().await;

@@ -625,7 +625,8 @@ async fn the_volume_seed_makes_load_test_tenants_that_purge_removes() {
     app.bearer(foreign_token).gql("{ me { kind } }", json!({})).await.expect_code("UNAUTHENTICATED");
 
     // Purge removes a load-test tenant entirely (its consumers and orders too).
-    assert!(app.cli(&["tenant", "purge", "--slug", "load-0001"]).status.success());
+    let purged = app.cli(&["tenant", "purge", "--slug", "load-0001"]);
+    assert!(purged.status.success(), "{}", String::from_utf8_lossy(&purged.stderr));
     app.with_tenant("load-0001")
         .gql("{ shops { edges { node { id } } } }", json!({}))
         .await
