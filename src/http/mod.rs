@@ -11,7 +11,7 @@ use axum::{
     Router,
     body::Body,
     extract::DefaultBodyLimit,
-    extract::{MatchedPath, State},
+    extract::MatchedPath,
     http::{HeaderName, Request},
     middleware::{self, Next},
     response::Response,
@@ -30,12 +30,22 @@ pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// Largest request body: GraphQL documents and variables. Uploads (`/media`) get their own limit.
 pub const MAX_BODY: usize = 256 * 1024;
 
+/// What the handlers share; one reference count for every request to raise and drop.
 #[derive(Clone)]
-pub struct Web {
+pub struct Web(std::sync::Arc<WebParts>);
+
+pub struct WebParts {
     pub state: AppState,
     pub schemas: Schemas,
     /// What each document is: registered (enforced in production only), its label, its cache policy.
-    pub plans: std::sync::Arc<crate::graphql::response_cache::Plans>,
+    pub plans: crate::graphql::response_cache::Plans,
+}
+
+impl std::ops::Deref for Web {
+    type Target = WebParts;
+    fn deref(&self) -> &WebParts {
+        &self.0
+    }
 }
 
 /// The metrics label of a request, set by the handler that knows it (the GraphQL operation).
@@ -53,7 +63,7 @@ impl MakeRequestId for MakeId {
 
 pub fn router(state: AppState) -> anyhow::Result<Router> {
     let (schemas, plans) = crate::graphql::build(state.clone())?;
-    let web = Web { state, schemas, plans: std::sync::Arc::new(plans) };
+    let web = Web(std::sync::Arc::new(WebParts { state, schemas, plans }));
     let uploads = Router::new()
         .route("/media", post(media::upload))
         .layer(DefaultBodyLimit::max(media::MAX_UPLOAD_BODY))
@@ -67,7 +77,7 @@ pub fn router(state: AppState) -> anyhow::Result<Router> {
         .route("/webhooks/pay/{provider}/{tenant}", post(webhooks::pay))
         .layer(RequestBodyLimitLayer::new(MAX_BODY))
         .merge(uploads)
-        .layer(middleware::from_fn_with_state(web.clone(), record_metrics))
+        .layer(middleware::from_fn(record_metrics))
         .layer(CatchPanicLayer::new())
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<Body>| {
             let id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
@@ -79,15 +89,19 @@ pub fn router(state: AppState) -> anyhow::Result<Router> {
 }
 
 /// Counts requests and their latency by operation (a GraphQL root field, or the route).
-async fn record_metrics(State(_web): State<Web>, req: Request<Body>, next: Next) -> Response {
-    let route = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned());
+async fn record_metrics(req: Request<Body>, next: Next) -> Response {
+    let route = req.extensions().get::<MatchedPath>().cloned();
     let start = Instant::now();
     let response = next.run(req).await;
-    let op = match response.extensions().get::<OpLabel>() {
-        Some(l) => l.0.to_owned(),
-        None => route.unwrap_or_else(|| "unmatched".into()),
+    let op: metrics::SharedString = match (response.extensions().get::<OpLabel>(), route) {
+        (Some(l), _) => l.0.into(),
+        (None, Some(route)) => route.as_str().to_owned().into(),
+        (None, None) => "unmatched".into(),
     };
-    let status = response.status().as_u16().to_string();
+    let status: metrics::SharedString = match response.status().as_u16() {
+        200 => "200".into(),
+        other => other.to_string().into(),
+    };
     metrics::counter!("civic_requests_total", "operation" => op.clone(), "status" => status).increment(1);
     metrics::histogram!("civic_request_duration_seconds", "operation" => op).record(start.elapsed().as_secs_f64());
     response
