@@ -7,6 +7,7 @@ pub mod extensions;
 pub mod guard;
 pub mod operations;
 pub mod pagination;
+pub mod plain;
 pub mod response_cache;
 pub mod scalars;
 
