@@ -46,8 +46,12 @@ pub struct Day<'a> {
     pub duration_minutes: i64,
     pub closed_dates: &'a [NaiveDate],
     /// Held cells: (therapist, cell start).
-    pub claimed: &'a HashSet<(Uuid, DateTime<Utc>)>,
+    pub claimed: &'a Held,
 }
+
+/// Held cells, (therapist, cell start): looked up for every cell of every candidate slot, so hashed with a fast
+/// hasher (the keys are our own ids and times, nothing a caller chooses).
+pub type Held = HashSet<(Uuid, DateTime<Utc>), foldhash::fast::RandomState>;
 
 impl Day<'_> {
     /// The bookable slots of the day, one per start time, each with the first free candidate.
@@ -123,9 +127,9 @@ mod tests {
         let (a, b) = (Uuid::from_u128(1), Uuid::from_u128(2));
         let date = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
         let now = at("2026-11-25T10:05:00+08:00");
-        let mut claimed = HashSet::new();
+        let mut claimed = Held::default();
         let day =
-            |claimed: &HashSet<_>| {
+            |claimed: &Held| {
                 Day { rules: &rules, tz, date, now, duration_minutes: 60, closed_dates: &[], claimed }
                     .slots(&[Candidate { therapist_id: a, name: String::new(), hours: week("10:00", "13:00") }])
             };
@@ -157,7 +161,7 @@ mod tests {
         let rules = BookingRules::default();
         let tz: Tz = "Asia/Shanghai".parse().unwrap();
         let now = at("2026-11-25T10:00:00+08:00");
-        let claimed = HashSet::new();
+        let claimed = Held::default();
         let c = [Candidate { therapist_id: Uuid::from_u128(1), name: String::new(), hours: week("10:00", "22:00") }];
         let slots = |date: NaiveDate, closed: &[NaiveDate]| {
             Day { rules: &rules, tz, date, now, duration_minutes: 60, closed_dates: closed, claimed: &claimed }

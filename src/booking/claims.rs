@@ -10,16 +10,13 @@
 //! reads them again. A tenant's claims within the window are few (a shop's therapists hold a few dozen cells
 //! a day), so that read costs less than one query per availability request.
 
-use std::{
-    collections::{HashMap, HashSet},
-    sync::Arc,
-};
+use std::{collections::HashMap, sync::Arc};
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sea_orm::{ColumnTrait, Condition, QueryFilter, Select};
 use uuid::Uuid;
 
-use super::{entity::slot_claim, rules::BookingRules};
+use super::{availability::Held, entity::slot_claim, rules::BookingRules};
 use crate::{
     db::TenantId,
     error::AppResult,
@@ -84,12 +81,7 @@ impl TenantClaims {
     }
 
     /// The cells in the window that the therapists hold at `now`.
-    pub fn held(
-        &self,
-        therapists: impl IntoIterator<Item = Uuid>,
-        (from, to): Window,
-        now: DateTime<Utc>,
-    ) -> HashSet<(Uuid, DateTime<Utc>)> {
+    pub fn held(&self, therapists: impl IntoIterator<Item = Uuid>, (from, to): Window, now: DateTime<Utc>) -> Held {
         therapists
             .into_iter()
             .flat_map(|t| self.by_therapist.get(&t).into_iter().flat_map(|cells| cells.iter()).map(move |c| (t, c)))
@@ -198,9 +190,9 @@ mod tests {
         };
         let window = (at(9, 0), at(12, 0));
         let before = claims.held([a, b, c], window, at(9, 29));
-        assert_eq!(before, HashSet::from([(a, at(10, 0)), (a, at(10, 15)), (b, at(10, 0))]));
+        assert_eq!(before, Held::from_iter([(a, at(10, 0)), (a, at(10, 15)), (b, at(10, 0))]));
         let after = claims.held([a, b, c], window, at(9, 30));
-        assert_eq!(after, HashSet::from([(a, at(10, 0))]), "lapsed holds are free; 20:00 is outside the window");
+        assert_eq!(after, Held::from_iter([(a, at(10, 0))]), "lapsed holds are free; 20:00 is outside the window");
         assert!(claims.held([b], window, at(9, 0)).contains(&(b, at(10, 0))));
         assert!(claims.held([c], window, at(9, 0)).is_empty());
         assert!(claims.answers(window, at(9, 29)) && !claims.answers((at(22, 0), at(23, 30)), at(9, 29)));
@@ -251,7 +243,7 @@ mod tests {
         claims.booked(tenant, 2, a, &[at(10, 0), at(10, 15)], Hold { order: o, lapses });
         booked(p, b, &[at(10, 0)]);
         claims.booked(tenant, 3, b, &[at(10, 0)], Hold { order: p, lapses });
-        let both = HashSet::from([(a, at(10, 0)), (a, at(10, 15)), (b, at(10, 0))]);
+        let both = Held::from_iter([(a, at(10, 0)), (a, at(10, 15)), (b, at(10, 0))]);
         assert_eq!(held_at(3, at(9, 29)).await, both);
         // Order o is paid (its cells held for good); the generation stays.
         let paid: Vec<Cell> = database.lock().unwrap()[&a].iter().map(|&c| Cell { lapses: None, ..c }).collect();
@@ -259,7 +251,7 @@ mod tests {
         assert_eq!(held_at(3, at(9, 29)).await, both);
         assert_eq!(builds.load(std::sync::atomic::Ordering::Relaxed), 1, "no read while nothing lapsed");
         // 9:30: p's hold lapses; the claims are read again, with o's cells held for good.
-        let paid_only = HashSet::from([(a, at(10, 0)), (a, at(10, 15))]);
+        let paid_only = Held::from_iter([(a, at(10, 0)), (a, at(10, 15))]);
         assert_eq!(held_at(3, at(9, 30)).await, paid_only);
         assert_eq!(builds.load(std::sync::atomic::Ordering::Relaxed), 2);
         // o is cancelled in this process: its cells are free.

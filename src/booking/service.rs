@@ -10,7 +10,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::{
-    availability::{Candidate, Day, Slot, cells},
+    availability::{Candidate, Day, Held, Slot, cells},
     claims,
     entity::{order, refund, slot_claim},
     notices,
@@ -102,7 +102,7 @@ async fn claims_near(
     tenant: &TenantInfo,
     date: NaiveDate,
     now: DateTime<Utc>,
-) -> AppResult<(HashSet<(Uuid, DateTime<Utc>)>, Vec<slot_claim::Model>)> {
+) -> AppResult<(Held, Vec<slot_claim::Model>)> {
     let ids: Vec<Uuid> = offer.candidates.iter().map(|c| c.therapist_id).collect();
     let window = claims::window_of(tenant, date, now);
     let rows = tx
@@ -173,7 +173,7 @@ pub async fn create_booking(
             "start is not a bookable time of this service (opening hours, grid, lead time, horizon)",
         ));
     }
-    let day = |held: &HashSet<(Uuid, DateTime<Utc>)>| {
+    let day = |held: &Held| {
         Day {
             rules: &offer.rules,
             tz: tenant.time_zone,
@@ -185,7 +185,7 @@ pub async fn create_booking(
         }
         .slots(&offer.candidates)
     };
-    if !day(&HashSet::new()).iter().any(|s| s.start == start) {
+    if !day(&Held::default()).iter().any(|s| s.start == start) {
         return Err(AppError::validation(
             "start is not a bookable time of this service (opening hours, grid, lead time, horizon)",
         ));
