@@ -2,7 +2,9 @@
 //! asked once, so such answers are seldom cached whole, but the shops in them repeat. The value a card resolved
 //! to, for one selection of a registered document ([`FixedDocument`]) and one kind of caller, is kept with the
 //! shop's published profile (one storefront generation: a write to the storefront makes new profiles) and
-//! reused for as long as a whole cached answer lives, instead of resolving the card field by field again.
+//! reused for as long as a whole cached answer lives, instead of resolving the card field by field again. As
+//! with the response cache, a shop's public fields are the same for every consumer: a field that depended on
+//! which consumer asks could not be kept here.
 
 use std::{sync::RwLock, time::Instant};
 

@@ -219,11 +219,11 @@ impl OutputType for ShopCard {
         if let Some(value) = self.0.p.cards.get(&key) {
             return Ok(value);
         }
-        let errors = || ctx.query_env.errors.lock().map_or(usize::MAX, |e| e.len());
+        let errors = || ctx.query_env.errors.lock().ok().map(|e| e.len());
         let before = errors();
         let value = self.0.resolve(ctx, field).await?;
         // A field's error is reported to this request only: a card that had one is not kept.
-        if errors() == before {
+        if before.is_some() && errors() == before {
             self.0.p.cards.put(key, value.clone());
         }
         Ok(value)

@@ -620,13 +620,18 @@ async fn the_volume_seed_makes_load_test_tenants_that_purge_removes() {
     // A CLI with another secret key makes tokens this deployment refuses.
     let foreign = dir.path().join("foreign.tsv");
     let out = app.cli(&["seed", "volume", "--tenants", "1", "--consumer-tokens", foreign.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     let foreign_token = &token_lines(&foreign)[0].1;
     app.bearer(foreign_token).gql("{ me { kind } }", json!({})).await.expect_code("UNAUTHENTICATED");
 
     // Purge removes a load-test tenant entirely (its consumers and orders too).
     let purged = app.cli(&["tenant", "purge", "--slug", "load-0001"]);
-    assert!(purged.status.success(), "{}", String::from_utf8_lossy(&purged.stderr));
+    assert!(
+        purged.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&purged.stdout),
+        String::from_utf8_lossy(&purged.stderr)
+    );
     app.with_tenant("load-0001")
         .gql("{ shops { edges { node { id } } } }", json!({}))
         .await
