@@ -205,15 +205,10 @@ async fn a_late_cancellation_refunds_by_the_policy_and_the_shop_refunds_in_full(
     let app = TestApp::spawn().await;
     let s = open_shop(&app).await;
     let c = app.consumer(&s.tenant, "o-late").await;
-    // The first slot at least an hour ahead: inside the 2-hour cut-off.
-    let soon = (Utc::now() + Duration::minutes(60)).with_timezone(&Shanghai);
-    let days = (soon.date_naive() - Utc::now().with_timezone(&Shanghai).date_naive()).num_days();
-    let start = slot_starts(&app, &s, Some(&s.therapist), days)
-        .await
-        .into_iter()
-        .find(|t| *t >= soon)
-        .expect("a slot within two hours");
-    let id = paid_order(&app, &s, &c, &start.to_rfc3339()).await;
+    // An appointment an hour and a half ahead: inside the 2-hour cut-off. (Booked for another day and moved,
+    // so that the test does not depend on the time of day it runs at.)
+    let id = paid_order(&app, &s, &c, &local(3, 10, 0)).await;
+    move_start(&app, &s.tenant, &id, Duration::minutes(90)).await;
     let r = app
         .bearer(&c)
         .gql("mutation($id: ID!) { cancelOrder(id: $id) { refundedFen paidFen } }", json!({ "id": id }))
@@ -222,7 +217,7 @@ async fn a_late_cancellation_refunds_by_the_policy_and_the_shop_refunds_in_full(
     assert_eq!(r["cancelOrder"]["refundedFen"], 6400, "50% after the cut-off");
     // Once the appointment has begun, only the shop cancels.
     let begun = paid_order(&app, &s, &c, &local(4, 9, 0)).await;
-    shift_start_into_past(&app, &s.tenant, &begun).await;
+    move_start(&app, &s.tenant, &begun, Duration::hours(-1)).await;
     app.bearer(&c)
         .gql("mutation($id: ID!) { cancelOrder(id: $id) { id } }", json!({ "id": begun }))
         .await
@@ -256,21 +251,20 @@ async fn an_unpaid_order_expires_and_frees_its_slot() {
     book(&app, &b, &s, Some(&s.therapist), &start).await.data();
 }
 
-/// Moves an order's start an hour into the past, as if the appointment had begun.
-async fn shift_start_into_past(app: &TestApp, tenant: &TestTenant, order: &str) {
+/// Moves an order's start to `from_now` from now: into the past, as if the appointment had begun, or close
+/// ahead, whatever the time of day.
+async fn move_start(app: &TestApp, tenant: &TestTenant, order: &str, from_now: Duration) {
     use sea_orm::{ConnectionTrait, TransactionTrait};
     let conn = sea_orm::Database::connect(app.admin_url()).await.unwrap();
     let txn = conn.begin().await.unwrap();
-    let (id, past) = if crate::helpers::is_postgres() {
+    let when = Utc::now() + from_now;
+    let (id, when) = if crate::helpers::is_postgres() {
         txn.execute_unprepared(&format!("SELECT set_config('app.tenant_id', '{}', true)", tenant.id)).await.unwrap();
-        (format!("'{order}'"), "now() - interval '1 hour'".to_owned())
+        (format!("'{order}'"), format!("'{}'::timestamptz", when.to_rfc3339()))
     } else {
-        (
-            format!("x'{}'", order.replace('-', "")),
-            format!("'{}'", (Utc::now() - Duration::hours(1)).format("%Y-%m-%d %H:%M:%S%.f+00:00")),
-        )
+        (format!("x'{}'", order.replace('-', "")), format!("'{}'", when.format("%Y-%m-%d %H:%M:%S%.f+00:00")))
     };
-    let sql = format!("UPDATE orders SET start_at = {past} WHERE id = {id}");
+    let sql = format!("UPDATE orders SET start_at = {when} WHERE id = {id}");
     assert_eq!(
         txn.execute_raw(sea_orm::Statement::from_string(conn.get_database_backend(), sql))
             .await
