@@ -154,7 +154,7 @@ async fn main() -> anyhow::Result<()> {
                 NewTenant { slug: &slug, name: &name, template: &template, is_load_test: load_test },
             )
             .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            .map_err(anyhow::Error::from)?;
             println!("tenant {} created (id {})", tenant.slug, tenant.id);
             println!("API key (shown once): {key}");
         }
@@ -165,7 +165,7 @@ async fn main() -> anyhow::Result<()> {
             )
             .await
             .context("cannot connect as the owner (DATABASE_ADMIN_URL)")?;
-            let tenant = tenancy::purge(&admin, &slug).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let tenant = tenancy::purge(&admin, &slug).await.map_err(anyhow::Error::from)?;
             // Then what lives outside the database: images (ID photos among them) and search documents.
             let media = match civic::infra::media::MediaStore::s3_from_env()? {
                 Some(s3) => s3,

@@ -104,8 +104,8 @@ async fn one_tenant(state: &AppState, i: u32, shops_per_tenant: u32) -> anyhow::
     let (tenant, _key) =
         tenancy::create(state, NewTenant { slug: &slug, name: &name, template: "massage", is_load_test: true })
             .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-    storefront::bulk_load(state, tenant.id, shops(i, shops_per_tenant)).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            .map_err(anyhow::Error::from)?;
+    storefront::bulk_load(state, tenant.id, shops(i, shops_per_tenant)).await.map_err(anyhow::Error::from)?;
     Ok(true)
 }
 
@@ -124,7 +124,7 @@ async fn consumer_sessions(state: &AppState, tenants: u32, path: &Path) -> anyho
         for k in 1..=CONSUMERS_PER_TENANT {
             let session = identity::load_test_consumer_session(state, &tenant, &format!("loadtest-{slug}-{k}"))
                 .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+                .map_err(anyhow::Error::from)?;
             lines.push_str(&format!("{slug}\t{}\n", session.token));
             count += 1;
         }

@@ -128,7 +128,7 @@ async fn the_cli_creates_and_purges_tenants() {
     assert!(tenant_dir.exists());
 
     let out = app.cli(&["tenant", "purge", "--slug", &slug]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(std::fs::read_dir(&tenant_dir).map_or(true, |mut d| d.next().is_none()), "the tenant's files are gone");
     app.bearer(&key).gql("{ me { kind } }", json!({})).await.expect_code("UNAUTHENTICATED");
     app.login(&slug, &s.username, &s.password).await.expect_code("UNAUTHENTICATED");
