@@ -82,8 +82,6 @@ pub struct AvailableSlot {
 
 // A day's free slots are many: resolved as plain objects (`graphql::plain`), with the derived types' scalars.
 impl Plain for AvailableSlot {
-    const TYPE: &'static str = "AvailableSlot";
-
     fn field(&self, ctx: &ContextSelectionSet<'_>, name: &str, selection: &SelectionSet) -> Value {
         match name {
             "start" => self.start.to_value(),
@@ -95,8 +93,6 @@ impl Plain for AvailableSlot {
 }
 
 impl Plain for SlotTherapist {
-    const TYPE: &'static str = "SlotTherapist";
-
     fn field(&self, _: &ContextSelectionSet<'_>, name: &str, _: &SelectionSet) -> Value {
         match name {
             "id" => self.id.to_value(),

@@ -14,11 +14,8 @@ use async_graphql::{
     registry::Registry,
 };
 
-/// An object whose fields are plain values.
-pub trait Plain {
-    /// The GraphQL type's name, for `__typename` and type conditions.
-    const TYPE: &'static str;
-
+/// An object whose fields are plain values; its derived GraphQL type names it (`__typename`, type conditions).
+pub trait Plain: OutputType {
     /// The value of the selected field `name` (never `__typename`); `selection` is the field's own selection,
     /// for a field that is a plain object itself (see [`object`]).
     fn field(&self, ctx: &ContextSelectionSet<'_>, name: &str, selection: &SelectionSet) -> Value;
@@ -27,31 +24,37 @@ pub trait Plain {
 /// The value of `item` for `selection`.
 pub fn object<T: Plain>(item: &T, ctx: &ContextSelectionSet<'_>, selection: &SelectionSet) -> Value {
     let mut fields = IndexMap::new();
-    collect(item, ctx, selection, &mut fields);
+    collect(item, &T::type_name(), ctx, selection, &mut fields);
     Value::Object(fields)
 }
 
-fn collect<T: Plain>(item: &T, ctx: &ContextSelectionSet<'_>, set: &SelectionSet, into: &mut IndexMap<Name, Value>) {
+fn collect<T: Plain>(
+    item: &T,
+    ty: &str,
+    ctx: &ContextSelectionSet<'_>,
+    set: &SelectionSet,
+    into: &mut IndexMap<Name, Value>,
+) {
     for selection in &set.items {
         match &selection.node {
             Selection::Field(f) => {
                 let name = f.node.name.node.as_str();
                 let value = match name {
-                    "__typename" => Value::String(T::TYPE.to_owned()),
+                    "__typename" => Value::String(ty.to_owned()),
                     _ => item.field(ctx, name, &f.node.selection_set.node),
                 };
                 merge(into, f.node.response_key().node.clone(), value);
             }
             Selection::FragmentSpread(spread) => {
                 if let Some(fragment) = ctx.query_env.fragments.get(&spread.node.fragment_name.node)
-                    && fragment.node.type_condition.node.on.node == T::TYPE
+                    && fragment.node.type_condition.node.on.node.as_str() == ty
                 {
-                    collect(item, ctx, &fragment.node.selection_set.node, into);
+                    collect(item, ty, ctx, &fragment.node.selection_set.node, into);
                 }
             }
             Selection::InlineFragment(inline) => {
-                if inline.node.type_condition.as_ref().is_none_or(|c| c.node.on.node == T::TYPE) {
-                    collect(item, ctx, &inline.node.selection_set.node, into);
+                if inline.node.type_condition.as_ref().is_none_or(|c| c.node.on.node.as_str() == ty) {
+                    collect(item, ty, ctx, &inline.node.selection_set.node, into);
                 }
             }
         }
@@ -80,7 +83,7 @@ fn merge(into: &mut IndexMap<Name, Value>, key: Name, value: Value) {
 /// A list of plain objects: declared as `[T!]!` by `T`'s derived object type, resolved here.
 pub struct PlainList<T>(pub Vec<T>);
 
-impl<T: Plain + OutputType> OutputType for PlainList<T> {
+impl<T: Plain> OutputType for PlainList<T> {
     fn type_name() -> Cow<'static, str> {
         <Vec<T> as OutputType>::type_name()
     }
