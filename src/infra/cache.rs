@@ -1,4 +1,4 @@
-//! The hot-query cache: a small in-process cache in front of Redis (when `REDIS_URL` is set), holding finished
+//! The hot-query cache: an in-process cache in front of Redis (when `REDIS_URL` is set), holding finished
 //! answers by key.
 //!
 //! - One loader per key at a time: concurrent misses of one key in a process wait for the first one's answer.
@@ -43,8 +43,10 @@ const STORE_BATCH: usize = 256;
 /// Reads waiting to be sent; and the most keys in one `MGET`.
 const READ_QUEUE: usize = 8192;
 const READ_BATCH: usize = 256;
-/// Weight of the in-process cache: key and body bytes.
-const LOCAL_BYTES: u64 = 64 * 1024 * 1024;
+/// Weight of the in-process cache: key and body bytes. Sized for the storefront answers of a national
+/// deployment (100 tenants x 200 shops: profiles of ~4.4 KB, ~90 MB, plus promotions and free slots): at 64 MiB
+/// under the national load test a quarter of all requests went to Redis for an answer evicted from memory.
+const LOCAL_BYTES: u64 = 256 * 1024 * 1024;
 const KEY_PREFIX: &str = "civic:q:";
 
 /// A cached answer.
