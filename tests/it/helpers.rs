@@ -248,20 +248,24 @@ impl TestApp {
     }
 
     /// Runs the `civic` binary against this app's database (with a secret key of its own).
-    pub fn cli(&self, args: &[&str]) -> std::process::Output {
-        self.cli_keyed(args, &random_secret())
+    ///
+    /// Awaited, never blocked on: the app runs on the test's own (single-threaded) runtime, and a thread
+    /// blocked on the child would freeze the app with whatever it holds, e.g. the sweeper's SQLite write
+    /// transaction, which the child then waits for until "database is locked".
+    pub async fn cli(&self, args: &[&str]) -> std::process::Output {
+        self.cli_keyed(args, &random_secret()).await
     }
 
     /// Runs the `civic` binary against this app's database with this app's secret key, as another process of
     /// the same deployment: the tokens it makes are good here.
-    pub fn cli_same_key(&self, args: &[&str]) -> std::process::Output {
+    pub async fn cli_same_key(&self, args: &[&str]) -> std::process::Output {
         use secrecy::ExposeSecret;
         let secret = self.state.config.secret_key.as_ref().expect("the test app has a secret key").expose_secret();
-        self.cli_keyed(args, secret)
+        self.cli_keyed(args, secret).await
     }
 
-    fn cli_keyed(&self, args: &[&str], secret_key: &str) -> std::process::Output {
-        std::process::Command::new(env!("CARGO_BIN_EXE_civic"))
+    async fn cli_keyed(&self, args: &[&str], secret_key: &str) -> std::process::Output {
+        tokio::process::Command::new(env!("CARGO_BIN_EXE_civic"))
             .args(args)
             .env("DATABASE_URL", &self.database_url)
             .env("DATABASE_ADMIN_URL", self.admin_url())
@@ -270,6 +274,7 @@ impl TestApp {
             .env("CIVIC_PLATFORM_TOKEN", "cpt_cli-test-token-long-enough")
             .env_remove("REDIS_URL")
             .output()
+            .await
             .unwrap()
     }
 

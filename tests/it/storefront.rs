@@ -452,7 +452,7 @@ async fn tenant_b_never_sees_or_changes_a_storefront() {
 #[tokio::test]
 async fn the_demo_seed_makes_a_beijing_storefront() {
     let app = TestApp::spawn().await;
-    let out = app.cli(&["seed", "demo"]);
+    let out = app.cli(&["seed", "demo"]).await;
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("bj-massage") && text.contains("API key"), "{text}");
@@ -482,7 +482,7 @@ async fn the_demo_seed_makes_a_beijing_storefront() {
         assert!(ends > Utc::now(), "only running promotions");
     }
     // Running it again changes nothing.
-    let again = app.cli(&["seed", "demo"]);
+    let again = app.cli(&["seed", "demo"]).await;
     assert!(again.status.success());
     let count = anon.gql("{ shops(first: 100) { edges { node { id } } } }", json!({})).await.data();
     assert_eq!(count["shops"]["edges"].as_array().unwrap().len(), shops.len());
@@ -500,11 +500,12 @@ fn token_lines(path: &std::path::Path) -> Vec<(String, String)> {
 async fn the_volume_seed_makes_load_test_tenants_that_purge_removes() {
     let app = TestApp::spawn().await;
     // A real tenant under a load-test slug: the seed leaves it alone and signs none of its consumers in.
-    let real = app.cli(&["tenant", "create", "--slug", "load-0004", "--name", "真实租户", "--template", "massage"]);
+    let real =
+        app.cli(&["tenant", "create", "--slug", "load-0004", "--name", "真实租户", "--template", "massage"]).await;
     assert!(real.status.success(), "{}", String::from_utf8_lossy(&real.stderr));
     let dir = tempfile::tempdir().unwrap();
     let tokens = dir.path().join("tokens.tsv");
-    let seed = |app: &TestApp| {
+    let seed = async |app: &TestApp| {
         let args = [
             "seed",
             "volume",
@@ -515,11 +516,11 @@ async fn the_volume_seed_makes_load_test_tenants_that_purge_removes() {
             "--consumer-tokens",
             tokens.to_str().unwrap(),
         ];
-        let out = app.cli_same_key(&args);
+        let out = app.cli_same_key(&args).await;
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8(out.stdout).unwrap() + &String::from_utf8(out.stderr).unwrap()
     };
-    let printed = seed(&app);
+    let printed = seed(&app).await;
     let anon = app.with_tenant("load-0002");
     let t = anon
         .gql(
@@ -610,7 +611,7 @@ async fn the_volume_seed_makes_load_test_tenants_that_purge_removes() {
     assert_eq!(paid["payOrder"]["order"]["status"], "PAID");
 
     // Again: nothing doubles, and the same consumers get fresh tokens.
-    seed(&app);
+    seed(&app).await;
     let again = anon.gql("{ shops(first: 100) { edges { node { id } } } }", json!({})).await.data();
     assert_eq!(again["shops"]["edges"].as_array().unwrap().len(), 20);
     let relines = token_lines(&tokens);
@@ -619,13 +620,13 @@ async fn the_volume_seed_makes_load_test_tenants_that_purge_removes() {
     assert!(ids.contains(&consumer_id(first_again).await), "the consumers are reused");
     // A CLI with another secret key makes tokens this deployment refuses.
     let foreign = dir.path().join("foreign.tsv");
-    let out = app.cli(&["seed", "volume", "--tenants", "1", "--consumer-tokens", foreign.to_str().unwrap()]);
+    let out = app.cli(&["seed", "volume", "--tenants", "1", "--consumer-tokens", foreign.to_str().unwrap()]).await;
     assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     let foreign_token = &token_lines(&foreign)[0].1;
     app.bearer(foreign_token).gql("{ me { kind } }", json!({})).await.expect_code("UNAUTHENTICATED");
 
     // Purge removes a load-test tenant entirely (its consumers and orders too).
-    let purged = app.cli(&["tenant", "purge", "--slug", "load-0001"]);
+    let purged = app.cli(&["tenant", "purge", "--slug", "load-0001"]).await;
     assert!(
         purged.status.success(),
         "{}{}",

@@ -97,8 +97,9 @@ async fn the_cli_creates_and_purges_tenants() {
     let keep = app.tenant("massage").await;
     let kept_staff = app.staff(&keep, "TENANT_ADMIN", &[]).await;
     let slug = unique("cli");
-    let out =
-        app.cli(&["tenant", "create", "--slug", &slug, "--name", "命令行", "--template", "massage", "--load-test"]);
+    let out = app
+        .cli(&["tenant", "create", "--slug", &slug, "--name", "命令行", "--template", "massage", "--load-test"])
+        .await;
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8(out.stdout).unwrap();
     let key = text.split_whitespace().find(|w| w.starts_with("ck_")).expect("the key is printed").to_owned();
@@ -127,7 +128,7 @@ async fn the_cli_creates_and_purges_tenants() {
     let tenant_dir = app.state.config.data_dir.join("media").join(&t.id);
     assert!(tenant_dir.exists());
 
-    let out = app.cli(&["tenant", "purge", "--slug", &slug]);
+    let out = app.cli(&["tenant", "purge", "--slug", &slug]).await;
     assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(std::fs::read_dir(&tenant_dir).map_or(true, |mut d| d.next().is_none()), "the tenant's files are gone");
     app.bearer(&key).gql("{ me { kind } }", json!({})).await.expect_code("UNAUTHENTICATED");
