@@ -253,7 +253,12 @@ impl TestApp {
     /// blocked on the child would freeze the app with whatever it holds, e.g. the sweeper's SQLite write
     /// transaction, which the child then waits for until "database is locked".
     pub async fn cli(&self, args: &[&str]) -> std::process::Output {
-        self.cli_keyed(args, &random_secret()).await
+        self.cli_keyed(args, &random_secret(), &[]).await
+    }
+
+    /// [`TestApp::cli`] with more environment (e.g. the Meilisearch index).
+    pub async fn cli_env(&self, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+        self.cli_keyed(args, &random_secret(), env).await
     }
 
     /// Runs the `civic` binary against this app's database with this app's secret key, as another process of
@@ -261,10 +266,10 @@ impl TestApp {
     pub async fn cli_same_key(&self, args: &[&str]) -> std::process::Output {
         use secrecy::ExposeSecret;
         let secret = self.state.config.secret_key.as_ref().expect("the test app has a secret key").expose_secret();
-        self.cli_keyed(args, secret).await
+        self.cli_keyed(args, secret, &[]).await
     }
 
-    async fn cli_keyed(&self, args: &[&str], secret_key: &str) -> std::process::Output {
+    async fn cli_keyed(&self, args: &[&str], secret_key: &str, env: &[(&str, &str)]) -> std::process::Output {
         tokio::process::Command::new(env!("CARGO_BIN_EXE_civic"))
             .args(args)
             .env("DATABASE_URL", &self.database_url)
@@ -273,6 +278,7 @@ impl TestApp {
             .env("CIVIC_SECRET_KEY", secret_key)
             .env("CIVIC_PLATFORM_TOKEN", "cpt_cli-test-token-long-enough")
             .env_remove("REDIS_URL")
+            .envs(env.iter().copied())
             .output()
             .await
             .unwrap()

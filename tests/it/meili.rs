@@ -90,16 +90,7 @@ async fn meilisearch_answers_in_chinese_within_the_tenant_only() {
     assert!(search(&in_a, "康乐").await.is_empty());
 
     // Purging tenant A removes its documents; B's stay.
-    // Awaited, not blocked on: the app runs on this test's runtime (see `TestApp::cli`).
-    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_civic"))
-        .args(["tenant", "purge", "--slug", &a.slug])
-        .env("DATABASE_URL", &app.database_url)
-        .env("DATABASE_ADMIN_URL", app.admin_url())
-        .env("CIVIC_DATA_DIR", &app.state.config.data_dir)
-        .env("MEILI_INDEX", &index)
-        .output()
-        .await
-        .unwrap();
+    let out = app.cli_env(&["tenant", "purge", "--slug", &a.slug], &[("MEILI_INDEX", &index)]).await;
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     document(&index, &latin, false).await.expect("A's documents are gone");
     document(&index, &b_shop, true).await.expect("B's remain");
