@@ -26,9 +26,9 @@ fn query_err(e: sqlx::Error) -> DbErr {
     DbErr::Query(RuntimeErr::SqlxError(e.into()))
 }
 
-fn query(stmt: &Statement) -> sqlx::query::Query<'_, Postgres, SqlxValues> {
-    let values = stmt.values.clone().unwrap_or(sea_orm::Values(Vec::new()));
-    sqlx::query_with(sqlx::AssertSqlSafe(stmt.sql.as_str()), SqlxValues(values))
+fn query(stmt: Statement) -> sqlx::query::Query<'static, Postgres, SqlxValues> {
+    let values = stmt.values.unwrap_or(sea_orm::Values(Vec::new()));
+    sqlx::query_with(sqlx::AssertSqlSafe(stmt.sql), SqlxValues(values))
 }
 
 impl PgTxn {
@@ -56,7 +56,7 @@ impl ConnectionTrait for PgTxn {
 
     async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
         let mut tx = self.0.lock().await;
-        query(&stmt).execute(&mut **tx).await.map(ExecResult::from).map_err(exec_err)
+        query(stmt).execute(&mut **tx).await.map(ExecResult::from).map_err(exec_err)
     }
 
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
@@ -66,12 +66,12 @@ impl ConnectionTrait for PgTxn {
 
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
         let mut tx = self.0.lock().await;
-        query(&stmt).fetch_optional(&mut **tx).await.map(|row| row.map(QueryResult::from)).map_err(query_err)
+        query(stmt).fetch_optional(&mut **tx).await.map(|row| row.map(QueryResult::from)).map_err(query_err)
     }
 
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
         let mut tx = self.0.lock().await;
-        query(&stmt)
+        query(stmt)
             .fetch_all(&mut **tx)
             .await
             .map(|rows| rows.into_iter().map(QueryResult::from).collect())
