@@ -159,3 +159,65 @@ async fn the_service_role_has_no_powers_and_cannot_rewrite_the_audit_log() {
     assert!(r.is_err());
     assert!(matches!(app.backend, Backend::Postgres { .. }));
 }
+
+/// A tenant transaction names its tenant with its `BEGIN` (`db::pg_txn`). One left unfinished after a failed
+/// statement is rolled back: nothing it wrote stays, and its connection (the pool's only one here) serves the
+/// next transaction, for its own tenant, as if nothing had happened.
+#[tokio::test]
+async fn a_tenant_transaction_dropped_after_a_failure_is_rolled_back_and_its_connection_serves_the_next() {
+    use civic::{
+        db::{Db, PoolOptions, TenantId},
+        identity::entity::consumer,
+    };
+    use sea_orm::ActiveValue::Set;
+
+    let app = TestApp::spawn().await;
+    let a = app.tenant("massage").await;
+    let b = app.tenant("water").await;
+    app.consumer(&b, "o-b").await;
+    let db = Db::connect(&app.database_url, PoolOptions { max_connections: 1, min_connections: 1 }).await.unwrap();
+    let (a_id, b_id) = (TenantId(a.id.parse().unwrap()), TenantId(b.id.parse().unwrap()));
+    let row = |id: uuid::Uuid| consumer::ActiveModel {
+        tenant_id: Set(a_id.0),
+        id: Set(id),
+        app_id: Set("wx-test".into()),
+        openid_hash: Set(format!("hash-{id}")),
+        openid_enc: Set("enc".into()),
+        unionid_enc: Set(None),
+        phone_enc: Set(None),
+        phone_hash: Set(None),
+        created_at: Set(chrono::Utc::now()),
+        last_login_at: Set(chrono::Utc::now()),
+    };
+    let count = |tenant: TenantId| {
+        let db = db.clone();
+        async move {
+            let tx = db.read(tenant).await.unwrap();
+            let n = tx.count(tx.select::<consumer::Entity>()).await.unwrap();
+            tx.commit().await.unwrap();
+            n
+        }
+    };
+    let before = count(a_id).await;
+
+    let tx = db.begin(a_id).await.unwrap();
+    let id = uuid::Uuid::now_v7();
+    tx.insert(row(id)).await.unwrap();
+    // The same key again: the statement fails, and the transaction with it.
+    assert!(tx.insert(row(id)).await.is_err());
+    drop(tx);
+
+    assert_eq!(count(a_id).await, before, "the first insert was rolled back with the transaction");
+    // The next transaction on the same connection is for another tenant and sees that tenant's rows.
+    let tx = db.read(b_id).await.unwrap();
+    let seen = tx.all(tx.select::<consumer::Entity>()).await.unwrap();
+    tx.commit().await.unwrap();
+    // B's one consumer: on PostgreSQL, row-level security would hide it if the connection still named A.
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].tenant_id, b_id.0);
+    let tx = db.begin(a_id).await.unwrap();
+    tx.insert(row(id)).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(count(a_id).await, before + 1);
+    db.close().await;
+}
