@@ -2,8 +2,8 @@
 //!
 //! Row-level security reads the tenant from `app.tenant_id`, set for the transaction only. sea-orm's
 //! transaction sends `BEGIN` on its own, which made naming the tenant a second round trip to the server in
-//! every transaction (with `COMMIT` and sqlx's ping when the connection goes back to its pool, four for a
-//! transaction of one statement). Here both go in one simple query; the statements run as sea-orm's own
+//! every transaction (with `COMMIT` and sqlx's ping when the connection goes back to its pool, five round trips
+//! for a transaction of one statement; now four). Here both go in one simple query; the statements run as sea-orm's own
 //! transaction runs them (sqlx, prepared and cached per connection), and a transaction dropped without
 //! `commit` is rolled back, as sea-orm's is.
 
