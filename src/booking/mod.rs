@@ -3,6 +3,7 @@
 pub mod availability;
 pub mod claims;
 pub mod entity;
+pub mod free_slots;
 pub mod graphql;
 pub mod notices;
 pub mod payment;

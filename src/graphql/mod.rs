@@ -2,6 +2,7 @@
 //! every operation passes through.
 
 pub mod context;
+pub mod direct;
 pub mod errors;
 pub mod extensions;
 pub mod guard;

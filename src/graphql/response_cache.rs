@@ -25,10 +25,11 @@ use async_graphql::parser::{
 use sha2::{Digest, Sha256};
 
 use super::{
+    direct::Direct,
     extensions::{RootFields, asks_introspection},
     operations::Registry,
 };
-use crate::{identity::principal::Principal, tenancy::TenantInfo};
+use crate::identity::principal::Principal;
 
 /// Storefront reads: long enough to absorb load, short enough for promotions that start or end.
 pub const STOREFRONT_TTL: Duration = Duration::from_secs(60);
@@ -41,8 +42,8 @@ pub struct Policy {
     pub ttl: Duration,
     /// Also depends on slot claims (the booking generation).
     pub booking: bool,
-    /// Stored only once asked before: answers to a point or a search text (a phone's position) rarely repeat,
-    /// and storing each would cost every request more than the few repeats save.
+    /// Stored only once asked before: answers to a point or a search text (a phone's position), and a day's free
+    /// slots, rarely repeat, and storing each would cost every request more than the few repeats save.
     pub on_repeat: bool,
 }
 
@@ -64,7 +65,9 @@ fn policy_of(root: &str) -> Option<Policy> {
             Some(Policy::new(STOREFRONT_TTL, false, false))
         }
         "nearestShops" | "searchShops" => Some(Policy::new(STOREFRONT_TTL, false, true)),
-        "availableSlots" => Some(Policy::new(AVAILABILITY_TTL, true, false)),
+        // A day's free slots are asked again within seconds only for a shop in demand, and every booking of the
+        // tenant moves them to a new key: stored from their second ask, like a position.
+        "availableSlots" => Some(Policy::new(AVAILABILITY_TTL, true, true)),
         _ => None,
     }
 }
@@ -88,6 +91,8 @@ pub struct Plan {
     /// Set for a registered document whose selections below its root fields do not depend on its variables
     /// (see [`FixedDocument`]).
     pub fixed: Option<FixedDocument>,
+    /// Set for a fixed document that is answered without the executor (`direct`).
+    pub direct: Option<Direct>,
 }
 
 /// Request data: the request runs this registered document, which below its root fields selects the same
@@ -165,6 +170,7 @@ impl Plans {
                 document: None,
                 plain: false,
                 fixed: None,
+                direct: None,
             };
         };
         let registered = self.registry.allows(&doc);
@@ -188,7 +194,8 @@ impl Plans {
         let plain =
             doc.operations.iter().all(|(_, op)| op.node.ty == OperationType::Query) && !asks_introspection(&doc);
         let fixed = if registered { FixedDocument::of(&doc) } else { None };
-        Plan { registered, label, policy, name, document: registered.then_some(doc), plain, fixed }
+        let direct = fixed.and_then(|_| Direct::of(&doc));
+        Plan { registered, label, policy, name, document: registered.then_some(doc), plain, fixed, direct }
     }
 }
 
@@ -197,11 +204,8 @@ impl Plan {
     /// body names it, `body` the whole body as sent.
     pub fn key(&self, who: &Principal, operation_name: Option<&str>, body: &[u8]) -> Option<(String, Policy)> {
         let policy = self.policy?;
-        let (class, tenant): (&str, &TenantInfo) = match who {
-            Principal::Anonymous { tenant: Some(t) } => ("anon", t),
-            Principal::Consumer { tenant, .. } => ("consumer", tenant),
-            _ => return None,
-        };
+        let (tenant, consumer) = who.public_reader()?;
+        let class = if consumer { "consumer" } else { "anon" };
         if operation_name.is_some_and(|n| Some(n) != self.name.as_deref()) {
             return None;
         }
@@ -237,7 +241,7 @@ mod tests {
             p.plan("query N($p: GeoPointInput!) { nearestShops(near: $p, radiusMeters: 1000) { distanceMeters } }");
         assert_eq!(nearest.policy, Some(Policy::new(STOREFRONT_TTL, false, true)));
         let slots = p.plan("{ shop(id: \"x\") { id } availableSlots(shopId: \"x\", serviceItemId: \"y\", date: \"2026-01-01\") { start } }");
-        assert_eq!(slots.policy, Some(Policy::new(AVAILABILITY_TTL, true, false)));
+        assert_eq!(slots.policy, Some(Policy::new(AVAILABILITY_TTL, true, true)));
         for uncached in [
             "{ myOrders { edges { node { id } } } }",
             "{ shop(id: \"x\") { id } myOrders { edges { node { id } } } }",
@@ -253,7 +257,10 @@ mod tests {
 
     #[test]
     fn keys_carry_tenant_generations_caller_and_variables() {
-        use crate::{db::TenantId, tenancy::generation::Generations};
+        use crate::{
+            db::TenantId,
+            tenancy::{TenantInfo, generation::Generations},
+        };
         let tenant = |storefront, booking| TenantInfo {
             id: TenantId(uuid::Uuid::nil()),
             slug: "t".into(),

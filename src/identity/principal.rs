@@ -56,6 +56,17 @@ impl Principal {
         }
     }
 
+    /// For a caller who reads the published storefront, which is the same for every caller of its kind (the
+    /// response cache, kept shop cards and direct answers rely on it): its tenant, and whether it is a consumer
+    /// rather than an anonymous caller naming the tenant with `X-Tenant`. `None` for everyone else.
+    pub fn public_reader(&self) -> Option<(&Arc<TenantInfo>, bool)> {
+        match self {
+            Principal::Anonymous { tenant: Some(t) } => Some((t, false)),
+            Principal::Consumer { tenant, .. } => Some((tenant, true)),
+            _ => None,
+        }
+    }
+
     /// `None` for anonymous callers.
     pub fn role(&self) -> Option<Role> {
         match self {

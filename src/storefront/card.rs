@@ -8,12 +8,10 @@
 
 use std::{sync::RwLock, time::Instant};
 
-use async_graphql::{ContextSelectionSet, Positioned, Value, parser::types::Field};
+use async_graphql::{ContextSelectionSet, Pos, Positioned, Value, parser::types::Field};
+use bytes::Bytes;
 
-use crate::{
-    graphql::{context::RequestCtx, response_cache::FixedDocument, response_cache::STOREFRONT_TTL},
-    identity::principal::Principal,
-};
+use crate::graphql::{context::RequestCtx, response_cache::FixedDocument, response_cache::STOREFRONT_TTL};
 
 /// One selection of a card: the registered document, the field's place in it, and the kind of caller.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,34 +28,53 @@ impl CardKey {
     /// machines).
     pub fn of(ctx: &ContextSelectionSet<'_>, field: &Positioned<Field>) -> Option<CardKey> {
         let document = *ctx.data_opt::<FixedDocument>()?;
-        let consumer = match &ctx.data_opt::<RequestCtx>()?.principal {
-            Principal::Anonymous { tenant: Some(_) } => false,
-            Principal::Consumer { .. } => true,
-            _ => return None,
-        };
-        Some(CardKey { document, line: field.pos.line, column: field.pos.column, consumer })
+        let (_, consumer) = ctx.data_opt::<RequestCtx>()?.principal.public_reader()?;
+        Some(CardKey::at(document, field.pos, consumer))
+    }
+
+    /// The key of the card selected at `pos` in `document`, for a consumer or an anonymous caller.
+    pub fn at(document: FixedDocument, pos: Pos, consumer: bool) -> CardKey {
+        CardKey { document, line: pos.line, column: pos.column, consumer }
     }
 }
 
 /// A handful of entries at most: one per registered document that lists shops, per kind of caller.
 const MOST: usize = 8;
 
+/// A card's resolved value, and its JSON for answers written directly (`nearest`).
+struct Card {
+    key: CardKey,
+    at: Instant,
+    value: Value,
+    json: Bytes,
+}
+
 /// The resolved values of one published shop's card.
 #[derive(Default)]
-pub struct Cards(RwLock<Vec<(CardKey, Instant, Value)>>);
+pub struct Cards(RwLock<Vec<Card>>);
 
 impl Cards {
     pub fn get(&self, key: &CardKey) -> Option<Value> {
+        self.find(key, |c| c.value.clone())
+    }
+
+    pub fn json(&self, key: &CardKey) -> Option<Bytes> {
+        self.find(key, |c| c.json.clone())
+    }
+
+    fn find<T>(&self, key: &CardKey, take: impl FnOnce(&Card) -> T) -> Option<T> {
         let held = self.0.read().unwrap_or_else(|p| p.into_inner());
-        held.iter().find(|(k, at, _)| k == key && at.elapsed() < STOREFRONT_TTL).map(|(_, _, v)| v.clone())
+        held.iter().find(|c| c.key == *key && c.at.elapsed() < STOREFRONT_TTL).map(take)
     }
 
     pub fn put(&self, key: CardKey, value: Value) {
+        // Written out once here, copied as bytes into every answer that lists the shop.
+        let Ok(json) = serde_json::to_vec(&value) else { return };
         let mut held = self.0.write().unwrap_or_else(|p| p.into_inner());
-        held.retain(|(k, at, _)| *k != key && at.elapsed() < STOREFRONT_TTL);
+        held.retain(|c| c.key != key && c.at.elapsed() < STOREFRONT_TTL);
         if held.len() >= MOST {
             held.remove(0);
         }
-        held.push((key, Instant::now(), value));
+        held.push(Card { key, at: Instant::now(), value, json: Bytes::from(json) });
     }
 }

@@ -11,6 +11,7 @@ use super::{
     entity::{service_item, shop, therapist},
     hours::{Week, format_time, parse_dates},
     index::TenantIndex,
+    nearest,
     profile::{ShopProfile, TherapistProfile},
     service::{
         self, Accessibility, Gender, PromotionFields, PromotionKind, PromotionRow, ServiceFields, ShopFields,
@@ -39,7 +40,7 @@ pub struct GeoPointInput {
 }
 
 impl GeoPointInput {
-    fn parse(&self) -> AppResult<GeoPoint> {
+    pub fn point(&self) -> AppResult<GeoPoint> {
         GeoPoint::parse(self.lat, self.lng, self.datum)
     }
 }
@@ -124,7 +125,7 @@ pub struct ShopInput {
 impl ShopInput {
     fn fields(self) -> AppResult<ShopFields> {
         Ok(ShopFields {
-            location: self.location.parse()?,
+            location: self.location.point()?,
             hours: self.opening_hours.as_deref().map(parse_week).transpose()?,
             closed_dates: self.closed_dates.as_deref().map(parse_dates).transpose()?,
             photo_ids: self.photo_ids.as_deref().map(ids_of).transpose()?,
@@ -622,23 +623,10 @@ impl StorefrontQuery {
         radius_meters: f64,
         first: Option<i32>,
     ) -> async_graphql::Result<Vec<ShopDistance>> {
-        let center = near.parse()?;
-        if !(radius_meters.is_finite() && radius_meters > 0.0 && radius_meters <= 100_000.0) {
-            return Err(AppError::validation("radiusMeters must be more than 0 and at most 100000").into());
-        }
-        let first = first.unwrap_or(20);
-        if !(1..=100).contains(&first) {
-            return Err(AppError::validation("first must be between 1 and 100").into());
-        }
-        let state = ctx.state();
-        let tenant = ctx.tenant()?;
-        let index = state.storefront.get(state, tenant).await?;
-        let hits = index.nearest.within(center, radius_meters, first as usize);
-        Ok(hits
+        let shops = nearest::nearest_shops(ctx.state(), ctx.tenant()?, &near, radius_meters, first).await?;
+        Ok(shops
             .into_iter()
-            .filter_map(|(id, distance_meters)| {
-                Some(ShopDistance { shop: ShopCard::published(Arc::clone(index.shop(id)?)), distance_meters })
-            })
+            .map(|(shop, distance_meters)| ShopDistance { shop: ShopCard::published(shop), distance_meters })
             .collect())
     }
 

@@ -5,6 +5,7 @@ pub mod entity;
 pub mod graphql;
 pub mod hours;
 pub mod index;
+pub mod nearest;
 pub mod profile;
 pub mod search;
 pub mod search_sync;

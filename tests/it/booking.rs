@@ -4,7 +4,7 @@ use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Asia::Shanghai;
 use serde_json::{Value, json};
 
-use crate::helpers::{Gql, TestApp, TestTenant, unique};
+use crate::helpers::{Gql, TestApp, TestTenant, unique, written_directly};
 
 const BOOK: &str = "mutation($i: CreateBookingInput!) { createBooking(input: $i) { id status amountFen paidFen refundedFen start end shop { id } therapistId } }";
 const PAY: &str = "mutation($id: ID!) { payOrder(id: $id) { id status amountFen order { status paidFen } } }";
@@ -68,6 +68,59 @@ fn local(days: i64, hh: u32, mm: u32) -> String {
 
 fn date(days: i64) -> NaiveDate {
     Utc::now().with_timezone(&Shanghai).date_naive() + Duration::days(days)
+}
+
+/// The registered `AvailableSlots` (graphql/operations/booking.graphql), and the same selection under another
+/// operation name, which is not registered and so is executed.
+const SLOTS_REGISTERED: &str =
+    "query AvailableSlots($shopId: ID!, $serviceItemId: ID!, $therapistId: ID, $date: Date!) {
+  availableSlots(shopId: $shopId, serviceItemId: $serviceItemId, therapistId: $therapistId, date: $date) {
+    start end therapist { id name }
+  }
+}";
+const SLOTS_EXECUTED: &str = "query FreeSlots($shopId: ID!, $serviceItemId: ID!, $therapistId: ID, $date: Date!) {
+  availableSlots(shopId: $shopId, serviceItemId: $serviceItemId, therapistId: $therapistId, date: $date) {
+    start end therapist { id name }
+  }
+}";
+
+async fn answer_text(caller: &crate::helpers::Caller<'_>, query: &str, variables: &Value) -> String {
+    caller.post_raw(json!({ "query": query, "variables": variables }).to_string()).await.text().await.unwrap()
+}
+
+#[tokio::test]
+async fn free_slots_written_directly_are_the_executed_answer_byte_for_byte() {
+    let app = TestApp::spawn().await;
+    let s = open_shop(&app).await;
+    let consumer = app.consumer(&s.tenant, &unique("openid")).await;
+    // A booking tomorrow at 15:00 takes its cells from both answers alike.
+    let start = Shanghai.from_local_datetime(&date(1).and_hms_opt(15, 0, 0).unwrap()).unwrap().with_timezone(&Utc);
+    let start = start.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    app.bearer(&consumer).gql(BOOK, book_vars(&s, Some(&s.therapist), &start)).await.data();
+    let anon = app.with_tenant(&s.tenant.slug);
+    let cases = [
+        json!({ "shopId": s.shop, "serviceItemId": s.service, "date": date(1).to_string() }),
+        json!({ "shopId": s.shop, "serviceItemId": s.service, "therapistId": s.therapist, "date": date(2).to_string() }),
+        json!({ "shopId": s.shop, "serviceItemId": s.service, "date": date(400).to_string() }),
+    ];
+    for vars in &cases {
+        let executed = answer_text(&anon, SLOTS_EXECUTED, vars).await;
+        let before = written_directly(&app).await;
+        let written = answer_text(&anon, SLOTS_REGISTERED, vars).await;
+        assert_eq!(written, executed, "{vars}");
+        assert!(written_directly(&app).await > before, "answered without the executor: {vars}");
+        assert!(written.starts_with("{\"data\":{\"availableSlots\":["), "{written}");
+    }
+    assert!(answer_text(&anon, SLOTS_EXECUTED, &cases[0]).await.contains("张师傅"));
+    // A consumer's answer, and what the executor refuses, refused alike.
+    let vars = json!({ "shopId": s.shop, "serviceItemId": s.service, "date": date(3).to_string() });
+    let as_consumer = app.bearer(&consumer);
+    assert_eq!(
+        answer_text(&as_consumer, SLOTS_REGISTERED, &vars).await,
+        answer_text(&as_consumer, SLOTS_EXECUTED, &vars).await
+    );
+    let unknown = json!({ "shopId": s.service, "serviceItemId": s.service, "date": date(1).to_string() });
+    app.with_tenant(&s.tenant.slug).gql(SLOTS_REGISTERED, unknown).await.expect_code("NOT_FOUND");
 }
 
 fn book_vars(s: &Shop, therapist: Option<&str>, start: &str) -> Value {
