@@ -79,7 +79,7 @@ struct Redis {
     /// Reads for the reader (`read_batches`).
     reads: tokio::sync::mpsc::Sender<Read>,
     /// Stores for the writer (`write_stores`).
-    stores: tokio::sync::mpsc::Sender<Store>,
+    stores: tokio::sync::mpsc::Sender<Queued>,
     /// Unix milliseconds until which Redis is skipped.
     open_until: AtomicU64,
 }
@@ -95,6 +95,12 @@ struct Store {
     key: String,
     value: Vec<u8>,
     ttl_ms: u64,
+}
+
+/// What the writer is asked: a store, or to say when the stores queued before it are written (or given up).
+enum Queued {
+    Store(Store),
+    Flush(tokio::sync::oneshot::Sender<()>),
 }
 
 #[derive(Clone)]
@@ -264,6 +270,17 @@ impl Cache {
         Some((entry.into_value(), source))
     }
 
+    /// Returns when the answers queued for Redis before this call are written there, or given up (Redis failed).
+    /// Stores are written behind the requests that made them; this is for a caller that must know another
+    /// process can now read them.
+    pub async fn flush(&self) {
+        let Some(redis) = &self.redis else { return };
+        let (done, written) = tokio::sync::oneshot::channel();
+        if redis.stores.send(Queued::Flush(done)).await.is_ok() {
+            let _ = written.await;
+        }
+    }
+
     /// Redis, unless its breaker is open.
     fn usable_redis(&self) -> Option<&Arc<Redis>> {
         self.redis.as_ref().filter(|r| now_ms() >= r.open_until.load(Ordering::Relaxed))
@@ -299,7 +316,7 @@ impl Cache {
         value.extend_from_slice(&entry.expires_ms.to_be_bytes());
         value.extend_from_slice(&entry.body);
         let store = Store { key: format!("{KEY_PREFIX}{key}"), value, ttl_ms };
-        if redis.stores.try_send(store).is_err() {
+        if redis.stores.try_send(Queued::Store(store)).is_err() {
             // The writer is behind: Redis is not at fault, the answer is just not stored.
             metrics::counter!("civic_cache_redis_stores_dropped_total").increment(1);
         }
@@ -343,24 +360,37 @@ async fn read_batches(
 async fn write_stores(
     redis: std::sync::Weak<Redis>,
     pool: deadpool_redis::Pool,
-    mut queue: tokio::sync::mpsc::Receiver<Store>,
+    mut queue: tokio::sync::mpsc::Receiver<Queued>,
 ) {
     let mut batch = Vec::with_capacity(STORE_BATCH);
     while queue.recv_many(&mut batch, STORE_BATCH).await > 0 {
         let Some(redis) = redis.upgrade() else { return };
         let mut pipe = redis::pipe();
-        for store in batch.drain(..) {
-            pipe.cmd("SET").arg(store.key).arg(store.value).arg("PX").arg(store.ttl_ms).ignore();
+        let mut flushes = vec![];
+        for queued in batch.drain(..) {
+            match queued {
+                Queued::Store(s) => _ = pipe.cmd("SET").arg(s.key).arg(s.value).arg("PX").arg(s.ttl_ms).ignore(),
+                Queued::Flush(done) => flushes.push(done),
+            }
         }
-        let write = async {
-            let mut conn = pool.get().await.map_err(|e| e.to_string())?;
-            pipe.query_async::<()>(&mut *conn).await.map_err(|e| e.to_string())
-        };
-        match tokio::time::timeout(WRITE_TIMEOUT, write).await {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => trip(&redis, &e),
-            Err(_) => trip(&redis, "timed out"),
+        if pipe.cmd_iter().next().is_some() {
+            write_pipeline(&redis, &pool, pipe).await;
         }
+        // The stores queued before these requests are written or given up.
+        flushes.into_iter().for_each(|done| _ = done.send(()));
+    }
+}
+
+/// Writes one pipeline of stores; a failure opens the breaker.
+async fn write_pipeline(redis: &Redis, pool: &deadpool_redis::Pool, pipe: redis::Pipeline) {
+    let write = async {
+        let mut conn = pool.get().await.map_err(|e| e.to_string())?;
+        pipe.query_async::<()>(&mut *conn).await.map_err(|e| e.to_string())
+    };
+    match tokio::time::timeout(WRITE_TIMEOUT, write).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => trip(redis, &e),
+        Err(_) => trip(redis, "timed out"),
     }
 }
 
