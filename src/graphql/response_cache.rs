@@ -5,7 +5,8 @@
 //! that kind. The key carries the tenant, the generations of the areas the fields read (a write raises them,
 //! see `tenancy::generation`), the kind of caller, and a digest of the request body as sent (document,
 //! operation name and variables): a hit needs no more of the body parsed than its document and operation name.
-//! Time-dependent answers (promotions running now, free slots) are bounded by the TTL.
+//! Time-dependent answers end in time: free slots after a short TTL, storefront answers when a promotion of the
+//! tenant starts or ends (`storefront::timetable`).
 //!
 //! What a document is (its registration, metrics label, cache policy) is worked out once per distinct text.
 
@@ -31,8 +32,9 @@ use super::{
 };
 use crate::identity::principal::Principal;
 
-/// Storefront reads: long enough to absorb load, short enough for promotions that start or end.
-pub const STOREFRONT_TTL: Duration = Duration::from_secs(60);
+/// Storefront reads, at most: an answer also ends when a promotion of its tenant starts or ends
+/// (`storefront::timetable`), and sooner after any write (a new generation, a new key).
+pub const STOREFRONT_TTL: Duration = Duration::from_secs(300);
 /// Free slots also change as time passes and unpaid claims lapse.
 const AVAILABILITY_TTL: Duration = Duration::from_secs(10);
 

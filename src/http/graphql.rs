@@ -97,14 +97,20 @@ async fn answer(exec: Exec<'_>, plan: &Plan, label: &'static str, envelope: &Env
         let load = async {
             let Ok(gql) = parse() else { return None };
             let (body, errors) = exec.run(gql, plan).await;
-            if errors {
-                *uncached.lock().unwrap_or_else(|p| p.into_inner()) = Some(body);
-                None
-            } else {
-                Some(body)
+            // Cacheable answers are read from the caller's tenant's storefront: they hold until it changes.
+            let holds = match exec.who.tenant() {
+                Some(tenant) if !errors => web.state.storefront.holds(&web.state, tenant, policy.ttl).await.ok(),
+                _ => None,
+            };
+            match holds {
+                Some(ttl) => Some((body, ttl)),
+                None => {
+                    *uncached.lock().unwrap_or_else(|p| p.into_inner()) = Some(body);
+                    None
+                }
             }
         };
-        if let Some((entry, source)) = web.state.cache.get_or_load(key, policy.ttl, load).await {
+        if let Some((entry, source)) = web.state.cache.get_or_load(key, load).await {
             return json(entry.body.clone(), label, Some(source));
         }
         if let Some(body) = uncached.into_inner().unwrap_or_else(|p| p.into_inner()) {

@@ -224,12 +224,13 @@ impl Cache {
         matches!(tokio::time::timeout(Duration::from_millis(500), ping).await, Ok(Ok(_)))
     }
 
-    /// The answer stored under `key`, or the one `load` makes, which is stored for `ttl` (less jitter) when it
-    /// is `Some`. Concurrent calls for one key in this process share one `load`; `None` (not cacheable) is not
-    /// shared: the caller that gets `None` back without a source must load for itself.
-    pub async fn get_or_load<F>(&self, key: String, ttl: Duration, load: F) -> Option<(Arc<Entry>, Source)>
+    /// The answer stored under `key`, or the one `load` makes, which is stored for as long as `load` says it
+    /// holds (less jitter) when it is `Some`. Concurrent calls for one key in this process share one `load`;
+    /// `None` (not cacheable) is not shared: the caller that gets `None` back without a source must load for
+    /// itself.
+    pub async fn get_or_load<F>(&self, key: String, load: F) -> Option<(Arc<Entry>, Source)>
     where
-        F: Future<Output = Option<Bytes>> + Send,
+        F: Future<Output = Option<(Bytes, Duration)>> + Send,
     {
         if let Some(entry) = self.local.get(&key).await {
             metrics::counter!("civic_cache_hits_total", "layer" => "local").increment(1);
@@ -244,7 +245,7 @@ impl Cache {
                 source.store(REDIS, Ordering::Relaxed);
                 return Ok(entry);
             }
-            let body = load.await.ok_or(())?;
+            let (body, ttl) = load.await.ok_or(())?;
             source.store(LOADED, Ordering::Relaxed);
             let jitter = rand::rng().random_range(0.8..=1.0);
             let entry = Arc::new(Entry { body, expires_ms: now_ms() + (ttl.as_millis() as f64 * jitter) as u64 });

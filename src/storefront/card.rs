@@ -2,15 +2,20 @@
 //! asked once, so such answers are seldom cached whole, but the shops in them repeat. The value a card resolved
 //! to, for one selection of a registered document ([`FixedDocument`]) and one kind of caller, is kept with the
 //! shop's published profile (one storefront generation: a write to the storefront makes new profiles) and
-//! reused for as long as a whole cached answer lives, instead of resolving the card field by field again. As
+//! reused for as long as a whole cached answer lives (until a promotion of the tenant starts or ends, at most
+//! [`STOREFRONT_TTL`]), instead of resolving the card field by field again. As
 //! with the response cache, a shop's public fields are the same for every consumer: a field that depended on
 //! which consumer asks could not be kept here.
 
-use std::{sync::RwLock, time::Instant};
+use std::{
+    sync::{Arc, RwLock},
+    time::Instant,
+};
 
 use async_graphql::{ContextSelectionSet, Pos, Positioned, Value, parser::types::Field};
 use bytes::Bytes;
 
+use super::timetable::Timetable;
 use crate::graphql::{context::RequestCtx, response_cache::FixedDocument, response_cache::STOREFRONT_TTL};
 
 /// One selection of a card: the registered document, the field's place in it, and the kind of caller.
@@ -44,16 +49,23 @@ const MOST: usize = 8;
 /// A card's resolved value, and its JSON for answers written directly (`nearest`).
 struct Card {
     key: CardKey,
-    at: Instant,
+    /// Until when it is used.
+    until: Instant,
     value: Value,
     json: Bytes,
 }
 
-/// The resolved values of one published shop's card.
-#[derive(Default)]
-pub struct Cards(RwLock<Vec<Card>>);
+/// The resolved values of one published shop's card, and when the tenant's storefront changes by itself.
+pub struct Cards {
+    held: RwLock<Vec<Card>>,
+    changes: Arc<Timetable>,
+}
 
 impl Cards {
+    pub fn new(changes: Arc<Timetable>) -> Cards {
+        Cards { held: RwLock::default(), changes }
+    }
+
     pub fn get(&self, key: &CardKey) -> Option<Value> {
         self.find(key, |c| c.value.clone())
     }
@@ -63,18 +75,21 @@ impl Cards {
     }
 
     fn find<T>(&self, key: &CardKey, take: impl FnOnce(&Card) -> T) -> Option<T> {
-        let held = self.0.read().unwrap_or_else(|p| p.into_inner());
-        held.iter().find(|c| c.key == *key && c.at.elapsed() < STOREFRONT_TTL).map(take)
+        let held = self.held.read().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        held.iter().find(|c| c.key == *key && now < c.until).map(take)
     }
 
     pub fn put(&self, key: CardKey, value: Value) {
         // Written out once here, copied as bytes into every answer that lists the shop.
         let Ok(json) = serde_json::to_vec(&value) else { return };
-        let mut held = self.0.write().unwrap_or_else(|p| p.into_inner());
-        held.retain(|c| c.key != key && c.at.elapsed() < STOREFRONT_TTL);
+        let now = Instant::now();
+        let until = now + self.changes.holds(chrono::Utc::now(), STOREFRONT_TTL);
+        let mut held = self.held.write().unwrap_or_else(|p| p.into_inner());
+        held.retain(|c| c.key != key && now < c.until);
         if held.len() >= MOST {
             held.remove(0);
         }
-        held.push(Card { key, at: Instant::now(), value, json: Bytes::from(json) });
+        held.push(Card { key, until, value, json: Bytes::from(json) });
     }
 }

@@ -2,7 +2,7 @@
 //! search. Each is tagged with the tenant's storefront generation; a request that saw a newer one (a write
 //! anywhere, in any process, raised it) rebuilds it.
 
-use std::{collections::HashMap, sync::Arc};
+use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -12,6 +12,7 @@ use super::{
     profile::{ShopProfile, TherapistProfile},
     search::{Catalog, SearchIndex},
     service::PromotionRow,
+    timetable::Timetable,
 };
 use crate::{
     error::{AppError, AppResult},
@@ -31,6 +32,8 @@ pub struct TenantIndex {
     performers: HashMap<Uuid, Vec<Arc<TherapistProfile>>>,
     /// Published promotions in published shops, newest first.
     promotions: Vec<PromotionRow>,
+    /// When they start and end: what is read here holds until the next of these moments.
+    pub changes: Arc<Timetable>,
 }
 
 impl TenantIndex {
@@ -56,8 +59,13 @@ impl TenantIndex {
         }
         therapists.values_mut().chain(performers.values_mut()).for_each(|v| v.sort_by_key(|t| t.model.id));
         services.values_mut().for_each(|v| v.sort_by_key(|s| s.id));
-        let published: HashMap<Uuid, Arc<ShopProfile>> =
-            catalog.shops.into_iter().map(|s| (s.id, Arc::new(ShopProfile::new(s)))).collect();
+        // The moments of every published promotion, in published shops or not (more moments only end answers sooner).
+        let changes = Arc::new(Timetable::new(catalog.promotions.iter().flat_map(|p| [p.starts_at, p.ends_at])));
+        let published: HashMap<Uuid, Arc<ShopProfile>> = catalog
+            .shops
+            .into_iter()
+            .map(|s| (s.id, Arc::new(ShopProfile::published(s, Arc::clone(&changes)))))
+            .collect();
         let mut links = catalog.promotion_shops;
         links.sort_by_key(|l| l.id);
         let mut shops_of: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
@@ -75,7 +83,7 @@ impl TenantIndex {
             })
             .collect();
         promotions.sort_by_key(|p| std::cmp::Reverse(p.model.id));
-        TenantIndex { nearest, search, published, therapists, services, performers, promotions }
+        TenantIndex { nearest, search, published, therapists, services, performers, promotions, changes }
     }
 
     /// These published shops, in this order (ids of shops no longer published are left out).
@@ -131,6 +139,11 @@ impl TenantIndex {
 pub struct Indexes(Snapshots<TenantIndex>);
 
 impl Indexes {
+    /// How long an answer read from the tenant's storefront now holds, at most `most` (see `timetable`).
+    pub async fn holds(&self, state: &AppState, tenant: &TenantInfo, most: Duration) -> AppResult<Duration> {
+        Ok(self.get(state, tenant).await?.changes.holds(Utc::now(), most))
+    }
+
     /// The tenant's index at the storefront generation the request saw (or newer).
     pub async fn get(&self, state: &AppState, tenant: &TenantInfo) -> AppResult<Arc<TenantIndex>> {
         let generation = tenant.generations.storefront;

@@ -10,3 +10,4 @@ pub mod profile;
 pub mod search;
 pub mod search_sync;
 pub mod service;
+pub mod timetable;

@@ -2,12 +2,15 @@
 //! The published storefront's are built once per storefront generation (`index`) and shared, so that a
 //! consumer's read neither copies a row nor parses its JSON again.
 
+use std::sync::Arc;
+
 use chrono::NaiveDate;
 
 use super::{
     card::Cards,
     entity::{shop, therapist},
     hours::Week,
+    timetable::Timetable,
 };
 
 /// The strings of a JSON array column (nothing when it holds something else).
@@ -30,6 +33,11 @@ pub struct ShopProfile {
 
 impl ShopProfile {
     pub fn new(model: shop::Model) -> ShopProfile {
+        ShopProfile::published(model, Arc::default())
+    }
+
+    /// A published shop: its cards hold until the tenant's storefront next changes by itself (`changes`).
+    pub fn published(model: shop::Model, changes: Arc<Timetable>) -> ShopProfile {
         let hours = Week::from_json(&model.opening_hours);
         let closed_dates = strings(&model.closed_dates);
         ShopProfile {
@@ -38,7 +46,7 @@ impl ShopProfile {
             closed_dates,
             tags: strings(&model.tags),
             photo_ids: strings(&model.photo_ids),
-            cards: Cards::default(),
+            cards: Cards::new(changes),
             model,
         }
     }

@@ -175,6 +175,59 @@ async fn a_shop_card_reused_from_another_position_is_the_card_resolved_afresh_an
     assert_eq!(renamed, card(&read(&app.with_tenant(&s.tenant.slug), NEAREST_AD_HOC, near(39.93)).await.0));
 }
 
+#[tokio::test]
+async fn a_promotion_shows_in_cached_answers_from_its_start_to_its_end_with_nothing_written() {
+    let app = TestApp::spawn().await;
+    let other = app.spawn_beside().await;
+    let s = open_shop(&app).await;
+    let start = Utc::now() + chrono::Duration::seconds(3);
+    let end = start + chrono::Duration::seconds(3);
+    let input = json!({ "shopId": s.shop, "title": "开业三秒", "body": "限时", "kind": "PERCENT_OFF", "percentOff": 10,
+                        "startsAt": start.to_rfc3339(), "endsAt": end.to_rfc3339(), "publish": true });
+    let create = "mutation($i: CreatePromotionInput!) { createPromotion(input: $i) { id } }";
+    app.bearer(&s.tenant.api_key).gql(create, json!({ "i": input })).await.data();
+    let (here, there) = (app.with_tenant(&s.tenant.slug), other.with_tenant(&s.tenant.slug));
+    let (shop, promos) = (json!({ "id": s.shop }), json!({ "s": s.shop }));
+    // What each read lists: the shop's running promotions, and the tenant's.
+    let listed = |data: &Value| {
+        let on_shop: Option<Vec<Value>> =
+            data["shop"]["promotions"].as_array().map(|p| p.iter().map(|p| p["title"].clone()).collect());
+        let listed =
+            data["promotions"]["edges"].as_array().map(|e| e.iter().map(|e| e["node"]["title"].clone()).collect());
+        on_shop.or(listed).unwrap_or_default()
+    };
+    let until = |at: chrono::DateTime<Utc>| {
+        tokio::time::sleep((at - Utc::now()).to_std().unwrap_or_default() + Duration::from_millis(50))
+    };
+
+    // Before it starts: not listed, and the answers are cached in both processes.
+    for (query, vars) in [(SHOP, &shop), (PROMOTIONS, &promos)] {
+        let (first, _) = read(&here, query, vars.clone()).await;
+        assert_eq!(listed(&first), Vec::<Value>::new());
+        assert_eq!(read(&here, query, vars.clone()).await, (first.clone(), "HIT-LOCAL".into()));
+        app.state.cache.flush().await;
+        let redis = app.state.cache.kind() == "redis";
+        assert_eq!(read(&there, query, vars.clone()).await, (first, if redis { "HIT-REDIS" } else { "MISS" }.into()));
+    }
+    // From its start, the next read in either process lists it, then caches that.
+    assert!(Utc::now() < start, "the reads took too long for this test");
+    until(start).await;
+    for caller in [&here, &there] {
+        for (query, vars) in [(SHOP, &shop), (PROMOTIONS, &promos)] {
+            let (now, _) = read(caller, query, vars.clone()).await;
+            assert_eq!(listed(&now), [json!("开业三秒")], "{now}");
+            assert_eq!(read(caller, query, vars.clone()).await, (now, "HIT-LOCAL".into()));
+        }
+    }
+    // From its end, no longer.
+    until(end).await;
+    for caller in [&here, &there] {
+        for (query, vars) in [(SHOP, &shop), (PROMOTIONS, &promos)] {
+            assert_eq!(listed(&read(caller, query, vars.clone()).await.0), Vec::<Value>::new());
+        }
+    }
+}
+
 /// The registered `NearestShops` at one position, as a first ask: the body as sent back.
 async fn ask_nearest(caller: &Caller<'_>, named: bool) -> String {
     let variables =
