@@ -75,11 +75,8 @@ impl SlotsDocument {
         // In the tenant's time zone, written as the `DateTime` scalar writes it.
         let local = |t: DateTime<Utc>| ScalarType::to_value(&t.with_timezone(&call.tenant.time_zone).fixed_offset());
         let mut out = self.root.open(256 + 180 * slots.len());
-        for (n, slot) in slots.iter().enumerate() {
-            if n > 0 {
-                out.push(b',');
-            }
-            direct::object(&mut out, &self.fields, |out, field| match field {
+        direct::list(&mut out, &slots, |out, slot| {
+            direct::object(out, &self.fields, |out, field| match field {
                 SlotField::Typename => direct::value(out, &Value::from("AvailableSlot")),
                 SlotField::Start => direct::value(out, &local(slot.start)),
                 SlotField::End => direct::value(out, &local(slot.end)),
@@ -88,8 +85,8 @@ impl SlotsDocument {
                     TherapistField::Id => direct::value(out, &Value::from(slot.therapist_id.to_string())),
                     TherapistField::Name => direct::value(out, &Value::from(slot.therapist_name.as_str())),
                 }),
-            })?;
-        }
+            })
+        })?;
         Some(Root::close(out))
     }
 }

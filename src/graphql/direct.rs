@@ -1,7 +1,8 @@
-//! Answers written without the executor, for the consumer's most frequent questions that are seldom cached
-//! whole: `nearestShops` at a new position (`storefront::nearest`) and a day's free slots
-//! (`booking::free_slots`). Executing them cost twice a cached answer and more, most of it building the
-//! executor's values and writing them out again.
+//! Answers written without the executor, for the consumer's most frequent questions whose answers are mostly
+//! computed: `nearestShops` at a new position (`storefront::nearest`), a day's free slots
+//! (`booking::free_slots`), and a shop's profile before it is cached (`storefront::shop_answer`). Executing
+//! them cost twice a cached answer and more, most of it building the executor's values and writing them out
+//! again.
 //!
 //! A registered document whose one root field is such a field, with a selection fixed by its text
 //! ([`FixedDocument`]), is answered by its writer: the data found as the resolver finds it (one function,
@@ -20,14 +21,18 @@ use bytes::Bytes;
 
 use super::response_cache::FixedDocument;
 use crate::{
-    booking::free_slots::SlotsDocument, identity::principal::Principal, state::AppState,
-    storefront::nearest::NearestDocument, tenancy::TenantInfo,
+    booking::free_slots::SlotsDocument,
+    identity::principal::Principal,
+    state::AppState,
+    storefront::{nearest::NearestDocument, shop_answer::ShopDocument},
+    tenancy::TenantInfo,
 };
 
 /// A document answered without the executor.
 pub enum Direct {
     Nearest(NearestDocument),
     Slots(SlotsDocument),
+    Shop(ShopDocument),
 }
 
 impl Direct {
@@ -37,6 +42,7 @@ impl Direct {
         match root.field.node.name.node.as_str() {
             "nearestShops" => NearestDocument::of(doc, root).map(Direct::Nearest),
             "availableSlots" => SlotsDocument::of(doc, root).map(Direct::Slots),
+            "shop" => ShopDocument::of(doc, root).map(Direct::Shop),
             _ => None,
         }
     }
@@ -54,6 +60,7 @@ impl Direct {
         let root = match self {
             Direct::Nearest(d) => &d.root,
             Direct::Slots(d) => &d.root,
+            Direct::Shop(d) => &d.root,
         };
         if !root.named(operation_name) {
             return None;
@@ -62,6 +69,7 @@ impl Direct {
         match self {
             Direct::Nearest(d) => d.answer(&call).await,
             Direct::Slots(d) => d.answer(&call).await,
+            Direct::Shop(d) => d.answer(&call).await,
         }
     }
 }
@@ -119,17 +127,16 @@ impl Root {
         value.node.clone().into_const_with(var).ok().map(Some)
     }
 
-    /// `{"data":{"<key>":[` … then the items, then [`Root::close`].
+    /// `{"data":{"<key>":` … then the field's value, then [`Root::close`].
     pub fn open(&self, capacity: usize) -> Vec<u8> {
         let mut out = Vec::with_capacity(capacity);
         out.extend_from_slice(b"{\"data\":{");
         key(&mut out, self.field.node.response_key().node.as_str());
-        out.push(b'[');
         out
     }
 
     pub fn close(mut out: Vec<u8>) -> Bytes {
-        out.extend_from_slice(b"]}}");
+        out.extend_from_slice(b"}}");
         Bytes::from(out)
     }
 }
@@ -180,6 +187,78 @@ fn collect<T>(
             }
         }
     }
+    Some(())
+}
+
+/// A field that an object type's writer writes: `__typename`, one of the type's plain fields (by its place in
+/// the list of them the writer gives), or a field with a selection of its own.
+pub enum Sel<T> {
+    Typename,
+    Plain(usize),
+    Object(T),
+}
+
+/// The selected fields of an object type with no field of its own selection.
+pub type Flat = Vec<(Name, Sel<std::convert::Infallible>)>;
+
+/// The fields of type `ty` that `set` selects (see [`fields`]): those named in `plain` by their place there, the
+/// others as `object` names them.
+pub fn select<T>(
+    doc: &ExecutableDocument,
+    set: &SelectionSet,
+    ty: &str,
+    plain: &[&str],
+    object: &impl Fn(&Positioned<Field>) -> Option<T>,
+) -> Option<Vec<(Name, Sel<T>)>> {
+    fields(doc, set, ty, &|f| match f.node.name.node.as_str() {
+        "__typename" => Some(Sel::Typename),
+        name => match plain.iter().position(|p| *p == name) {
+            Some(i) => Some(Sel::Plain(i)),
+            None => object(f).map(Sel::Object),
+        },
+    })
+}
+
+/// The selected fields of an object type whose fields are all plain.
+pub fn flat(doc: &ExecutableDocument, set: &SelectionSet, ty: &str, plain: &[&str]) -> Option<Flat> {
+    select(doc, set, ty, plain, &|_| None)
+}
+
+/// An object of type `ty` (see [`Sel`]): a plain field's value is `plain` of its place, the others as `object`
+/// writes them.
+pub fn write<T>(
+    out: &mut Vec<u8>,
+    ty: &str,
+    fields: &[(Name, Sel<T>)],
+    plain: impl Fn(usize) -> Value,
+    mut object: impl FnMut(&mut Vec<u8>, &T) -> Option<()>,
+) -> Option<()> {
+    self::object(out, fields, |out, field| match field {
+        Sel::Typename => value(out, &Value::from(ty)),
+        Sel::Plain(i) => value(out, &plain(*i)),
+        Sel::Object(t) => object(out, t),
+    })
+}
+
+/// An object of a type whose fields are all plain.
+pub fn write_flat(out: &mut Vec<u8>, ty: &str, fields: &Flat, plain: impl Fn(usize) -> Value) -> Option<()> {
+    write(out, ty, fields, plain, |_, never| match *never {})
+}
+
+/// A list: `[`, each item as `write` writes it, `]`.
+pub fn list<I>(
+    out: &mut Vec<u8>,
+    items: impl IntoIterator<Item = I>,
+    mut write: impl FnMut(&mut Vec<u8>, I) -> Option<()>,
+) -> Option<()> {
+    out.push(b'[');
+    for (n, item) in items.into_iter().enumerate() {
+        if n > 0 {
+            out.push(b',');
+        }
+        write(out, item)?;
+    }
+    out.push(b']');
     Some(())
 }
 

@@ -73,7 +73,7 @@ fn parse_week(items: &[OpeningHoursInput]) -> AppResult<Week> {
     Week::parse(&items.iter().map(|h| (h.weekday, h.opens.clone(), h.closes.clone())).collect::<Vec<_>>())
 }
 
-fn week_out(w: &Week) -> Vec<OpeningHours> {
+pub(super) fn week_out(w: &Week) -> Vec<OpeningHours> {
     w.0.iter()
         .map(|i| OpeningHours { weekday: i.weekday.into(), opens: format_time(i.opens), closes: format_time(i.closes) })
         .collect()
@@ -90,6 +90,17 @@ pub struct AccessibilityFacts {
     pub braille_price_list: bool,
     /// The price list can be heard (audio or read aloud on request).
     pub audio_price_list: bool,
+}
+
+impl AccessibilityFacts {
+    pub(super) fn of(m: &shop::Model) -> AccessibilityFacts {
+        AccessibilityFacts {
+            step_free: m.step_free,
+            guide_dogs: m.guide_dogs,
+            braille_price_list: m.braille_price_list,
+            audio_price_list: m.audio_price_list,
+        }
+    }
 }
 
 impl From<AccessibilityFacts> for Accessibility {
@@ -147,6 +158,16 @@ pub enum ShopStatus {
     Suspended,
 }
 
+impl ShopStatus {
+    pub(super) fn of(m: &shop::Model) -> ShopStatus {
+        match m.status.as_str() {
+            service::PUBLISHED => ShopStatus::Published,
+            service::SUSPENDED => ShopStatus::Suspended,
+            _ => ShopStatus::Draft,
+        }
+    }
+}
+
 #[derive(SimpleObject)]
 pub struct Photo {
     pub id: ID,
@@ -155,7 +176,7 @@ pub struct Photo {
     pub thumb_url: String,
 }
 
-fn photo(tenant_slug: &str, id: &str) -> Photo {
+pub(super) fn photo(tenant_slug: &str, id: &str) -> Photo {
     Photo {
         id: ID(id.to_owned()),
         url: format!("/media/{id}?tenant={tenant_slug}"),
@@ -168,6 +189,15 @@ pub struct Rating {
     /// Mean of the review ratings (1–5); null until the first review.
     pub average: Option<f64>,
     pub count: i64,
+}
+
+impl Rating {
+    pub(super) fn of(m: &shop::Model) -> Rating {
+        Rating {
+            average: (m.rating_count > 0).then(|| m.rating_sum as f64 / m.rating_count as f64),
+            count: m.rating_count,
+        }
+    }
 }
 
 /// The tenant's published storefront in memory, at the generation the request saw or newer: what consumers'
@@ -268,27 +298,13 @@ impl Shop {
         &self.p.tags
     }
     async fn accessibility(&self) -> AccessibilityFacts {
-        let m = &self.p.model;
-        AccessibilityFacts {
-            step_free: m.step_free,
-            guide_dogs: m.guide_dogs,
-            braille_price_list: m.braille_price_list,
-            audio_price_list: m.audio_price_list,
-        }
+        AccessibilityFacts::of(&self.p.model)
     }
     async fn status(&self) -> ShopStatus {
-        match self.p.model.status.as_str() {
-            service::PUBLISHED => ShopStatus::Published,
-            service::SUSPENDED => ShopStatus::Suspended,
-            _ => ShopStatus::Draft,
-        }
+        ShopStatus::of(&self.p.model)
     }
     async fn rating(&self) -> Rating {
-        let m = &self.p.model;
-        Rating {
-            average: (m.rating_count > 0).then(|| m.rating_sum as f64 / m.rating_count as f64),
-            count: m.rating_count,
-        }
+        Rating::of(&self.p.model)
     }
     async fn photos(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Photo>> {
         let slug = &ctx.tenant()?.slug;
@@ -478,10 +494,14 @@ pub struct Promotion {
 
 impl Promotion {
     fn new(ctx: &Context<'_>, row: PromotionRow) -> async_graphql::Result<Promotion> {
+        Ok(Promotion::of(row, ctx.tenant()?.time_zone))
+    }
+
+    /// With its times in the tenant's time zone `tz`.
+    pub(super) fn of(row: PromotionRow, tz: chrono_tz::Tz) -> Promotion {
         let PromotionRow { model: p, shop_ids: shops, call_phone } = row;
-        let tz = ctx.tenant()?.time_zone;
         let local = |t: DateTime<Utc>| t.with_timezone(&tz).fixed_offset();
-        Ok(Promotion {
+        Promotion {
             id: ID(p.id.to_string()),
             title: p.title,
             body: p.body,
@@ -493,7 +513,7 @@ impl Promotion {
             status: if p.status == service::PUBLISHED { PromotionStatus::Published } else { PromotionStatus::Draft },
             shop_ids: shops.iter().map(|s| ID(s.to_string())).collect(),
             call_url: call_phone.as_deref().map(service::call_url),
-        })
+        }
     }
 }
 

@@ -10,4 +10,5 @@ pub mod profile;
 pub mod search;
 pub mod search_sync;
 pub mod service;
+pub mod shop_answer;
 pub mod timetable;

@@ -74,19 +74,16 @@ impl NearestDocument {
         let first = Option::<i32>::parse(self.root.argument("first", vars)?).ok()?;
         let shops = nearest_shops(call.state, call.tenant, &near, radius, first).await.ok()?;
         let mut out = self.root.open(512 + 400 * shops.len());
-        for (n, (shop, meters)) in shops.iter().enumerate() {
-            if n > 0 {
-                out.push(b',');
-            }
-            direct::object(&mut out, &self.items, |out, item| match item {
+        direct::list(&mut out, &shops, |out, (shop, meters)| {
+            direct::object(out, &self.items, |out, item| match item {
                 Item::Typename => direct::value(out, &Value::from("ShopDistance")),
                 Item::Distance => direct::value(out, &Value::from(*meters)),
                 Item::Shop(pos) => {
                     out.extend_from_slice(&shop.cards.json(&CardKey::at(call.document, *pos, call.consumer))?);
                     Some(())
                 }
-            })?;
-        }
+            })
+        })?;
         Some(Root::close(out))
     }
 }

@@ -9,7 +9,7 @@ use crate::helpers::TestApp;
 
 /// A 40×20 JPEG, red on the left and blue on the right, with EXIF orientation 6 (turn 90° clockwise to view)
 /// and a GPS position.
-fn exif_jpeg() -> Vec<u8> {
+pub fn exif_jpeg() -> Vec<u8> {
     use exif::{Field, In, Rational, Tag, Value as V, experimental::Writer};
     let img = RgbImage::from_fn(40, 20, |x, _| if x < 20 { Rgb([220, 20, 20]) } else { Rgb([20, 20, 220]) });
     let mut jpeg = vec![];
@@ -77,7 +77,13 @@ fn png_bomb() -> Vec<u8> {
     out
 }
 
-async fn upload(app: &TestApp, credential: Option<&str>, purpose: &str, name: &str, bytes: Vec<u8>) -> (u16, Value) {
+pub async fn upload(
+    app: &TestApp,
+    credential: Option<&str>,
+    purpose: &str,
+    name: &str,
+    bytes: Vec<u8>,
+) -> (u16, Value) {
     let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()).mime_str("image/jpeg").unwrap();
     let form = reqwest::multipart::Form::new().part("file", part).text("purpose", purpose.to_owned());
     let mut req = app.client.post(app.url("/media")).multipart(form);

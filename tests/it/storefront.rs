@@ -3,7 +3,7 @@
 use chrono::{Duration, Utc};
 use serde_json::{Value, json};
 
-use crate::helpers::{Caller, TestApp, TestTenant};
+use crate::helpers::{Caller, TestApp, TestTenant, unique, written_directly};
 
 const CREATE_SHOP: &str = "mutation($i: ShopInput!) { createShop(input: $i) { id status callUrl } }";
 const PUBLISH: &str = "mutation($id: ID!) { publishShop(id: $id) { status } }";
@@ -638,4 +638,81 @@ async fn the_volume_seed_makes_load_test_tenants_that_purge_removes() {
         .await
         .expect_code("TENANT_UNKNOWN");
     app.with_tenant("load-0003").gql("{ shops { edges { node { id } } } }", json!({})).await.data();
+}
+
+/// The registered `Shop` (graphql/operations/storefront.graphql), and the same document under another name,
+/// which is not registered and so is executed.
+fn shop_documents() -> (String, String) {
+    let ops = include_str!("../../graphql/operations/storefront.graphql");
+    let start = ops.find("query Shop(").unwrap();
+    let doc = &ops[start..start + ops[start..].find("\n}\n").unwrap() + 2];
+    (doc.to_owned(), doc.replacen("query Shop(", "query ShopExecuted(", 1))
+}
+
+async fn answer_text(caller: &Caller<'_>, query: &str, id: &str) -> String {
+    let body = json!({ "query": query, "variables": { "id": id } }).to_string();
+    caller.post_raw(body).await.text().await.unwrap()
+}
+
+#[tokio::test]
+async fn a_shop_written_directly_is_the_executed_answer_byte_for_byte() {
+    let app = TestApp::spawn().await;
+    let tenant = app.tenant("massage").await;
+    let admin = app.bearer(&tenant.api_key);
+    let photo = |purpose: &'static str| {
+        let (app, key) = (&app, tenant.api_key.clone());
+        async move {
+            let (status, body) =
+                crate::media::upload(app, Some(&key), purpose, "p.jpg", crate::media::exif_jpeg()).await;
+            assert_eq!(status, 201, "{body}");
+            body["id"].as_str().unwrap().to_owned()
+        }
+    };
+    let id = shop(&admin, "东直门店", 39.94, 116.43, true).await;
+    let mut input = shop_input("东直门店", 39.94, 116.43);
+    input["tags"] = json!(["无障碍", "医保"]);
+    input["closedDates"] = json!(["2027-02-10"]);
+    input["accessibility"] =
+        json!({ "stepFree": true, "guideDogs": true, "braillePriceList": false, "audioPriceList": true });
+    input["photoIds"] = json!([photo("shop_photo").await, photo("shop_photo").await]);
+    input["openingHours"] = json!([{ "weekday": 1, "opens": "09:30", "closes": "24:00" }]);
+    let update = "mutation($id: ID!, $i: ShopInput!) { updateShop(id: $id, input: $i) { id } }";
+    admin.gql(update, json!({ "id": id, "i": input })).await.data();
+    // One therapist on the shop's hours, one on their own, with a photo; one left out (inactive).
+    let zhang = therapist(&admin, &id, "张师傅").await;
+    let li = therapist(&admin, &id, "李师傅").await;
+    let own = json!({ "photoId": photo("therapist_photo").await, "schedule": [{ "weekday": 6, "opens": "12:00", "closes": "20:00" }] });
+    let update_therapist =
+        "mutation($id: ID!, $i: UpdateTherapistInput!) { updateTherapist(id: $id, input: $i) { id } }";
+    admin.gql(update_therapist, json!({ "id": li, "i": own })).await.data();
+    let gone = therapist(&admin, &id, "王师傅").await;
+    admin.gql(update_therapist, json!({ "id": gone, "i": { "active": false } })).await.data();
+    service(&admin, &id, "中医推拿", &[&zhang, &li]).await;
+    service(&admin, &id, "足疗", &[]).await;
+    promotion(&admin, &id, "开业八折", -1, 5, true).await;
+    promotion(&admin, &id, "下月活动", 20, 30, true).await;
+    let consumer = app.consumer(&tenant, &unique("openid")).await;
+    let (registered, executed) = shop_documents();
+    for caller in [app.with_tenant(&tenant.slug), app.bearer(&consumer)] {
+        let want = answer_text(&caller, &executed, &id).await;
+        for part in ["张师傅", "李师傅", "中医推拿", "足疗", "开业八折", "无障碍", "2027-02-10", "/media/", "\"12:00\""]
+        {
+            assert!(want.contains(part), "{part} in {want}");
+        }
+        assert!(!want.contains("王师傅") && !want.contains("下月活动") && !want.contains("errors"), "{want}");
+        let before = written_directly(&app).await;
+        assert_eq!(answer_text(&caller, &registered, &id).await, want);
+        assert!(written_directly(&app).await > before, "answered without the executor");
+    }
+    // What the executor refuses is refused alike: a draft, another tenant's shop, an id that is not one.
+    let draft = shop(&admin, "草稿店", 39.9, 116.4, false).await;
+    let other = app.tenant("massage").await;
+    for (slug, id) in [(&tenant.slug, draft.as_str()), (&other.slug, id.as_str()), (&tenant.slug, "not-an-id")] {
+        let caller = app.with_tenant(slug);
+        let want: Value = serde_json::from_str(&answer_text(&caller, &executed, id).await).unwrap();
+        let got: Value = serde_json::from_str(&answer_text(&caller, &registered, id).await).unwrap();
+        let code = |v: &Value| v["errors"][0]["extensions"]["code"].clone();
+        assert_eq!((code(&got), &got["data"]), (code(&want), &want["data"]), "{got}");
+        assert!(code(&got).is_string(), "{got}");
+    }
 }
