@@ -1,6 +1,7 @@
 //! Answers written without the executor, for the consumer's most frequent questions whose answers are mostly
 //! computed: `nearestShops` at a new position (`storefront::nearest`), a day's free slots
-//! (`booking::free_slots`), and a shop's profile before it is cached (`storefront::shop_answer`). Executing
+//! (`booking::free_slots`), and a shop's profile and promotions before they are cached
+//! (`storefront::shop_answer`, `storefront::promotions_answer`). Executing
 //! them cost twice a cached answer and more, most of it building the executor's values and writing them out
 //! again.
 //!
@@ -24,7 +25,7 @@ use crate::{
     booking::free_slots::SlotsDocument,
     identity::principal::Principal,
     state::AppState,
-    storefront::{nearest::NearestDocument, shop_answer::ShopDocument},
+    storefront::{nearest::NearestDocument, promotions_answer::PromotionsDocument, shop_answer::ShopDocument},
     tenancy::TenantInfo,
 };
 
@@ -33,6 +34,7 @@ pub enum Direct {
     Nearest(NearestDocument),
     Slots(SlotsDocument),
     Shop(ShopDocument),
+    Promotions(PromotionsDocument),
 }
 
 impl Direct {
@@ -43,6 +45,7 @@ impl Direct {
             "nearestShops" => NearestDocument::of(doc, root).map(Direct::Nearest),
             "availableSlots" => SlotsDocument::of(doc, root).map(Direct::Slots),
             "shop" => ShopDocument::of(doc, root).map(Direct::Shop),
+            "promotions" => PromotionsDocument::of(doc, root).map(Direct::Promotions),
             _ => None,
         }
     }
@@ -61,6 +64,7 @@ impl Direct {
             Direct::Nearest(d) => &d.root,
             Direct::Slots(d) => &d.root,
             Direct::Shop(d) => &d.root,
+            Direct::Promotions(d) => &d.root,
         };
         if !root.named(operation_name) {
             return None;
@@ -70,6 +74,7 @@ impl Direct {
             Direct::Nearest(d) => d.answer(&call).await,
             Direct::Slots(d) => d.answer(&call).await,
             Direct::Shop(d) => d.answer(&call).await,
+            Direct::Promotions(d) => d.answer(&call).await,
         }
     }
 }

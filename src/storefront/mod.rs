@@ -7,6 +7,7 @@ pub mod hours;
 pub mod index;
 pub mod nearest;
 pub mod profile;
+pub mod promotions_answer;
 pub mod search;
 pub mod search_sync;
 pub mod service;

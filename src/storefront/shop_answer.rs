@@ -26,7 +26,7 @@ const SHOP: &[&str] =
 const THERAPIST: &[&str] =
     &["id", "shopId", "name", "gender", "title", "yearsOfPractice", "specialties", "intro", "hasOwnSchedule", "active"];
 const SERVICE: &[&str] = &["id", "shopId", "name", "description", "category", "durationMinutes", "priceFen", "active"];
-const PROMOTION: &[&str] = &[
+pub(super) const PROMOTION: &[&str] = &[
     "id",
     "title",
     "body",
@@ -255,7 +255,7 @@ fn photo_field(p: &super::graphql::Photo, i: usize) -> Value {
     }
 }
 
-fn promotion_field(p: &Promotion, i: usize) -> Value {
+pub(super) fn promotion_field(p: &Promotion, i: usize) -> Value {
     match i {
         0 => Value::from(p.id.as_str()),
         1 => Value::from(p.title.as_str()),

@@ -640,18 +640,24 @@ async fn the_volume_seed_makes_load_test_tenants_that_purge_removes() {
     app.with_tenant("load-0003").gql("{ shops { edges { node { id } } } }", json!({})).await.data();
 }
 
-/// The registered `Shop` (graphql/operations/storefront.graphql), and the same document under another name,
-/// which is not registered and so is executed.
-fn shop_documents() -> (String, String) {
+/// The registered query `name` (graphql/operations/storefront.graphql), and the same document under another
+/// name, which is not registered and so is executed.
+fn documents(name: &str) -> (String, String) {
     let ops = include_str!("../../graphql/operations/storefront.graphql");
-    let start = ops.find("query Shop(").unwrap();
+    let start = ops.find(&format!("query {name}(")).unwrap();
     let doc = &ops[start..start + ops[start..].find("\n}\n").unwrap() + 2];
-    (doc.to_owned(), doc.replacen("query Shop(", "query ShopExecuted(", 1))
+    (doc.to_owned(), doc.replacen(&format!("query {name}("), "query Executed(", 1))
 }
 
-async fn answer_text(caller: &Caller<'_>, query: &str, id: &str) -> String {
-    let body = json!({ "query": query, "variables": { "id": id } }).to_string();
+async fn answer_text(caller: &Caller<'_>, query: &str, variables: Value) -> String {
+    let body = json!({ "query": query, "variables": variables }).to_string();
     caller.post_raw(body).await.text().await.unwrap()
+}
+
+/// The error code and data of an answer.
+fn refusal(answer: &str) -> (Value, Value) {
+    let v: Value = serde_json::from_str(answer).unwrap();
+    (v["errors"][0]["extensions"]["code"].clone(), v["data"].clone())
 }
 
 #[tokio::test]
@@ -692,16 +698,16 @@ async fn a_shop_written_directly_is_the_executed_answer_byte_for_byte() {
     promotion(&admin, &id, "开业八折", -1, 5, true).await;
     promotion(&admin, &id, "下月活动", 20, 30, true).await;
     let consumer = app.consumer(&tenant, &unique("openid")).await;
-    let (registered, executed) = shop_documents();
+    let (registered, executed) = documents("Shop");
     for caller in [app.with_tenant(&tenant.slug), app.bearer(&consumer)] {
-        let want = answer_text(&caller, &executed, &id).await;
+        let want = answer_text(&caller, &executed, json!({ "id": id })).await;
         for part in ["张师傅", "李师傅", "中医推拿", "足疗", "开业八折", "无障碍", "2027-02-10", "/media/", "\"12:00\""]
         {
             assert!(want.contains(part), "{part} in {want}");
         }
         assert!(!want.contains("王师傅") && !want.contains("下月活动") && !want.contains("errors"), "{want}");
         let before = written_directly(&app).await;
-        assert_eq!(answer_text(&caller, &registered, &id).await, want);
+        assert_eq!(answer_text(&caller, &registered, json!({ "id": id })).await, want);
         assert!(written_directly(&app).await > before, "answered without the executor");
     }
     // What the executor refuses is refused alike: a draft, another tenant's shop, an id that is not one.
@@ -709,10 +715,56 @@ async fn a_shop_written_directly_is_the_executed_answer_byte_for_byte() {
     let other = app.tenant("massage").await;
     for (slug, id) in [(&tenant.slug, draft.as_str()), (&other.slug, id.as_str()), (&tenant.slug, "not-an-id")] {
         let caller = app.with_tenant(slug);
-        let want: Value = serde_json::from_str(&answer_text(&caller, &executed, id).await).unwrap();
-        let got: Value = serde_json::from_str(&answer_text(&caller, &registered, id).await).unwrap();
-        let code = |v: &Value| v["errors"][0]["extensions"]["code"].clone();
-        assert_eq!((code(&got), &got["data"]), (code(&want), &want["data"]), "{got}");
-        assert!(code(&got).is_string(), "{got}");
+        let want = refusal(&answer_text(&caller, &executed, json!({ "id": id })).await);
+        assert_eq!(refusal(&answer_text(&caller, &registered, json!({ "id": id })).await), want);
+        assert!(want.0.is_string(), "{want:?}");
+    }
+}
+
+#[tokio::test]
+async fn promotions_written_directly_are_the_executed_answer_byte_for_byte() {
+    let app = TestApp::spawn().await;
+    let tenant = app.tenant("massage").await;
+    let admin = app.bearer(&tenant.api_key);
+    let (east, west) = (shop(&admin, "东店", 39.94, 116.43, true).await, shop(&admin, "西店", 39.9, 116.3, true).await);
+    let draft = shop(&admin, "草稿店", 39.9, 116.4, false).await;
+    for (shop, title) in [(&east, "开业八折"), (&east, "周末满减"), (&west, "西店特惠")] {
+        promotion(&admin, shop, title, -1, 5, true).await;
+    }
+    promotion(&admin, &east, "下月活动", 20, 30, true).await;
+    promotion(&admin, &east, "草稿", -1, 5, false).await;
+    let consumer = app.consumer(&tenant, &unique("openid")).await;
+    let (registered, executed) = documents("Promotions");
+    let anon = app.with_tenant(&tenant.slug);
+    let first = answer_text(&anon, &executed, json!({ "first": 2 })).await;
+    let after: Value = serde_json::from_str(&first).unwrap();
+    let after = after["data"]["promotions"]["pageInfo"]["endCursor"].as_str().unwrap().to_owned();
+    let cases = [
+        json!({ "shopId": east, "first": 10 }),
+        json!({ "shopId": west }),
+        json!({ "first": 2 }),
+        json!({ "first": 2, "after": after }),
+        json!({}),
+    ];
+    for caller in [app.with_tenant(&tenant.slug), app.bearer(&consumer)] {
+        for vars in &cases {
+            let want = answer_text(&caller, &executed, vars.clone()).await;
+            assert!(!want.contains("下月活动") && !want.contains("草稿") && !want.contains("errors"), "{want}");
+            let before = written_directly(&app).await;
+            assert_eq!(answer_text(&caller, &registered, vars.clone()).await, want, "{vars}");
+            assert!(written_directly(&app).await > before, "answered without the executor: {vars}");
+        }
+    }
+    assert!(first.contains("\"hasNextPage\":true") && first.contains("西店特惠"), "{first}");
+    // What the executor refuses is refused alike.
+    for vars in [
+        json!({ "shopId": draft }),
+        json!({ "shopId": "not-an-id" }),
+        json!({ "first": 0 }),
+        json!({ "after": "not-a-cursor" }),
+    ] {
+        let want = refusal(&answer_text(&anon, &executed, vars.clone()).await);
+        assert_eq!(refusal(&answer_text(&anon, &registered, vars.clone()).await), want, "{vars}");
+        assert!(want.0.is_string(), "{want:?}");
     }
 }
