@@ -1,63 +1,30 @@
 //! A day's free slots answered without the executor (`graphql::direct`): every booking of a tenant moves its
 //! free slots to new cache keys, so most of these answers are computed, and a day holds dozens of slots.
 
-use async_graphql::{
-    ID, InputType, Name, ScalarType, Value,
-    parser::types::{ExecutableDocument, Field},
-};
+use async_graphql::{ID, InputType, Name, ScalarType, Value, parser::types::ExecutableDocument};
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 
 use super::service;
 use crate::graphql::{
-    direct::{self, Call, Root},
+    direct::{self, Call, Flat, Root, Sel},
     id_of,
     scalars::Date,
 };
 
-/// A field of `AvailableSlot` as the document selects it.
-enum SlotField {
-    Typename,
-    Start,
-    End,
-    Therapist(Vec<(Name, TherapistField)>),
-}
-
-/// A field of `SlotTherapist`.
-enum TherapistField {
-    Typename,
-    Id,
-    Name,
-}
-
-/// A document that asks `availableSlots` alone.
+/// A document that asks `availableSlots` alone: the fields of each slot, and of its therapist.
 pub struct SlotsDocument {
     pub root: Root,
-    fields: Vec<(Name, SlotField)>,
+    fields: Vec<(Name, Sel<Flat>)>,
 }
 
 impl SlotsDocument {
     pub fn of(doc: &ExecutableDocument, root: Root) -> Option<SlotsDocument> {
-        let therapist = |f: &async_graphql::Positioned<Field>| {
-            Some(match f.node.name.node.as_str() {
-                "__typename" => TherapistField::Typename,
-                "id" => TherapistField::Id,
-                "name" => TherapistField::Name,
-                _ => return None,
-            })
-        };
-        let slot = |f: &async_graphql::Positioned<Field>| {
-            Some(match f.node.name.node.as_str() {
-                "__typename" => SlotField::Typename,
-                "start" => SlotField::Start,
-                "end" => SlotField::End,
-                "therapist" => {
-                    SlotField::Therapist(direct::fields(doc, &f.node.selection_set.node, "SlotTherapist", &therapist)?)
-                }
-                _ => return None,
-            })
-        };
-        let fields = direct::fields(doc, &root.field.node.selection_set.node, "AvailableSlot", &slot)?;
+        let fields =
+            direct::select(doc, &root.field.node.selection_set.node, "AvailableSlot", &["start", "end"], &|f| {
+                let therapist = || direct::flat(doc, &f.node.selection_set.node, "SlotTherapist", &["id", "name"]);
+                (f.node.name.node == "therapist").then(therapist).flatten()
+            })?;
         Some(SlotsDocument { root, fields })
     }
 
@@ -76,15 +43,12 @@ impl SlotsDocument {
         let local = |t: DateTime<Utc>| ScalarType::to_value(&t.with_timezone(&call.tenant.time_zone).fixed_offset());
         let mut out = self.root.open(256 + 180 * slots.len());
         direct::list(&mut out, &slots, |out, slot| {
-            direct::object(out, &self.fields, |out, field| match field {
-                SlotField::Typename => direct::value(out, &Value::from("AvailableSlot")),
-                SlotField::Start => direct::value(out, &local(slot.start)),
-                SlotField::End => direct::value(out, &local(slot.end)),
-                SlotField::Therapist(fields) => direct::object(out, fields, |out, field| match field {
-                    TherapistField::Typename => direct::value(out, &Value::from("SlotTherapist")),
-                    TherapistField::Id => direct::value(out, &Value::from(slot.therapist_id.to_string())),
-                    TherapistField::Name => direct::value(out, &Value::from(slot.therapist_name.as_str())),
-                }),
+            let times = |i| local(if i == 0 { slot.start } else { slot.end });
+            direct::write(out, "AvailableSlot", &self.fields, times, |out, therapist| {
+                direct::write_flat(out, "SlotTherapist", therapist, |i| match i {
+                    0 => Value::from(slot.therapist_id.to_string()),
+                    _ => Value::from(slot.therapist_name.as_str()),
+                })
             })
         })?;
         Some(Root::close(out))

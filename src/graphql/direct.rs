@@ -149,7 +149,7 @@ impl Root {
 /// The fields of an object of type `ty` that `set` selects, in the executor's order with fragments spread in
 /// place, each as `classify` names it; `None` when a field is unknown to `classify`, a fragment is on another
 /// type, or a response key comes twice (merging is left to the executor).
-pub fn fields<T>(
+fn fields<T>(
     doc: &ExecutableDocument,
     set: &SelectionSet,
     ty: &str,
@@ -268,7 +268,7 @@ pub fn list<I>(
 }
 
 /// `"key":`
-pub fn key(out: &mut Vec<u8>, key: &str) {
+fn key(out: &mut Vec<u8>, key: &str) {
     // A `Vec` takes every write.
     let _ = serde_json::to_writer(&mut *out, key);
     let _ = out.write_all(b":");
@@ -280,7 +280,7 @@ pub fn value(out: &mut Vec<u8>, value: &Value) -> Option<()> {
 }
 
 /// An object: `{`, then each field as `write` writes its value after its key, then `}`.
-pub fn object<T>(
+fn object<T>(
     out: &mut Vec<u8>,
     fields: &[(Name, T)],
     mut write: impl FnMut(&mut Vec<u8>, &T) -> Option<()>,

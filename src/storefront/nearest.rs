@@ -10,7 +10,7 @@ use bytes::Bytes;
 use super::{card::CardKey, graphql::GeoPointInput, profile::ShopProfile};
 use crate::{
     error::{AppError, AppResult},
-    graphql::direct::{self, Call, Root},
+    graphql::direct::{self, Call, Root, Sel},
     state::AppState,
     tenancy::TenantInfo,
 };
@@ -37,31 +37,20 @@ pub async fn nearest_shops(
     Ok(hits.into_iter().filter_map(|(id, meters)| Some((Arc::clone(index.shop(id)?), meters))).collect())
 }
 
-/// A field of `ShopDistance` as the document selects it.
-enum Item {
-    Typename,
-    Distance,
-    /// The card, kept under the `shop` field's position in the document.
-    Shop(Pos),
-}
-
 /// A document that asks `nearestShops` alone (see `graphql::direct`).
 pub struct NearestDocument {
     pub root: Root,
-    /// The fields of each listed item.
-    items: Vec<(Name, Item)>,
+    /// The fields of each listed `ShopDistance`: its shop's card is kept under the `shop` field's position in
+    /// the document.
+    items: Vec<(Name, Sel<Pos>)>,
 }
 
 impl NearestDocument {
     pub fn of(doc: &ExecutableDocument, root: Root) -> Option<NearestDocument> {
-        let items = direct::fields(doc, &root.field.node.selection_set.node, "ShopDistance", &|f| {
-            Some(match f.node.name.node.as_str() {
-                "__typename" => Item::Typename,
-                "distanceMeters" => Item::Distance,
-                "shop" => Item::Shop(f.pos),
-                _ => return None,
-            })
-        })?;
+        let items =
+            direct::select(doc, &root.field.node.selection_set.node, "ShopDistance", &["distanceMeters"], &|f| {
+                (f.node.name.node == "shop").then_some(f.pos)
+            })?;
         Some(NearestDocument { root, items })
     }
 
@@ -75,14 +64,16 @@ impl NearestDocument {
         let shops = nearest_shops(call.state, call.tenant, &near, radius, first).await.ok()?;
         let mut out = self.root.open(512 + 400 * shops.len());
         direct::list(&mut out, &shops, |out, (shop, meters)| {
-            direct::object(out, &self.items, |out, item| match item {
-                Item::Typename => direct::value(out, &Value::from("ShopDistance")),
-                Item::Distance => direct::value(out, &Value::from(*meters)),
-                Item::Shop(pos) => {
+            direct::write(
+                out,
+                "ShopDistance",
+                &self.items,
+                |_| Value::from(*meters),
+                |out, pos| {
                     out.extend_from_slice(&shop.cards.json(&CardKey::at(call.document, *pos, call.consumer))?);
                     Some(())
-                }
-            })
+                },
+            )
         })?;
         Some(Root::close(out))
     }
@@ -103,10 +94,10 @@ mod tests {
     }
 
     fn keys(d: &NearestDocument) -> Vec<String> {
-        let name = |i: &Item| match i {
-            Item::Typename => "__typename",
-            Item::Distance => "distanceMeters",
-            Item::Shop(_) => "shop",
+        let name = |i: &Sel<Pos>| match i {
+            Sel::Typename => "__typename",
+            Sel::Plain(_) => "distanceMeters",
+            Sel::Object(_) => "shop",
         };
         d.items.iter().map(|(k, i)| format!("{k}={}", name(i))).collect()
     }
