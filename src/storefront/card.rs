@@ -46,12 +46,13 @@ impl CardKey {
 /// A handful of entries at most: one per registered document that lists shops, per kind of caller.
 const MOST: usize = 8;
 
-/// A card's resolved value, and its JSON for answers written directly (`nearest`).
+/// A card's JSON for answers written directly (`nearest`), and its resolved value when the executor resolved
+/// it (a card written directly has none: the executor resolves it again the first time it lists the shop).
 struct Card {
     key: CardKey,
     /// Until when it is used.
     until: Instant,
-    value: Value,
+    value: Option<Value>,
     json: Bytes,
 }
 
@@ -67,7 +68,7 @@ impl Cards {
     }
 
     pub fn get(&self, key: &CardKey) -> Option<Value> {
-        self.find(key, |c| c.value.clone())
+        self.find(key, |c| c.value.clone()).flatten()
     }
 
     pub fn json(&self, key: &CardKey) -> Option<Bytes> {
@@ -80,9 +81,19 @@ impl Cards {
         held.iter().find(|c| c.key == *key && now < c.until).map(take)
     }
 
+    /// Keeps the value the executor resolved.
     pub fn put(&self, key: CardKey, value: Value) {
         // Written out once here, copied as bytes into every answer that lists the shop.
         let Ok(json) = serde_json::to_vec(&value) else { return };
+        self.keep(key, Some(value), Bytes::from(json));
+    }
+
+    /// Keeps the JSON written directly.
+    pub fn put_json(&self, key: CardKey, json: &[u8]) {
+        self.keep(key, None, Bytes::copy_from_slice(json));
+    }
+
+    fn keep(&self, key: CardKey, value: Option<Value>, json: Bytes) {
         let now = Instant::now();
         let until = now + self.changes.holds(chrono::Utc::now(), STOREFRONT_TTL);
         let mut held = self.held.write().unwrap_or_else(|p| p.into_inner());
@@ -90,6 +101,6 @@ impl Cards {
         if held.len() >= MOST {
             held.remove(0);
         }
-        held.push(Card { key, until, value, json: Bytes::from(json) });
+        held.push(Card { key, until, value, json });
     }
 }

@@ -643,7 +643,7 @@ impl StorefrontQuery {
         radius_meters: f64,
         first: Option<i32>,
     ) -> async_graphql::Result<Vec<ShopDistance>> {
-        let shops = nearest::nearest_shops(ctx.state(), ctx.tenant()?, &near, radius_meters, first).await?;
+        let (_, shops) = nearest::nearest_shops(ctx.state(), ctx.tenant()?, &near, radius_meters, first).await?;
         Ok(shops
             .into_iter()
             .map(|(shop, distance_meters)| ShopDistance { shop: ShopCard::published(shop), distance_meters })

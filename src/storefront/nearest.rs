@@ -1,13 +1,13 @@
 //! `nearestShops`: the search the resolver and the direct answer share, and the direct answer
 //! (`graphql::direct`). A phone's position is asked once, so these answers are seldom cached whole, but the
-//! shops in them repeat: each shop's card is written from the JSON kept with its resolved value (`card`).
+//! shops in them repeat: each shop's card is written once (`shop_answer`) and kept as JSON (`card`).
 
 use std::sync::Arc;
 
 use async_graphql::{InputType, Name, Pos, Value, parser::types::ExecutableDocument};
 use bytes::Bytes;
 
-use super::{card::CardKey, graphql::GeoPointInput, profile::ShopProfile};
+use super::{card::CardKey, graphql::GeoPointInput, index::TenantIndex, profile::ShopProfile, shop_answer::ShopFields};
 use crate::{
     error::{AppError, AppResult},
     graphql::direct::{self, Call, Root, Sel},
@@ -16,14 +16,14 @@ use crate::{
 };
 
 /// Published shops within `radius_meters` of `near`, nearest first, at most `first` (default 20, at most 100),
-/// with their distances in meters: what `nearestShops` lists.
+/// with their distances in meters: what `nearestShops` lists; and the storefront they were found in.
 pub async fn nearest_shops(
     state: &AppState,
     tenant: &TenantInfo,
     near: &GeoPointInput,
     radius_meters: f64,
     first: Option<i32>,
-) -> AppResult<Vec<(Arc<ShopProfile>, f64)>> {
+) -> AppResult<(Arc<TenantIndex>, Vec<(Arc<ShopProfile>, f64)>)> {
     let center = near.point()?;
     if !(radius_meters.is_finite() && radius_meters > 0.0 && radius_meters <= 100_000.0) {
         return Err(AppError::validation("radiusMeters must be more than 0 and at most 100000"));
@@ -34,46 +34,50 @@ pub async fn nearest_shops(
     }
     let index = state.storefront.get(state, tenant).await?;
     let hits = index.nearest.within(center, radius_meters, first as usize);
-    Ok(hits.into_iter().filter_map(|(id, meters)| Some((Arc::clone(index.shop(id)?), meters))).collect())
+    let shops = hits.into_iter().filter_map(|(id, meters)| Some((Arc::clone(index.shop(id)?), meters))).collect();
+    Ok((index, shops))
 }
 
 /// A document that asks `nearestShops` alone (see `graphql::direct`).
 pub struct NearestDocument {
     pub root: Root,
-    /// The fields of each listed `ShopDistance`: its shop's card is kept under the `shop` field's position in
+    /// The fields of each listed `ShopDistance`; its shop's card is kept under the `shop` field's position in
     /// the document.
-    items: Vec<(Name, Sel<Pos>)>,
+    items: Vec<(Name, Sel<(Pos, ShopFields)>)>,
 }
 
 impl NearestDocument {
     pub fn of(doc: &ExecutableDocument, root: Root) -> Option<NearestDocument> {
-        let items =
-            direct::select(doc, &root.field.node.selection_set.node, "ShopDistance", &["distanceMeters"], &|f| {
-                (f.node.name.node == "shop").then_some(f.pos)
-            })?;
+        let set = &root.field.node.selection_set.node;
+        let items = direct::select(doc, set, "ShopDistance", &["distanceMeters"], &|f| {
+            (f.node.name.node == "shop").then(|| Some((f.pos, ShopFields::of(doc, f)?))).flatten()
+        })?;
         Some(NearestDocument { root, items })
     }
 
-    /// The whole response body, or `None` when the executor must answer (a shop's card not kept yet among
-    /// them: the executor resolves and keeps it).
+    /// The whole response body, or `None` when the executor must answer. Each shop's card is copied from the
+    /// one kept, or written and kept.
     pub async fn answer(&self, call: &Call<'_>) -> Option<Bytes> {
         let vars = call.variables;
         let near = <GeoPointInput as InputType>::parse(self.root.argument("near", vars)?).ok()?;
         let radius = f64::parse(self.root.argument("radiusMeters", vars)?).ok()?;
         let first = Option::<i32>::parse(self.root.argument("first", vars)?).ok()?;
-        let shops = nearest_shops(call.state, call.tenant, &near, radius, first).await.ok()?;
+        let (index, shops) = nearest_shops(call.state, call.tenant, &near, radius, first).await.ok()?;
         let mut out = self.root.open(512 + 400 * shops.len());
         direct::list(&mut out, &shops, |out, (shop, meters)| {
-            direct::write(
-                out,
-                "ShopDistance",
-                &self.items,
-                |_| Value::from(*meters),
-                |out, pos| {
-                    out.extend_from_slice(&shop.cards.json(&CardKey::at(call.document, *pos, call.consumer))?);
-                    Some(())
-                },
-            )
+            let card = |out: &mut Vec<u8>, (pos, fields): &(Pos, ShopFields)| {
+                let key = CardKey::at(call.document, *pos, call.consumer);
+                match shop.cards.json(&key) {
+                    Some(card) => out.extend_from_slice(&card),
+                    None => {
+                        let start = out.len();
+                        fields.write(out, &index, call, shop)?;
+                        shop.cards.put_json(key, &out[start..]);
+                    }
+                }
+                Some(())
+            };
+            direct::write(out, "ShopDistance", &self.items, |_| Value::from(*meters), card)
         })?;
         Some(Root::close(out))
     }
@@ -94,7 +98,7 @@ mod tests {
     }
 
     fn keys(d: &NearestDocument) -> Vec<String> {
-        let name = |i: &Sel<Pos>| match i {
+        let name = |i: &Sel<(Pos, ShopFields)>| match i {
             Sel::Typename => "__typename",
             Sel::Plain(_) => "distanceMeters",
             Sel::Object(_) => "shop",

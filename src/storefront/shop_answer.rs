@@ -68,11 +68,33 @@ type Therapists = Vec<(Name, Sel<TherapistObject>)>;
 /// A document that asks `shop` alone.
 pub struct ShopDocument {
     pub root: Root,
-    fields: Vec<(Name, Sel<ShopObject>)>,
+    fields: ShopFields,
 }
 
 impl ShopDocument {
     pub fn of(doc: &ExecutableDocument, root: Root) -> Option<ShopDocument> {
+        let fields = ShopFields::of(doc, &root.field)?;
+        Some(ShopDocument { root, fields })
+    }
+
+    /// The whole response body, or `None` when the executor must answer (a shop that is not published, an id
+    /// that is not one, among them).
+    pub async fn answer(&self, call: &Call<'_>) -> Option<Bytes> {
+        let id = <ID as InputType>::parse(self.root.argument("id", call.variables)?).ok()?;
+        let id = id_of(&id, "shop").ok()?;
+        let index = call.state.storefront.get(call.state, call.tenant).await.ok()?;
+        let mut out = self.root.open(8192);
+        self.fields.write(&mut out, &index, call, index.shop(id)?)?;
+        Some(Root::close(out))
+    }
+}
+
+/// The selection of a `Shop` field in a document, as the writer writes it.
+pub struct ShopFields(Vec<(Name, Sel<ShopObject>)>);
+
+impl ShopFields {
+    /// `None` when the executor must resolve it (see `graphql::direct`).
+    pub fn of(doc: &ExecutableDocument, field: &Positioned<Field>) -> Option<ShopFields> {
         let flat = |f: &Positioned<Field>, ty, plain| direct::flat(doc, &f.node.selection_set.node, ty, plain);
         let therapists = |f: &Positioned<Field>| {
             direct::select(
@@ -92,7 +114,7 @@ impl ShopDocument {
                 (f.node.name.node == "therapists").then(|| therapists(f)).flatten()
             })
         };
-        let fields = direct::select(doc, &root.field.node.selection_set.node, "Shop", SHOP, &|f| {
+        let fields = direct::select(doc, &field.node.selection_set.node, "Shop", SHOP, &|f| {
             Some(match f.node.name.node.as_str() {
                 "location" => ShopObject::Location(flat(f, "Location", LOCATION)?),
                 "openingHours" => ShopObject::OpeningHours(flat(f, "OpeningHours", HOURS)?),
@@ -105,20 +127,12 @@ impl ShopDocument {
                 _ => return None,
             })
         })?;
-        Some(ShopDocument { root, fields })
+        Some(ShopFields(fields))
     }
 
-    /// The whole response body, or `None` when the executor must answer (a shop that is not published, an id
-    /// that is not one, among them).
-    pub async fn answer(&self, call: &Call<'_>) -> Option<Bytes> {
-        let id = <ID as InputType>::parse(self.root.argument("id", call.variables)?).ok()?;
-        let id = id_of(&id, "shop").ok()?;
-        let index = call.state.storefront.get(call.state, call.tenant).await.ok()?;
-        let shop = index.shop(id)?;
-        let page = Page { index: &index, call };
-        let mut out = self.root.open(8192);
-        page.shop(&mut out, shop, &self.fields)?;
-        Some(Root::close(out))
+    /// Writes the published `shop` of `index`, the storefront the request reads.
+    pub fn write(&self, out: &mut Vec<u8>, index: &TenantIndex, call: &Call<'_>, shop: &ShopProfile) -> Option<()> {
+        Page { index, call }.shop(out, shop, &self.0)
     }
 }
 
