@@ -55,6 +55,9 @@ pub fn holds(claim: &slot_claim::Model, now: DateTime<Utc>) -> bool {
     claim.expires_at.is_none_or(|lapses| lapses > now)
 }
 
+/// A claim as read: its therapist, cell start, lapse and order.
+type ClaimRow = (Uuid, DateTime<Utc>, Option<DateTime<Utc>>, Uuid);
+
 /// A claimed cell: its start, when its hold lapses (`None`: held for good), and the order holding it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Cell {
@@ -111,13 +114,15 @@ impl TenantClaims {
         let (today, _) = window_of(tenant, now.with_timezone(&tenant.time_zone).date_naive(), now);
         let (from, to) = (today.min(window.0), (today + Duration::days(rules.horizon_days + 3)).max(window.1));
         let tx = state.db.read(tenant.id).await?;
-        let rows = tx.all(tx.select::<slot_claim::Entity>().map(|q| live(q, (from, to), now))).await?;
+        // A busy tenant has thousands: read by place, only what a cell needs.
+        use slot_claim::Column as C;
+        let q = tx.select::<slot_claim::Entity>().map(|q| live(q, (from, to), now));
+        let rows: Vec<ClaimRow> = tx.tuples(q, [C::TherapistId, C::CellStart, C::ExpiresAt, C::OrderId]).await?;
         tx.commit().await?;
-        let valid_until = rows.iter().filter_map(|c| c.expires_at).min();
+        let valid_until = rows.iter().filter_map(|c| c.2).min();
         let mut by_therapist: HashMap<Uuid, Vec<_>> = HashMap::new();
-        for c in rows {
-            let cell = Cell { start: c.cell_start, lapses: c.expires_at, order: c.order_id };
-            by_therapist.entry(c.therapist_id).or_default().push(cell);
+        for (therapist, start, lapses, order) in rows {
+            by_therapist.entry(therapist).or_default().push(Cell { start, lapses, order });
         }
         let by_therapist = by_therapist.into_iter().map(|(t, c)| (t, c.into())).collect();
         Ok(TenantClaims { from, to, valid_until, by_therapist })
