@@ -200,6 +200,9 @@ impl Rating {
     }
 }
 
+/// The most promotions a shop lists.
+pub(super) const SHOP_PROMOTIONS: u64 = 100;
+
 /// The tenant's published storefront in memory, at the generation the request saw or newer: what consumers'
 /// nested reads (a shop's therapists and services, a service's performers) come from.
 ///
@@ -338,7 +341,8 @@ impl Shop {
     /// Promotions in this shop (for consumers: published ones running now).
     async fn promotions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Promotion>> {
         let shop = Some(self.p.model.id);
-        let rows = Box::pin(service::promotions(ctx.state(), &self.view, ctx.tenant()?, shop, None, 100)).await?;
+        let rows =
+            Box::pin(service::promotions(ctx.state(), &self.view, ctx.tenant()?, shop, None, SHOP_PROMOTIONS)).await?;
         rows.into_iter().map(|r| Promotion::new(ctx, r)).collect()
     }
 }

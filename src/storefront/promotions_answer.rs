@@ -64,17 +64,15 @@ impl PromotionsDocument {
         let page = Page::parse(first, after).ok()?;
         let shop = shop.map(|s| id_of(&s, "shop")).transpose().ok()?;
         let index = call.state.storefront.get(call.state, call.tenant).await.ok()?;
-        let mut rows = index.promotions(shop, page.after, page.fetch() as usize, Utc::now()).ok()?;
-        let has_next = rows.len() as u64 > page.first;
-        rows.truncate(page.first as usize);
-        let cursors: Vec<String> = rows.iter().map(|r| r.model.id.to_string()).collect();
+        let rows = index.promotions(shop, page.after, page.fetch() as usize, Utc::now()).ok()?;
         let tz = call.tenant.time_zone;
-        let promotions: Vec<Promotion> = rows.into_iter().map(|r| Promotion::of(r, tz)).collect();
+        // The page as the resolver makes it.
+        let conn = page.connection(rows.into_iter().map(|r| (r.model.id, Promotion::of(r, tz))).collect());
         let promotion = |out: &mut Vec<u8>, fields: &Flat, p: &Promotion| {
             direct::write_flat(out, "Promotion", fields, |i| promotion_field(p, i))
         };
         let cursor = |c: Option<&String>| c.map_or(Value::Null, |c| Value::from(c.as_str()));
-        let mut out = self.root.open(512 + 600 * promotions.len());
+        let mut out = self.root.open(512 + 600 * conn.edges.len());
         direct::write(
             &mut out,
             "PromotionConnection",
@@ -82,21 +80,16 @@ impl PromotionsDocument {
             |_| Value::Null,
             |out, object| match object {
                 ConnectionObject::PageInfo(f) => direct::write_flat(out, "PageInfo", f, |i| match i {
-                    0 => Value::from(page.after.is_some()),
-                    1 => Value::from(has_next),
-                    2 => cursor(cursors.first()),
-                    _ => cursor(cursors.last()),
+                    0 => Value::from(conn.has_previous_page),
+                    1 => Value::from(conn.has_next_page),
+                    2 => cursor(conn.edges.first().map(|e| &e.cursor)),
+                    _ => cursor(conn.edges.last().map(|e| &e.cursor)),
                 }),
-                ConnectionObject::Edges(f) => direct::list(out, cursors.iter().zip(&promotions), |out, (c, p)| {
-                    direct::write(
-                        out,
-                        "PromotionEdge",
-                        f,
-                        |_| Value::from(c.as_str()),
-                        |out, node| promotion(out, node, p),
-                    )
+                ConnectionObject::Edges(f) => direct::list(out, &conn.edges, |out, e| {
+                    let cursor = |_| Value::from(e.cursor.as_str());
+                    direct::write(out, "PromotionEdge", f, cursor, |out, node| promotion(out, node, &e.node))
                 }),
-                ConnectionObject::Nodes(f) => direct::list(out, &promotions, |out, p| promotion(out, f, p)),
+                ConnectionObject::Nodes(f) => direct::list(out, &conn.edges, |out, e| promotion(out, f, &e.node)),
             },
         )?;
         Some(Root::close(out))

@@ -11,7 +11,7 @@ use bytes::Bytes;
 use chrono::Utc;
 
 use super::{
-    graphql::{AccessibilityFacts, Promotion, Rating, ShopStatus, photo, week_out},
+    graphql::{AccessibilityFacts, Promotion, Rating, SHOP_PROMOTIONS, ShopStatus, photo, week_out},
     index::TenantIndex,
     profile::{ShopProfile, TherapistProfile},
     service::{self, Gender},
@@ -210,7 +210,7 @@ impl Page<'_> {
                 })
             }),
             ShopObject::Promotions(f) => {
-                let rows = self.index.promotions(Some(m.id), None, 100, Utc::now()).ok()?;
+                let rows = self.index.promotions(Some(m.id), None, SHOP_PROMOTIONS as usize, Utc::now()).ok()?;
                 let tz = self.call.tenant.time_zone;
                 direct::list(out, rows, |out, row| {
                     let p = Promotion::of(row, tz);
