@@ -6,11 +6,11 @@
 //! in its own transaction (and the unique key), never here.
 //!
 //! A write in this process brings the claims to its own generation itself (`Claims::booked` and the others)
-//! when nothing else changed in between; otherwise, as after a write in another process, the next request
-//! reads them again. A tenant's claims within the window are few (a shop's therapists hold a few dozen cells
+//! when nothing else changed in between, and a request that learns the new generation while the write is
+//! committing waits for it; otherwise, as after a write in another process, the next request reads them again. A tenant's claims within the window are few (a shop's therapists hold a few dozen cells
 //! a day), so that read costs less than one query per availability request.
 
-use std::{collections::HashMap, sync::Arc};
+use std::{collections::HashMap, future::Future, sync::Arc};
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sea_orm::{ColumnTrait, Condition, QueryFilter, Select};
@@ -149,19 +149,36 @@ impl Claims {
             .await
     }
 
-    /// This process committed a booking (`generation` is the one its transaction raised the tenant to): the
+    /// Commits this process's booking (`generation` is the one its transaction raised the tenant to): the
     /// therapist's cells are held for the order, until its payment window lapses.
-    pub fn booked(&self, tenant: TenantId, generation: i64, therapist: Uuid, cells: &[DateTime<Utc>], hold: Hold) {
+    pub async fn booked<E>(
+        &self,
+        commit: impl Future<Output = Result<(), E>>,
+        tenant: TenantId,
+        generation: i64,
+        therapist: Uuid,
+        cells: &[DateTime<Utc>],
+        hold: Hold,
+    ) -> Result<(), E> {
         let cells: Vec<Cell> =
             cells.iter().map(|&start| Cell { start, lapses: hold.lapses, order: hold.order }).collect();
-        self.0.advance(tenant, generation, move |claims| claims.changed(therapist, |held| [held, &cells].concat()));
+        let change = move |claims: &TenantClaims| claims.changed(therapist, |held| [held, &cells].concat());
+        self.0.commit(tenant, generation, commit, change).await
     }
 
-    /// This process committed the cancellation of `order` (with `therapist`): its cells are free.
-    pub fn released(&self, tenant: TenantId, generation: i64, therapist: Uuid, order: Uuid) {
-        self.0.advance(tenant, generation, move |claims| {
+    /// Commits this process's cancellation of `order` (with `therapist`): its cells are free.
+    pub async fn released<E>(
+        &self,
+        commit: impl Future<Output = Result<(), E>>,
+        tenant: TenantId,
+        generation: i64,
+        therapist: Uuid,
+        order: Uuid,
+    ) -> Result<(), E> {
+        let change = move |claims: &TenantClaims| {
             claims.changed(therapist, |held| held.iter().filter(|c| c.order != order).copied().collect())
-        });
+        };
+        self.0.commit(tenant, generation, commit, change).await
     }
 }
 
@@ -245,9 +262,12 @@ mod tests {
             database.lock().unwrap().insert(therapist, cells.into());
         };
         booked(o, a, &[at(10, 0), at(10, 15)]);
-        claims.booked(tenant, 2, a, &[at(10, 0), at(10, 15)], Hold { order: o, lapses });
+        claims
+            .booked(async { Ok::<_, ()>(()) }, tenant, 2, a, &[at(10, 0), at(10, 15)], Hold { order: o, lapses })
+            .await
+            .unwrap();
         booked(p, b, &[at(10, 0)]);
-        claims.booked(tenant, 3, b, &[at(10, 0)], Hold { order: p, lapses });
+        claims.booked(async { Ok::<_, ()>(()) }, tenant, 3, b, &[at(10, 0)], Hold { order: p, lapses }).await.unwrap();
         let both = Held::from_iter([(a, at(10, 0)), (a, at(10, 15)), (b, at(10, 0))]);
         assert_eq!(held_at(3, at(9, 29)).await, both);
         // Order o is paid (its cells held for good); the generation stays.
@@ -261,7 +281,7 @@ mod tests {
         assert_eq!(builds.load(std::sync::atomic::Ordering::Relaxed), 2);
         // o is cancelled in this process: its cells are free.
         database.lock().unwrap().remove(&a);
-        claims.released(tenant, 4, a, o);
+        claims.released(async { Ok::<_, ()>(()) }, tenant, 4, a, o).await.unwrap();
         assert!(held_at(4, at(9, 31)).await.is_empty());
         assert_eq!(builds.load(std::sync::atomic::Ordering::Relaxed), 2);
     }

@@ -248,9 +248,8 @@ pub async fn create_booking(
         if is_unique_violation(&e) { AppError::conflict("this time has just been booked") } else { AppError::from(e) }
     })?;
     let generation = generation::bump(&tx, Area::Booking).await?;
-    tx.commit().await?;
     let hold = claims::Hold { order: model.id, lapses: Some(expires_at) };
-    state.claims.booked(tenant.id, generation, slot.therapist_id, &cells, hold);
+    state.claims.booked(tx.commit(), tenant.id, generation, slot.therapist_id, &cells, hold).await?;
     Ok(model)
 }
 
@@ -504,8 +503,7 @@ pub async fn cancel(
         .await?;
     notices::order_event(&tx, &o, "CANCELLED").await?;
     let generation = generation::bump(&tx, Area::Booking).await?;
-    tx.commit().await?;
-    state.claims.released(tenant, generation, o.therapist_id, o.id);
+    state.claims.released(tx.commit(), tenant, generation, o.therapist_id, o.id).await?;
     notices::wake(state, tenant);
     Ok(o)
 }
