@@ -229,27 +229,26 @@ mod tests {
 
     use super::*;
 
+    /// The value at `generation`, counting builds (a build makes `[generation]`).
+    async fn counted(
+        snapshots: &Snapshots<Vec<i64>>,
+        tenant: TenantId,
+        builds: &AtomicUsize,
+        generation: i64,
+    ) -> Arc<Vec<i64>> {
+        let build = || async {
+            builds.fetch_add(1, Ordering::Relaxed);
+            Ok::<_, ()>(vec![generation])
+        };
+        snapshots.get(tenant, generation, |_| true, build).await.unwrap()
+    }
+
     #[tokio::test]
     async fn a_value_is_built_once_per_generation_and_advanced_only_from_the_one_before() {
         let snapshots = Snapshots::<Vec<i64>>::default();
         let tenant = TenantId(uuid::Uuid::now_v7());
         let builds = AtomicUsize::new(0);
-        let get = |generation: i64| {
-            let builds = &builds;
-            let snapshots = &snapshots;
-            async move {
-                let v = snapshots.get(
-                    tenant,
-                    generation,
-                    |_| true,
-                    || async {
-                        builds.fetch_add(1, Ordering::Relaxed);
-                        Ok::<_, ()>(vec![generation])
-                    },
-                );
-                v.await.unwrap()
-            }
-        };
+        let get = |generation: i64| counted(&snapshots, tenant, &builds, generation);
         assert_eq!(*get(3).await, [3]);
         assert_eq!(*get(2).await, [3], "an older request is served the newer value");
         assert_eq!(builds.load(Ordering::Relaxed), 1);
@@ -277,45 +276,32 @@ mod tests {
         let snapshots = Snapshots::<Vec<i64>>::default();
         let tenant = TenantId(uuid::Uuid::now_v7());
         let builds = AtomicUsize::new(0);
-        let get = |generation: i64| {
-            let (builds, snapshots) = (&builds, &snapshots);
+        let get = |generation: i64| counted(&snapshots, tenant, &builds, generation);
+        // This process commits a write to `generation` that ends with `outcome`; meanwhile a request that learned
+        // `generation` (from the registry) asks. Answers the commit's result and what the request got.
+        let write_while_reading = |generation: i64, outcome: Result<(), ()>| {
+            let (snapshots, get) = (&snapshots, &get);
             async move {
-                let build = || async {
-                    builds.fetch_add(1, Ordering::Relaxed);
-                    Ok::<_, ()>(vec![generation])
+                let (done, commit) = tokio::sync::oneshot::channel();
+                let change = move |v: &Vec<i64>| [v.as_slice(), &[generation * 10]].concat();
+                let write = snapshots.commit(tenant, generation, async { commit.await.unwrap_or(Err(())) }, change);
+                let read = async {
+                    let (value, ()) = tokio::join!(get(generation), async {
+                        tokio::task::yield_now().await;
+                        done.send(outcome).unwrap();
+                    });
+                    value
                 };
-                snapshots.get(tenant, generation, |_| true, build).await.unwrap()
+                let (written, value) = tokio::join!(write, read);
+                (written, value.to_vec())
             }
         };
         assert_eq!(*get(1).await, [1]);
-        // A booking commits generation 2; a request learns it (from the registry) before its change is given.
-        let (committed, commit) = tokio::sync::oneshot::channel::<Result<(), ()>>();
-        let write =
-            snapshots.commit(tenant, 2, async { commit.await.unwrap_or(Err(())) }, |v| [v.as_slice(), &[20]].concat());
-        let read = async {
-            let (value, ()) = tokio::join!(get(2), async {
-                tokio::task::yield_now().await;
-                committed.send(Ok(())).unwrap();
-            });
-            value
-        };
-        let (written, value) = tokio::join!(write, read);
-        assert_eq!((written, value.as_slice()), (Ok(()), &[1, 20][..]));
+        // The request waits for the committed change instead of building.
+        assert_eq!(write_while_reading(2, Ok(())).await, (Ok(()), vec![1, 20]));
         assert_eq!(builds.load(Ordering::Relaxed), 1, "the request waited for the change instead of building");
-
-        // A commit that fails gives no change: the request that saw generation 3 (another process's) builds.
-        let (failed, commit) = tokio::sync::oneshot::channel::<Result<(), ()>>();
-        let write =
-            snapshots.commit(tenant, 3, async { commit.await.unwrap_or(Err(())) }, |v| [v.as_slice(), &[30]].concat());
-        let read = async {
-            let (value, ()) = tokio::join!(get(3), async {
-                tokio::task::yield_now().await;
-                failed.send(Err(())).unwrap();
-            });
-            value
-        };
-        let (written, value) = tokio::join!(write, read);
-        assert_eq!((written, value.as_slice()), (Err(()), &[3][..]));
+        // A commit that fails gives no change: the request (which saw another process's generation 3) builds.
+        assert_eq!(write_while_reading(3, Err(())).await, (Err(()), vec![3]));
         assert_eq!(builds.load(Ordering::Relaxed), 2);
         // With no write of this process under way, a request builds at once.
         assert_eq!(*get(4).await, [4]);
