@@ -1,5 +1,9 @@
 //! Civic: a multi-tenant GraphQL service for blind-massage centres and water utilities.
 
+// The layers, bottom to top (a module imports only from its own layer and those below; `tests/it/layers.rs`
+// checks it): error, config → kernel → db, infra → state → graphql → payments, notify → tenancy, identity,
+// audit, media → storefront, booking → app, seed → http.
+pub mod app;
 pub mod audit;
 pub mod booking;
 pub mod config;
@@ -9,7 +13,10 @@ pub mod graphql;
 pub mod http;
 pub mod identity;
 pub mod infra;
+pub mod kernel;
 pub mod media;
+pub mod notify;
+pub mod payments;
 pub mod seed;
 pub mod state;
 pub mod storefront;
@@ -108,16 +115,7 @@ pub async fn serve(
             let _ = stopping_tx.send(());
         },
     );
-    let limits = state.clone();
-    let sweeper = tokio::spawn(async move {
-        loop {
-            tokio::time::sleep(Duration::from_secs(60)).await;
-            limits.limits.shrink();
-        }
-    });
-    let warm = tokio::spawn(warm_storefronts(state.clone()));
-    let search_sync = state.meili.clone().map(|m| storefront::search_sync::spawn(state.clone(), m));
-    let notices = state.config.dispatch_notices.then(|| booking::notices::spawn(state.clone(), state.notifier.clone()));
+    let jobs = app::jobs::start(&state);
     let result = tokio::select! {
         r = server.into_future() => r.map_err(Into::into),
         _ = async { let _ = stopping_rx.await; tokio::time::sleep(grace).await } => {
@@ -125,28 +123,10 @@ pub async fn serve(
             Ok(())
         }
     };
-    sweeper.abort();
-    warm.abort();
-    for task in [search_sync, notices].into_iter().flatten() {
-        task.abort();
+    for job in jobs {
+        job.abort();
     }
     result
-}
-
-/// Builds the storefront index of every active tenant once the server listens, one tenant after another, so
-/// that after a restart the first consumers of each tenant are answered as fast as later ones (instead of all
-/// waiting on their tenant's first build at once).
-async fn warm_storefronts(state: AppState) {
-    let tenants = match unscoped::all_tenants(&state.db).await {
-        Ok(tenants) => tenants,
-        Err(e) => return tracing::warn!(error = %e, "storefront indexes not built ahead"),
-    };
-    for row in tenants.iter().filter(|t| t.status == tenancy::service::ACTIVE) {
-        let info = tenancy::TenantInfo::from(row);
-        if let Err(e) = state.storefront.get(&state, &info).await {
-            tracing::warn!(error = %e, tenant = %info.slug, "storefront index not built ahead");
-        }
-    }
 }
 
 /// Resolves on SIGTERM or SIGINT.

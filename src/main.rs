@@ -9,7 +9,6 @@ use secrecy::ExposeSecret;
 use civic::{
     config::Config,
     db::{Db, PoolOptions},
-    state::AppState,
     tenancy::service::{self as tenancy, NewTenant},
 };
 
@@ -108,7 +107,7 @@ fn env_secs(name: &str, default: u64) -> Duration {
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     if let Command::Schema = cli.command {
-        print!("{}", civic::graphql::sdl());
+        print!("{}", civic::app::schema::sdl());
         return Ok(());
     }
     let config = Config::from_env()?;
@@ -122,7 +121,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Serve { demo } => {
             civic::migrate(&config).await?;
             let listener = civic::listen(config.bind)?;
-            let state = AppState::build(config).await?;
+            let state = civic::app::state(config).await?;
             civic::check_service_role(&state).await?;
             if demo {
                 civic::seed::demo(&state).await?;
@@ -139,16 +138,16 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Seed { what: Seed::Demo } => {
             civic::migrate(&config).await?;
-            civic::seed::demo(&AppState::build(config).await?).await?;
+            civic::seed::demo(&civic::app::state(config).await?).await?;
         }
         Command::Seed { what: Seed::Volume { tenants, shops_per_tenant, consumer_tokens } } => {
             civic::migrate(&config).await?;
-            let state = AppState::build(config).await?;
+            let state = civic::app::state(config).await?;
             civic::seed::volume::volume(&state, tenants, shops_per_tenant, consumer_tokens.as_deref()).await?;
         }
         Command::Tenant { action: TenantCommand::Create { slug, name, template, load_test } } => {
             civic::migrate(&config).await?;
-            let state = AppState::build(config).await?;
+            let state = civic::app::state(config).await?;
             let (tenant, key) = tenancy::create(
                 &state,
                 NewTenant { slug: &slug, name: &name, template: &template, is_load_test: load_test },

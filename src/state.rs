@@ -1,11 +1,14 @@
-//! AppState: everything a request may use, built once from the configuration.
+//! AppState: the shared handles every layer above may use (database, cache, keys, clock, limits, stores), built
+//! once from the configuration, and the runtime parts of capabilities and domains, which `app` puts in by type
+//! and each owner reads back (`AppState::part`). This module names no domain.
 
 use std::{
-    collections::HashSet,
+    any::{Any, TypeId},
+    collections::HashMap,
     ops::Deref,
     path::Path,
     sync::{
-        Arc, Mutex,
+        Arc,
         atomic::{AtomicBool, Ordering},
     },
     time::Duration,
@@ -17,14 +20,10 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::{
-    booking::{
-        notices::{LogNotifier, Notifier},
-        payment::{PaymentProvider, SimulatedProvider},
-    },
     config::{self, Config},
-    db::TenantId,
-    db::{Db, PoolOptions},
+    db::{Db, PoolOptions, registry::Registry},
     infra::{cache::Cache, crypto, crypto::Keys, media::MediaStore, meili::Meili, metrics, ratelimit::Limits},
+    kernel::Clock,
 };
 
 #[derive(Clone)]
@@ -40,24 +39,26 @@ pub struct Inner {
     pub limits: Limits,
     pub metrics: PrometheusHandle,
     /// Each request's tenant, read fresh in shared batches.
-    pub tenants: crate::tenancy::registry::Registry,
-    /// Per-tenant nearest-shop and text-search indexes.
-    pub storefront: crate::storefront::index::Indexes,
-    /// Slot claims in memory for availability, by booking generation.
-    pub claims: crate::booking::claims::Claims,
+    pub tenants: Registry,
+    /// Where every "now" comes from.
+    pub clock: Clock,
     /// Uploaded images: `CIVIC_MEDIA_S3_BUCKET` (S3-compatible) or `<data dir>/media`.
     pub media: MediaStore,
     /// Meilisearch, when `MEILI_URL` is set; else the embedded search answers.
     pub meili: Option<Arc<Meili>>,
-    /// Tenants with fresh search outbox rows, for the dispatcher.
-    pub search_pending: Mutex<HashSet<TenantId>>,
-    /// The payment provider: the simulated one (no money moves) until WeChat Pay v3 lands.
-    pub payments: Arc<dyn PaymentProvider>,
-    /// Where notices go: the log in development.
-    pub notifier: Arc<dyn Notifier>,
-    /// Tenants with fresh notices, for the dispatcher.
-    pub notice_pending: Mutex<HashSet<TenantId>>,
+    parts: Parts,
     ready: AtomicBool,
+}
+
+/// The runtime parts of capabilities and domains (in-memory indexes, providers, wake-up lists), one per type.
+#[derive(Default)]
+pub struct Parts(HashMap<TypeId, Box<dyn Any + Send + Sync>>);
+
+impl Parts {
+    pub fn with<T: Any + Send + Sync>(mut self, part: T) -> Parts {
+        self.0.insert(TypeId::of::<T>(), Box::new(part));
+        self
+    }
 }
 
 impl Deref for AppState {
@@ -68,9 +69,10 @@ impl Deref for AppState {
 }
 
 impl AppState {
-    /// Connects to the stores and loads the secrets. In development, missing secrets are generated into the
-    /// data directory (the platform token is printed the one time it is made).
-    pub async fn build(config: Config) -> anyhow::Result<AppState> {
+    /// Connects to the stores and loads the secrets; `parts` makes the runtime parts (`app::state` lists them).
+    /// In development, missing secrets are generated into the data directory (the platform token is printed
+    /// the one time it is made).
+    pub async fn build(config: Config, clock: Clock, parts: impl FnOnce(&Keys) -> Parts) -> anyhow::Result<AppState> {
         let secrets = load_secrets(&config)?;
         let db = Db::connect(
             config.database_url.expose_secret(),
@@ -82,12 +84,12 @@ impl AppState {
             Db::connect(config.database_url.expose_secret(), PoolOptions { max_connections: 2, min_connections: 1 })
                 .await
                 .context("cannot connect to the database")?;
-        let tenants = crate::tenancy::registry::Registry::new(registry_db);
+        let tenants = Registry::new(registry_db);
         let cache = Cache::connect(config.redis_url.as_ref().map(|u| u.expose_secret()))
             .await
             .context("cannot connect to Redis")?;
         let keys = Keys::from_secret(&secrets.secret_key);
-        let payment_key = keys.payment_notify_key();
+        let parts = parts(&keys);
         let media = match MediaStore::s3_from_env()? {
             Some(s3) => s3,
             None => MediaStore::local(&config.data_dir.join("media"))?,
@@ -114,16 +116,24 @@ impl AppState {
             http,
             metrics: metrics::handle(),
             tenants,
-            storefront: Default::default(),
-            claims: Default::default(),
+            clock,
             media,
             meili,
-            search_pending: Mutex::default(),
-            payments: Arc::new(SimulatedProvider::new(payment_key)),
-            notifier: Arc::new(LogNotifier),
-            notice_pending: Mutex::default(),
+            parts,
             ready: AtomicBool::new(true),
         })))
+    }
+
+    /// The runtime part of this type, which `app::state` put in.
+    pub fn part<T: Any + Send + Sync>(&self) -> &T {
+        match self.parts.0.get(&TypeId::of::<T>()).and_then(|p| p.downcast_ref()) {
+            Some(part) => part,
+            None => panic!("{} is not a part of the state (app::state lists them)", std::any::type_name::<T>()),
+        }
+    }
+
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
     }
 
     pub fn is_platform_token(&self, candidate: &str) -> bool {

@@ -3,7 +3,7 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, QueryFilter, QueryOrder, QuerySelec
 use uuid::Uuid;
 
 use super::entity as audit_log;
-use crate::{db::TenantId, error::AppResult, state::AppState};
+use crate::{error::AppResult, kernel::TenantId, state::AppState};
 
 pub struct Entry {
     pub actor_kind: &'static str,

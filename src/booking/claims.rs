@@ -17,12 +17,7 @@ use sea_orm::{ColumnTrait, Condition, QueryFilter, Select};
 use uuid::Uuid;
 
 use super::{availability::Held, entity::slot_claim, rules::BookingRules};
-use crate::{
-    db::TenantId,
-    error::AppResult,
-    state::AppState,
-    tenancy::{TenantInfo, generation::Snapshots},
-};
+use crate::{error::AppResult, infra::snapshots::Snapshots, kernel::TenantId, kernel::TenantInfo, state::AppState};
 
 /// Cells starting in `[from, to)`.
 pub type Window = (DateTime<Utc>, DateTime<Utc>);
@@ -127,6 +122,11 @@ impl TenantClaims {
         let by_therapist = by_therapist.into_iter().map(|(t, c)| (t, c.into())).collect();
         Ok(TenantClaims { from, to, valid_until, by_therapist })
     }
+}
+
+/// The state's claims (a part that `app::state` puts in).
+pub fn of(state: &AppState) -> &Claims {
+    state.part::<Claims>()
 }
 
 /// Each tenant's claims at its booking generation.

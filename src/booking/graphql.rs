@@ -20,7 +20,7 @@ use crate::{
         plain::{self, Plain, PlainList},
         scalars::Date,
     },
-    identity::principal::{Principal, Role},
+    kernel::{Principal, Role},
     storefront::{graphql::Shop, service::View},
 };
 
@@ -119,7 +119,7 @@ impl Order {
     async fn shop(&self, ctx: &Context<'_>) -> async_graphql::Result<Shop> {
         let (state, view) = (ctx.state(), View::of(ctx.principal()));
         // A published shop is in the tenant's storefront index; one unpublished since is read.
-        let index = state.storefront.get(state, ctx.tenant()?).await?;
+        let index = crate::storefront::index::of(state).get(state, ctx.tenant()?).await?;
         if let Some(p) = index.shop(self.0.shop_id) {
             return Ok(Shop::of(std::sync::Arc::clone(p), view));
         }
@@ -195,12 +195,14 @@ impl Payment {
     async fn amount_fen(&self) -> i64 {
         self.0.payment.amount_fen
     }
-    async fn status(&self) -> PaymentStatus {
-        match self.0.payment.status.as_str() {
-            payments::SUCCEEDED => PaymentStatus::Succeeded,
-            payments::FAILED => PaymentStatus::Failed,
-            _ => PaymentStatus::Pending,
-        }
+    async fn status(&self) -> async_graphql::Result<PaymentStatus> {
+        use crate::payments::provider::{FAILED, PENDING, SUCCEEDED};
+        Ok(match self.0.payment.status.as_str() {
+            SUCCEEDED => PaymentStatus::Succeeded,
+            FAILED => PaymentStatus::Failed,
+            PENDING => PaymentStatus::Pending,
+            _ => return Err(AppError::internal(anyhow::anyhow!("unknown stored payment status")).into()),
+        })
     }
     /// `simulated` in development: no money moves.
     async fn provider(&self) -> &str {

@@ -3,10 +3,12 @@
 pub mod availability;
 pub mod claims;
 pub mod entity;
-pub mod free_slots;
 pub mod graphql;
 pub mod notices;
 pub mod payment;
 pub mod review;
 pub mod rules;
 pub mod service;
+
+/// A day's free slots are cached at most this long: they also change as time passes and unpaid claims lapse.
+pub const AVAILABILITY_TTL: std::time::Duration = std::time::Duration::from_secs(10);

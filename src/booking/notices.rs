@@ -7,7 +7,6 @@
 
 use std::{
     collections::{HashMap, HashSet},
-    sync::Arc,
     time::Duration,
 };
 
@@ -18,35 +17,12 @@ use uuid::Uuid;
 use super::entity::{notice, order};
 use crate::storefront::entity::therapist;
 use crate::{
-    db::{TenantId, TenantTx, unscoped},
+    db::{TenantTx, unscoped},
     error::AppResult,
+    kernel::TenantId,
+    notify::{self, Notifier, SMS, VOICE, WECHAT},
     state::AppState,
 };
-
-pub const SMS: &str = "SMS";
-pub const VOICE: &str = "VOICE_CALL";
-pub const WECHAT: &str = "WECHAT_TEMPLATE";
-
-/// Delivers one notice. Implementations: the log (development), SMS, voice and WeChat providers later.
-#[async_trait::async_trait]
-pub trait Notifier: Send + Sync {
-    async fn send(&self, channel: &str, text: &str) -> anyhow::Result<()>;
-}
-
-/// The development notifier: the message goes to the log, clearly marked.
-pub struct LogNotifier;
-
-#[async_trait::async_trait]
-impl Notifier for LogNotifier {
-    async fn send(&self, channel: &str, text: &str) -> anyhow::Result<()> {
-        tracing::info!(
-            channel,
-            text,
-            "notice delivered to the log (development notifier; no SMS, call or WeChat message was sent)"
-        );
-        Ok(())
-    }
-}
 
 /// The words of a notice. The shop's voice call reads the service, the time and the therapist.
 fn message(event: &str, o: &order::Model, therapist: &str, tz: chrono_tz::Tz) -> String {
@@ -92,11 +68,6 @@ pub async fn order_event(tx: &TenantTx, o: &order::Model, event: &str) -> AppRes
     });
     tx.insert_many(rows.collect()).await?;
     Ok(())
-}
-
-/// Tells this process's dispatcher that the tenant has fresh notices.
-pub fn wake(state: &AppState, tenant: TenantId) {
-    state.notice_pending.lock().unwrap_or_else(|p| p.into_inner()).insert(tenant);
 }
 
 fn backoff(attempts: i32) -> chrono::Duration {
@@ -200,13 +171,13 @@ pub async fn deliver_due(state: &AppState, notifier: &dyn Notifier, tenant: Tena
 
 /// Runs until the process ends: delivers notices of tenants that just wrote some, and sweeps every tenant now
 /// and then (rows left by a crash or another process).
-pub fn spawn(state: AppState, notifier: Arc<dyn Notifier>) -> tokio::task::JoinHandle<()> {
+pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
+    let notifier = notify::outbox(&state).notifier.clone();
     tokio::spawn(async move {
         let mut last_sweep: Option<tokio::time::Instant> = None;
         loop {
             tokio::time::sleep(Duration::from_millis(300)).await;
-            let mut tenants: HashSet<TenantId> =
-                std::mem::take(&mut *state.notice_pending.lock().unwrap_or_else(|p| p.into_inner()));
+            let mut tenants: HashSet<TenantId> = notify::take_woken(&state);
             if last_sweep.is_none_or(|t| t.elapsed() >= Duration::from_secs(10)) {
                 match unscoped::all_tenants(&state.db).await {
                     Ok(all) => tenants.extend(all.iter().map(|t| TenantId(t.id))),
@@ -220,7 +191,7 @@ pub fn spawn(state: AppState, notifier: Arc<dyn Notifier>) -> tokio::task::JoinH
             for t in tenants {
                 if let Err(e) = deliver_due(&state, notifier.as_ref(), t).await {
                     tracing::warn!(error = %format!("{e:#}"), "notices not delivered; will retry");
-                    state.notice_pending.lock().unwrap_or_else(|p| p.into_inner()).insert(t);
+                    notify::wake(&state, t);
                 }
             }
         }

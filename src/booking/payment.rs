@@ -1,17 +1,14 @@
-//! Payments. A `PaymentProvider` starts a payment and verifies its notifications; the notification is applied
+//! Paying an order. A `PaymentProvider` starts a payment and verifies its notifications; the notification is applied
 //! by one function, whichever way it arrives. The simulated provider (the development default, labelled as
 //! such everywhere) settles at once by producing a signed notification that goes through that same function,
 //! as WeChat Pay v3's will through `POST /webhooks/pay/{provider}/{tenant}`.
 
 use chrono::Utc;
-use hmac::{Hmac, Mac};
 use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, IntoActiveModel, QueryFilter,
     sea_query::{Expr, ExprTrait},
 };
-use serde::{Deserialize, Serialize};
-use sha2::Sha256;
 use uuid::Uuid;
 
 use super::{
@@ -21,92 +18,16 @@ use super::{
     service::{self as booking, CONFIRMED, PAID, PENDING_PAYMENT},
 };
 use crate::{
-    db::TenantId,
     error::{AppError, AppResult, is_unique_violation},
-    identity::principal::Principal,
     infra::crypto,
+    kernel::{Principal, TenantId, TenantInfo},
+    notify,
+    payments::{
+        self, Notification,
+        provider::{FAILED, PENDING, SUCCEEDED},
+    },
     state::AppState,
-    tenancy::TenantInfo,
 };
-
-pub const PENDING: &str = "PENDING";
-pub const SUCCEEDED: &str = "SUCCEEDED";
-pub const FAILED: &str = "FAILED";
-
-/// What a provider tells us about a payment.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
-pub struct Notification {
-    pub payment_id: Uuid,
-    pub order_id: Uuid,
-    pub transaction_id: String,
-    pub amount_fen: i64,
-    /// `SUCCESS` or `FAILED`.
-    pub status: String,
-}
-
-pub trait PaymentProvider: Send + Sync {
-    fn name(&self) -> &'static str;
-    /// For a provider that settles at once, the signed notification (body, signature) of the payment.
-    fn settle_now(&self, p: &payment::Model) -> Option<(Vec<u8>, String)>;
-    /// The notification in a request body, if its signature holds.
-    fn verify(&self, body: &[u8], signature: Option<&str>) -> Option<Notification>;
-}
-
-/// THE SIMULATED PROVIDER: no money moves. Every payment succeeds at once; its notification is signed with a
-/// key derived from `CIVIC_SECRET_KEY`, so a forged one is refused like a forged WeChat Pay notification.
-pub struct SimulatedProvider {
-    key: [u8; 32],
-}
-
-impl SimulatedProvider {
-    pub fn new(key: [u8; 32]) -> SimulatedProvider {
-        SimulatedProvider { key }
-    }
-
-    /// A notification as the simulated provider sends it: the body and its signature.
-    pub fn signed(&self, n: &Notification) -> (Vec<u8>, String) {
-        let body = serde_json::to_vec(n).expect("a notification serialises");
-        let signature = self.sign(&body);
-        (body, signature)
-    }
-
-    fn sign(&self, body: &[u8]) -> String {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.key).expect("HMAC takes any key length");
-        mac.update(body);
-        crypto::hex(&mac.finalize().into_bytes())
-    }
-}
-
-impl PaymentProvider for SimulatedProvider {
-    fn name(&self) -> &'static str {
-        "simulated"
-    }
-
-    fn settle_now(&self, p: &payment::Model) -> Option<(Vec<u8>, String)> {
-        let n = Notification {
-            payment_id: p.id,
-            order_id: p.order_id,
-            transaction_id: format!("SIM{}", p.id.simple()),
-            amount_fen: p.amount_fen,
-            status: "SUCCESS".into(),
-        };
-        Some(self.signed(&n))
-    }
-
-    fn verify(&self, body: &[u8], signature: Option<&str>) -> Option<Notification> {
-        let given = signature?;
-        if !crypto::secret_eq(&self.sign(body), given) {
-            return None;
-        }
-        serde_json::from_slice(body).ok()
-    }
-}
-
-/// The simulated provider moves no money: in production it serves load-test tenants only.
-pub fn may_use_simulation(state: &AppState, tenant: &TenantInfo) -> bool {
-    !state.config.is_production() || tenant.is_load_test
-}
 
 #[derive(Debug)]
 pub enum Applied {
@@ -227,7 +148,7 @@ pub async fn apply(state: &AppState, provider: &str, tenant: &TenantInfo, n: &No
             refunded
         }
     };
-    notices::wake(state, tenant.id);
+    notify::wake(state, tenant.id);
     Ok(Applied::Settled(Box::new((pay, paid))))
 }
 
@@ -279,7 +200,7 @@ pub async fn pay_order(
     key: Option<&str>,
 ) -> AppResult<Paid> {
     let Principal::Consumer { id: consumer, .. } = who else { return Err(AppError::Forbidden) };
-    if !may_use_simulation(state, tenant) {
+    if !payments::may_use_simulation(state, tenant) {
         return Err(AppError::PaymentFailed("no payment provider is configured for this tenant".into()));
     }
     let key =
@@ -290,7 +211,7 @@ pub async fn pay_order(
     // Keys belong to their consumer: another consumer's key never collides with one's own.
     let key = format!("{consumer}:{key}");
     let request_hash = crypto::sha256_hex(&format!("payOrder:{consumer}:{order_id}"));
-    let provider = &state.payments;
+    let provider = payments::provider(state);
     let tx = state.db.begin(tenant.id).await?;
     let o = booking::get_order_in(&tx, who, order_id).await?;
     let status = booking::effective_status(&o, Utc::now());
@@ -339,7 +260,8 @@ pub async fn pay_order(
         Err(e) => return Err(e.into()),
     };
     // The payment row is committed before the provider is asked, so the order can never be PAID without it.
-    if let Some((body, signature)) = provider.settle_now(&p) {
+    let settle = payments::provider::Payment { id: p.id, payable_id: p.order_id, amount_fen: p.amount_fen };
+    if let Some((body, signature)) = provider.settle_now(&settle) {
         let n = provider
             .verify(&body, Some(&signature))
             .ok_or_else(|| AppError::internal(anyhow::anyhow!("own notification did not verify")))?;

@@ -9,9 +9,9 @@ use super::{
     service::{self as booking, COMPLETED},
 };
 use crate::{
-    db::TenantId,
     error::{AppError, AppResult, is_unique_violation},
-    identity::principal::Principal,
+    kernel::Principal,
+    kernel::TenantId,
     state::AppState,
     storefront::service as storefront,
 };

@@ -17,18 +17,15 @@ use super::{
     rules::{BookingRules, RefundPolicy},
 };
 use crate::{
-    db::{TenantId, TenantTx},
+    db::TenantTx,
     error::{AppError, AppResult, is_unique_violation},
-    identity::{principal::Principal, service::StaffRole},
+    kernel::{Area, TenantId, TenantInfo},
+    kernel::{Principal, StaffRole},
     state::AppState,
     storefront::{
         entity::service_item,
         profile::{ShopProfile, TherapistProfile},
         service::{self as storefront, View},
-    },
-    tenancy::{
-        TenantInfo,
-        generation::{self, Area},
     },
 };
 
@@ -64,7 +61,7 @@ async fn offer(
 ) -> AppResult<Offer> {
     let (shop, service, performers) = if view.is_public() {
         // Consumers book from the published storefront in memory, at the generation the request saw or newer.
-        let ix = state.storefront.get(state, tenant).await?;
+        let ix = crate::storefront::index::of(state).get(state, tenant).await?;
         let shop = ix.shop(shop_id).cloned().ok_or(AppError::NotFound("shop"))?;
         let service = ix.services_of(shop_id).iter().find(|s| s.id == service_id).cloned();
         let service = service.ok_or(AppError::NotFound("service item"))?;
@@ -136,7 +133,7 @@ pub async fn available_slots(
         return Ok(vec![]);
     }
     let window = claims::window_of(tenant, date, now);
-    let held = state.claims.get(state, tenant, window, now).await?.held(
+    let held = super::claims::of(state).get(state, tenant, window, now).await?.held(
         offer.candidates.iter().map(|c| c.therapist_id),
         window,
         now,
@@ -247,9 +244,9 @@ pub async fn create_booking(
     tx.insert_many(claims.collect()).await.map_err(|e| {
         if is_unique_violation(&e) { AppError::conflict("this time has just been booked") } else { AppError::from(e) }
     })?;
-    let generation = generation::bump(&tx, Area::Booking).await?;
+    let generation = tx.bump_generation(Area::Booking).await?;
     let hold = claims::Hold { order: model.id, lapses: Some(expires_at) };
-    state.claims.booked(tx.commit(), tenant.id, generation, slot.therapist_id, &cells, hold).await?;
+    super::claims::of(state).booked(tx.commit(), tenant.id, generation, slot.therapist_id, &cells, hold).await?;
     Ok(model)
 }
 
@@ -423,7 +420,7 @@ async fn staff_move(
     }
     tx.commit().await?;
     if event.is_some() {
-        notices::wake(state, tenant);
+        crate::notify::wake(state, tenant);
     }
     Ok(o)
 }
@@ -502,8 +499,8 @@ pub async fn cancel(
     tx.exec_delete(tx.delete_many::<slot_claim::Entity>().map(|q| q.filter(slot_claim::Column::OrderId.eq(o.id))))
         .await?;
     notices::order_event(&tx, &o, "CANCELLED").await?;
-    let generation = generation::bump(&tx, Area::Booking).await?;
-    state.claims.released(tx.commit(), tenant, generation, o.therapist_id, o.id).await?;
-    notices::wake(state, tenant);
+    let generation = tx.bump_generation(Area::Booking).await?;
+    super::claims::of(state).released(tx.commit(), tenant, generation, o.therapist_id, o.id).await?;
+    crate::notify::wake(state, tenant);
     Ok(o)
 }

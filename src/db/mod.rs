@@ -6,6 +6,8 @@
 //! each row it inserts gets the tenant's id. The few code paths that need no tenant live in [`unscoped`].
 
 mod pg_txn;
+pub mod registry;
+pub mod tenant_row;
 pub mod unscoped;
 
 use std::time::Duration;
@@ -20,19 +22,7 @@ use uuid::Uuid;
 
 use pg_txn::PgTxn;
 
-/// A tenant's id. `TenantId::PLATFORM` (the nil id) scopes the platform operator's own audit rows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub struct TenantId(pub Uuid);
-
-impl TenantId {
-    pub const PLATFORM: TenantId = TenantId(Uuid::nil());
-}
-
-impl std::fmt::Display for TenantId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
-    }
-}
+use crate::kernel::{Area, TenantId};
 
 /// A table whose rows belong to one tenant. Implemented with [`tenant_entity!`].
 pub trait TenantEntity: EntityTrait {
@@ -40,7 +30,7 @@ pub trait TenantEntity: EntityTrait {
     fn id_column() -> Self::Column;
 }
 
-/// `tenant_entity!(crate::identity::entity::staff);` marks an entity module's `Entity` as tenant-owned; the
+/// `tenant_entity!(crate::<domain>::entity::<table>);` marks an entity module's `Entity` as tenant-owned; the
 /// module's model must have `tenant_id` and `id` columns.
 #[macro_export]
 macro_rules! tenant_entity {
@@ -331,6 +321,12 @@ impl TenantTx {
 
     pub async fn exec_delete<E: TenantEntity>(&self, q: Scoped<DeleteMany<E>>) -> Result<u64, DbErr> {
         Ok(q.0.exec(&self.txn).await?.rows_affected)
+    }
+
+    /// Raises the tenant's cache generation for `area`; call inside the writing transaction, last before it
+    /// commits (the tenant's row stays locked until then). Answers the new generation.
+    pub async fn bump_generation(&self, area: Area) -> Result<i64, DbErr> {
+        unscoped::bump_generation(self, area).await
     }
 
     pub async fn commit(self) -> Result<(), DbErr> {

@@ -16,8 +16,8 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{Db, TenantId, TenantTx};
-use crate::tenancy::{entity::tenant, generation::Area};
+use super::{Db, TenantTx, tenant_row as tenant};
+use crate::kernel::{Area, TenantId, TenantInfo, template};
 
 pub async fn tenant_by_slug(db: &Db, slug: &str) -> Result<Option<tenant::Model>, DbErr> {
     tenant::Entity::find().filter(tenant::Column::Slug.eq(slug)).one(db.raw()).await
@@ -37,7 +37,7 @@ pub async fn tenants_by_ids(db: &Db, ids: &[Uuid]) -> Result<Vec<tenant::Model>,
 }
 
 /// Raises one cache generation of the transaction's own tenant; answers the new value.
-pub async fn bump_generation(tx: &TenantTx, area: Area) -> Result<i64, DbErr> {
+pub(super) async fn bump_generation(tx: &TenantTx, area: Area) -> Result<i64, DbErr> {
     let column = match area {
         Area::Storefront => tenant::Column::StorefrontGeneration,
         Area::Booking => tenant::Column::BookingGeneration,
@@ -161,4 +161,24 @@ pub async fn purge_tenant(db: &Db, tenant: TenantId) -> Result<(), DbErr> {
 
 fn quote_ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// What a request knows of a tenant, from its registry row. A time zone or template the binary does not know is
+/// an error, never a silent default.
+pub fn tenant_info(t: &tenant::Model) -> Result<TenantInfo, DbErr> {
+    let bad = |what: &str| DbErr::Custom(format!("tenant {}: unknown stored {what}", t.id));
+    Ok(TenantInfo {
+        id: TenantId(t.id),
+        slug: t.slug.clone(),
+        name: t.name.clone(),
+        kind: t.kind.clone(),
+        template: t.template.clone(),
+        time_zone: t.time_zone.parse().map_err(|_| bad("time zone"))?,
+        status: t.status.clone(),
+        wechat_app_id: t.wechat_app_id.clone(),
+        is_load_test: t.is_load_test,
+        created_at: t.created_at,
+        features: &template::find(&t.template).ok_or_else(|| bad("template"))?.features,
+        generations: crate::kernel::Generations { storefront: t.storefront_generation, booking: t.booking_generation },
+    })
 }

@@ -5,9 +5,9 @@ use std::{net::IpAddr, sync::Arc, sync::Mutex};
 use async_graphql::Context;
 
 use crate::{
-    db::TenantId,
     error::{AppError, AppResult},
-    identity::principal::Principal,
+    kernel::Principal,
+    kernel::TenantId,
     state::AppState,
     tenancy::TenantInfo,
 };

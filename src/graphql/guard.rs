@@ -3,7 +3,7 @@
 use async_graphql::{Context, Guard, Result};
 
 use super::context::CtxExt;
-use crate::{error::AppError, identity::principal::Role};
+use crate::{error::AppError, kernel::Role};
 
 /// Lets through callers holding one of the roles; anonymous callers get `UNAUTHENTICATED`, others `FORBIDDEN`.
 pub struct Allow(pub &'static [Role]);

@@ -18,8 +18,9 @@ use super::{MAX_BODY, OpLabel, REQUEST_ID, Web, client_addr};
 use crate::{
     error::{AppError, error_body},
     graphql::{context::RequestCtx, errors, response_cache::Plan},
-    identity::principal::{self, Principal},
+    identity::principal,
     infra::cache::Source,
+    kernel::Principal,
 };
 use bytes::Bytes;
 use tracing::Instrument;
@@ -99,7 +100,7 @@ async fn answer(exec: Exec<'_>, plan: &Plan, label: &'static str, envelope: &Env
             let (body, errors) = exec.run(gql, plan).await;
             // Cacheable answers are read from the caller's tenant's storefront: they hold until it changes.
             let holds = match exec.who.tenant() {
-                Some(tenant) if !errors => web.state.storefront.holds(&web.state, tenant, policy.ttl).await.ok(),
+                Some(tenant) if !errors => crate::app::cache::holds(&web.state, tenant, policy.ttl).await.ok(),
                 _ => None,
             };
             match holds {
@@ -147,17 +148,8 @@ struct Exec<'a> {
 
 impl Exec<'_> {
     /// The serialized response, and whether it holds errors. A registered document is not parsed again; a plain
-    /// query runs on the schema without hooks; some are answered without the executor (`graphql::direct`).
+    /// query runs on the schema without hooks.
     async fn run(&self, mut gql: async_graphql::Request, plan: &Plan) -> (Bytes, bool) {
-        if let (Some(direct), Some(fixed)) = (&plan.direct, plan.fixed) {
-            let name = gql.operation_name.as_deref();
-            // Boxed, like the execution below: every cacheable request's future, hits included, carries this one.
-            let answer = Box::pin(direct.answer(&self.web.state, &self.who, fixed, name, &gql.variables));
-            if let Some(body) = answer.await {
-                metrics::counter!("civic_answers_written_directly_total").increment(1);
-                return (body, false);
-            }
-        }
         let ctx = RequestCtx::new(self.who.clone(), self.request_id.to_owned(), self.ip, self.idempotency_key.clone());
         if let Some(fixed) = plan.fixed {
             gql = gql.data(fixed);

@@ -24,7 +24,7 @@ use tower_http::{
     trace::TraceLayer,
 };
 
-use crate::{graphql::Schemas, state::AppState};
+use crate::{app::schema::Schemas, state::AppState};
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// Largest request body: GraphQL documents and variables. Uploads (`/media`) get their own limit.
@@ -62,7 +62,7 @@ impl MakeRequestId for MakeId {
 }
 
 pub fn router(state: AppState) -> anyhow::Result<Router> {
-    let (schemas, plans) = crate::graphql::build(state.clone())?;
+    let (schemas, plans) = crate::app::schema::build(state.clone())?;
     let web = Web(std::sync::Arc::new(WebParts { state, schemas, plans }));
     let uploads = Router::new()
         .route("/media", post(media::upload))

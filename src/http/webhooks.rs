@@ -26,11 +26,12 @@ pub async fn pay(
     body: Bytes,
 ) -> Response {
     let state = &web.state;
-    if provider != state.payments.name() {
+    let payments = crate::payments::provider(state);
+    if provider != payments.name() {
         return answer(StatusCode::NOT_FOUND, "UNKNOWN_PROVIDER");
     }
     let signature = headers.get(SIGNATURE).and_then(|v| v.to_str().ok());
-    let Some(notification) = state.payments.verify(&body, signature) else {
+    let Some(notification) = payments.verify(&body, signature) else {
         tracing::error!(alert = true, provider, "payment notification with a bad signature refused");
         return answer(StatusCode::UNAUTHORIZED, "SIGNATURE");
     };
@@ -39,7 +40,7 @@ pub async fn pay(
         Ok(None) => return answer(StatusCode::NOT_FOUND, "UNKNOWN_TENANT"),
         Err(_) => return answer(StatusCode::INTERNAL_SERVER_ERROR, "FAIL"),
     };
-    if !payment::may_use_simulation(state, &tenant) {
+    if !crate::payments::may_use_simulation(state, &tenant) {
         return answer(StatusCode::NOT_FOUND, "UNKNOWN_PROVIDER");
     }
     match payment::apply(state, &provider, &tenant, &notification).await {

@@ -3,8 +3,7 @@ use chrono::{DateTime, Utc};
 
 use super::{
     entity::{consumer, staff},
-    principal::Principal,
-    service::{self, NewStaff, StaffPatch, StaffRole},
+    service::{self, NewStaff, StaffPatch},
 };
 use crate::{
     error::AppResult,
@@ -14,6 +13,7 @@ use crate::{
         id_of, ids_of,
         pagination::Page,
     },
+    kernel::{Principal, StaffRole},
     state::AppState,
     tenancy::graphql::Tenant,
 };

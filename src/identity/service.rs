@@ -6,66 +6,22 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ActiveValue::Set, ColumnTrait, DbBackend, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
-use super::{
-    entity::{consumer, staff},
-    principal::Role,
-};
+use super::entity::{consumer, staff};
 use crate::{
-    db::TenantId,
     error::{AppError, AppResult, is_unique_violation},
     infra::{
         crypto::{self, SessionClaims, SessionKind},
         phone::PhoneNumber,
         wechat,
     },
+    kernel::TenantInfo,
+    kernel::{StaffRole, TenantId},
     state::AppState,
-    tenancy::{TenantInfo, service as tenancy},
+    tenancy::service as tenancy,
 };
 
 pub const STAFF_SESSION: Duration = Duration::hours(8);
 pub const CONSUMER_SESSION: Duration = Duration::hours(2);
-
-#[derive(async_graphql::Enum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum StaffRole {
-    TenantAdmin,
-    ShopManager,
-    ShopStaff,
-    CsAgent,
-}
-
-impl StaffRole {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            StaffRole::TenantAdmin => "TENANT_ADMIN",
-            StaffRole::ShopManager => "SHOP_MANAGER",
-            StaffRole::ShopStaff => "SHOP_STAFF",
-            StaffRole::CsAgent => "CS_AGENT",
-        }
-    }
-
-    pub fn parse(text: &str) -> AppResult<StaffRole> {
-        Ok(match text {
-            "TENANT_ADMIN" => StaffRole::TenantAdmin,
-            "SHOP_MANAGER" => StaffRole::ShopManager,
-            "SHOP_STAFF" => StaffRole::ShopStaff,
-            "CS_AGENT" => StaffRole::CsAgent,
-            _ => return Err(AppError::internal(anyhow::anyhow!("unknown stored staff role"))),
-        })
-    }
-
-    pub fn as_role(self) -> Role {
-        match self {
-            StaffRole::TenantAdmin => Role::TenantAdmin,
-            StaffRole::ShopManager => Role::ShopManager,
-            StaffRole::ShopStaff => Role::ShopStaff,
-            StaffRole::CsAgent => Role::CsAgent,
-        }
-    }
-
-    fn has_shops(self) -> bool {
-        matches!(self, StaffRole::ShopManager | StaffRole::ShopStaff)
-    }
-}
 
 pub fn shop_ids(row: &staff::Model) -> Vec<Uuid> {
     serde_json::from_value(row.shop_ids.clone()).unwrap_or_default()

@@ -8,4 +8,5 @@ pub mod meili;
 pub mod metrics;
 pub mod phone;
 pub mod ratelimit;
+pub mod snapshots;
 pub mod wechat;

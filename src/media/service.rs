@@ -9,10 +9,10 @@ use uuid::Uuid;
 
 use super::entity as media;
 use crate::{
-    db::TenantId,
     error::{AppError, AppResult},
-    identity::{principal::Principal, service::StaffRole},
     infra::media::{self as images, MediaError, Purpose},
+    kernel::TenantId,
+    kernel::{Principal, StaffRole},
     state::AppState,
 };
 

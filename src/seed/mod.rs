@@ -6,8 +6,9 @@ pub mod volume;
 use serde::Deserialize;
 
 use crate::{
-    identity::service::{self as identity, NewStaff, StaffRole},
+    identity::service::{self as identity, NewStaff},
     infra::crypto,
+    kernel::StaffRole,
     state::AppState,
     tenancy::service::{self as tenancy, NewTenant},
 };

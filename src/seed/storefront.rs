@@ -7,8 +7,8 @@ use chrono::{NaiveDate, TimeZone};
 use serde::Deserialize;
 
 use crate::{
-    identity::principal::Principal,
     infra::geo::{Datum, GeoPoint},
+    kernel::Principal,
     state::AppState,
     storefront::{
         hours::{Week, parse_dates},

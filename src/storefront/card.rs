@@ -13,10 +13,9 @@ use std::{
 };
 
 use async_graphql::{ContextSelectionSet, Pos, Positioned, Value, parser::types::Field};
-use bytes::Bytes;
 
-use super::timetable::Timetable;
-use crate::graphql::{context::RequestCtx, response_cache::FixedDocument, response_cache::STOREFRONT_TTL};
+use super::timetable::{STOREFRONT_TTL, Timetable};
+use crate::graphql::{context::RequestCtx, response_cache::FixedDocument};
 
 /// One selection of a card: the registered document, the field's place in it, and the kind of caller.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,14 +45,12 @@ impl CardKey {
 /// A handful of entries at most: one per registered document that lists shops, per kind of caller.
 const MOST: usize = 8;
 
-/// A card's JSON for answers written directly (`nearest`), and its resolved value when the executor resolved
-/// it (a card written directly has none: the executor resolves it again the first time it lists the shop).
+/// A card's resolved value.
 struct Card {
     key: CardKey,
     /// Until when it is used.
     until: Instant,
-    value: Option<Value>,
-    json: Bytes,
+    value: Value,
 }
 
 /// The resolved values of one published shop's card, and when the tenant's storefront changes by itself.
@@ -68,32 +65,13 @@ impl Cards {
     }
 
     pub fn get(&self, key: &CardKey) -> Option<Value> {
-        self.find(key, |c| c.value.clone()).flatten()
-    }
-
-    pub fn json(&self, key: &CardKey) -> Option<Bytes> {
-        self.find(key, |c| c.json.clone())
-    }
-
-    fn find<T>(&self, key: &CardKey, take: impl FnOnce(&Card) -> T) -> Option<T> {
         let held = self.held.read().unwrap_or_else(|p| p.into_inner());
         let now = Instant::now();
-        held.iter().find(|c| c.key == *key && now < c.until).map(take)
+        held.iter().find(|c| c.key == *key && now < c.until).map(|c| c.value.clone())
     }
 
     /// Keeps the value the executor resolved.
     pub fn put(&self, key: CardKey, value: Value) {
-        // Written out once here, copied as bytes into every answer that lists the shop.
-        let Ok(json) = serde_json::to_vec(&value) else { return };
-        self.keep(key, Some(value), Bytes::from(json));
-    }
-
-    /// Keeps the JSON written directly.
-    pub fn put_json(&self, key: CardKey, json: &[u8]) {
-        self.keep(key, None, Bytes::copy_from_slice(json));
-    }
-
-    fn keep(&self, key: CardKey, value: Option<Value>, json: Bytes) {
         let now = Instant::now();
         let until = now + self.changes.holds(chrono::Utc::now(), STOREFRONT_TTL);
         let mut held = self.held.write().unwrap_or_else(|p| p.into_inner());
@@ -101,6 +79,6 @@ impl Cards {
         if held.len() >= MOST {
             held.remove(0);
         }
-        held.push(Card { key, until, value, json });
+        held.push(Card { key, until, value });
     }
 }

@@ -19,7 +19,6 @@ use super::{
     },
 };
 use crate::{
-    db::TenantId,
     error::{AppError, AppResult},
     graphql::{
         context::CtxExt,
@@ -28,6 +27,7 @@ use crate::{
         pagination::Page,
     },
     infra::geo::{Datum, GeoPoint},
+    kernel::TenantId,
 };
 
 /// A point as the caller has it: a phone's GPS gives WGS-84, Chinese maps give GCJ-02.
@@ -210,7 +210,7 @@ pub(super) const SHOP_PROMOTIONS: u64 = 100;
 /// type, as large as its largest field's, which every field resolved (a shop card's name, its phone …) would
 /// otherwise copy.
 async fn published(ctx: &Context<'_>) -> async_graphql::Result<Arc<TenantIndex>> {
-    Ok(Box::pin(ctx.state().storefront.get(ctx.state(), ctx.tenant()?)).await?)
+    Ok(Box::pin(super::index::of(ctx.state()).get(ctx.state(), ctx.tenant()?)).await?)
 }
 
 /// A shop, read field by field from its profile (a published one is shared by every request of its storefront
@@ -673,7 +673,7 @@ impl StorefrontQuery {
         let state = ctx.state();
         let tenant = ctx.tenant()?;
         let ids = service::search_ids(state, tenant, &query, first as usize).await?;
-        let shops = state.storefront.get(state, tenant).await?.shops(&ids);
+        let shops = crate::storefront::index::of(state).get(state, tenant).await?.shops(&ids);
         Ok(shops.into_iter().map(ShopCard::published).collect())
     }
 

@@ -17,8 +17,9 @@ use super::{
 use crate::{
     error::{AppError, AppResult},
     infra::geo::{GeoPoint, NearestIndex},
+    infra::snapshots::Snapshots,
+    kernel::TenantInfo,
     state::AppState,
-    tenancy::{TenantInfo, generation::Snapshots},
 };
 
 pub struct TenantIndex {
@@ -132,6 +133,11 @@ impl TenantIndex {
     pub fn performers_of(&self, service: Uuid) -> &[Arc<TherapistProfile>] {
         self.performers.get(&service).map_or(&[], Vec::as_slice)
     }
+}
+
+/// The state's indexes (a part that `app::state` puts in).
+pub fn of(state: &AppState) -> &Indexes {
+    state.part::<Indexes>()
 }
 
 /// Each tenant's index at its storefront generation.

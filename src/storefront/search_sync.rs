@@ -4,7 +4,11 @@
 //! wait, and the dispatcher catches up when it returns (retrying with back-off, and sweeping every tenant now
 //! and then so that rows left by another process or a crash are sent too).
 
-use std::{collections::HashSet, sync::Arc, time::Duration};
+use std::{
+    collections::HashSet,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
 
 use chrono::Utc;
 use sea_orm::{ActiveValue::Set, ColumnTrait, DbErr, QueryFilter, QueryOrder, QuerySelect};
@@ -16,10 +20,19 @@ use super::{
     service::PUBLISHED,
 };
 use crate::{
-    db::{TenantId, TenantTx, unscoped},
+    db::{TenantTx, unscoped},
     infra::meili::Meili,
+    kernel::TenantId,
     state::AppState,
 };
+
+/// Tenants with fresh search outbox rows, for the dispatcher (a part of the state).
+#[derive(Default)]
+pub struct Pending(Mutex<HashSet<TenantId>>);
+
+fn pending(state: &AppState) -> std::sync::MutexGuard<'_, HashSet<TenantId>> {
+    state.part::<Pending>().0.lock().unwrap_or_else(|p| p.into_inner())
+}
 
 const BATCH: u64 = 500;
 const TICK: Duration = Duration::from_millis(300);
@@ -38,7 +51,7 @@ pub async fn enqueue(state: &AppState, tx: &TenantTx, shop_id: Uuid) -> Result<(
         created_at: Set(Utc::now()),
     })
     .await?;
-    state.search_pending.lock().unwrap_or_else(|p| p.into_inner()).insert(tx.tenant());
+    pending(state).insert(tx.tenant());
     Ok(())
 }
 
@@ -126,12 +139,9 @@ pub fn spawn(state: AppState, meili: Arc<Meili>) -> tokio::task::JoinHandle<()> 
                     flush(&state, &meili, all_tenants(&state).await?).await?;
                     last_sweep = Some(tokio::time::Instant::now());
                 }
-                let pending: Vec<TenantId> =
-                    std::mem::take(&mut *state.search_pending.lock().unwrap_or_else(|p| p.into_inner()))
-                        .into_iter()
-                        .collect();
-                if let Err(e) = flush(&state, &meili, pending.iter().copied()).await {
-                    state.search_pending.lock().unwrap_or_else(|p| p.into_inner()).extend(pending);
+                let woken: Vec<TenantId> = std::mem::take(&mut *pending(&state)).into_iter().collect();
+                if let Err(e) = flush(&state, &meili, woken.iter().copied()).await {
+                    pending(&state).extend(woken);
                     return Err(e);
                 }
                 anyhow::Ok(())

@@ -11,22 +11,19 @@ use super::{
     hours::Week,
 };
 use crate::{
-    db::{TenantId, TenantTx},
+    db::TenantTx,
     error::{AppError, AppResult},
-    identity::{principal::Principal, service::StaffRole},
     infra::geo::GeoPoint,
+    kernel::{Area, TenantId, TenantInfo},
+    kernel::{Principal, StaffRole},
     media::entity as media,
     state::AppState,
-    tenancy::{
-        TenantInfo,
-        generation::{self, Area},
-    },
 };
 
 /// A write changed what the storefront's indexes (nearest shops, text search) hold about this shop: raise the
 /// tenant's storefront generation and queue the shop for Meilisearch, in the writing transaction.
 async fn changed(state: &AppState, tx: &TenantTx, shop_id: Uuid) -> Result<(), sea_orm::DbErr> {
-    generation::bump(tx, Area::Storefront).await?;
+    tx.bump_generation(Area::Storefront).await?;
     super::search_sync::enqueue(state, tx, shop_id).await
 }
 
@@ -44,7 +41,7 @@ pub async fn search_ids(state: &AppState, tenant: &TenantInfo, query: &str, limi
             }
         }
     }
-    Ok(state.storefront.get(state, tenant).await?.search.search(query, limit))
+    Ok(crate::storefront::index::of(state).get(state, tenant).await?.search.search(query, limit))
 }
 
 pub const DRAFT: &str = "DRAFT";
@@ -751,7 +748,7 @@ pub async fn create_promotion(
         })
         .await?;
     }
-    generation::bump(&tx, Area::Storefront).await?;
+    tx.bump_generation(Area::Storefront).await?;
     tx.commit().await?;
     let call_phone = model.call_phone.clone().or(first_phone);
     Ok(PromotionRow { model, shop_ids, call_phone })
@@ -792,7 +789,7 @@ pub async fn set_promotion_status(
     row.status = Set(if publish { PUBLISHED } else { DRAFT }.into());
     row.updated_at = Set(Utc::now());
     let model = tx.update(row).await?;
-    generation::bump(&tx, Area::Storefront).await?;
+    tx.bump_generation(Area::Storefront).await?;
     tx.commit().await?;
     let call_phone = model.call_phone.clone().or(first_phone);
     Ok(PromotionRow { model, shop_ids, call_phone })
@@ -810,7 +807,12 @@ pub async fn promotions(
 ) -> AppResult<Vec<PromotionRow>> {
     let now = Utc::now();
     if view.is_public() {
-        return state.storefront.get(state, tenant).await?.promotions(shop, before, limit as usize, now);
+        return crate::storefront::index::of(state).get(state, tenant).await?.promotions(
+            shop,
+            before,
+            limit as usize,
+            now,
+        );
     }
     let tx = state.db.read(tenant.id).await?;
     let phones: HashMap<Uuid, String> = tx
@@ -873,7 +875,7 @@ pub async fn add_rating(tx: &TenantTx, shop_id: Uuid, rating: i32) -> Result<(),
             .filter(shop::Column::Id.eq(shop_id))
     }))
     .await?;
-    generation::bump(tx, Area::Storefront).await.map(drop)
+    tx.bump_generation(Area::Storefront).await.map(drop)
 }
 
 /// One shop of a bulk load (volume data for load tests): published, with its therapists, services and one
@@ -992,7 +994,7 @@ pub async fn bulk_load(state: &AppState, tenant: TenantId, shops: Vec<BulkShop>)
     tx.insert_many(link_rows).await?;
     tx.insert_many(promo_rows).await?;
     tx.insert_many(promo_links).await?;
-    generation::bump(&tx, Area::Storefront).await?;
+    tx.bump_generation(Area::Storefront).await?;
     tx.commit().await?;
     Ok(n)
 }

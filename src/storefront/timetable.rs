@@ -1,10 +1,14 @@
 //! When the published storefront changes by itself, with nothing written: promotions start and end. Everything
-//! else consumers read changes only by a write, which raises the storefront generation (`tenancy::generation`).
+//! else consumers read changes only by a write, which raises the storefront generation (`kernel::tenant`).
 //! An answer made from the storefront therefore holds until the tenant's next such moment, or until a write.
 
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+
+/// Storefront answers are kept at most this long: an answer also ends when a promotion of its tenant starts or
+/// ends, and sooner after any write (a new generation, a new key).
+pub const STOREFRONT_TTL: Duration = Duration::from_secs(300);
 
 /// The moments a tenant's storefront changes by itself, in order.
 #[derive(Debug, Default)]

@@ -12,7 +12,7 @@ use crate::{
         id_of,
         pagination::Page,
     },
-    identity::principal::Principal,
+    kernel::Principal,
 };
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
@@ -117,9 +117,9 @@ pub struct TenancyMutation;
 
 /// The tenant a platform or tenant-admin caller means: the platform names it; a tenant admin may only mean its
 /// own (another tenant's id is `NOT_FOUND`, as if it did not exist).
-fn target_tenant(ctx: &Context<'_>, id: Option<&ID>) -> Result<crate::db::TenantId, AppError> {
+fn target_tenant(ctx: &Context<'_>, id: Option<&ID>) -> Result<crate::kernel::TenantId, AppError> {
     match (ctx.principal(), id) {
-        (Principal::Platform, Some(id)) => Ok(crate::db::TenantId(id_of(id, "tenant")?)),
+        (Principal::Platform, Some(id)) => Ok(crate::kernel::TenantId(id_of(id, "tenant")?)),
         (Principal::Platform, None) => Err(AppError::validation("tenantId is required")),
         (p, id) => {
             let own = p.tenant().ok_or(AppError::Forbidden)?.id;
@@ -183,7 +183,7 @@ impl TenancyMutation {
 }
 
 async fn set_status(ctx: &Context<'_>, id: &ID, status: &str) -> async_graphql::Result<Tenant> {
-    let tenant = crate::db::TenantId(id_of(id, "tenant")?);
+    let tenant = crate::kernel::TenantId(id_of(id, "tenant")?);
     ctx.audit_tenant(tenant);
     ctx.audit_target(tenant);
     let t: Arc<TenantInfo> = service::set_status(ctx.state(), tenant, status).await?;

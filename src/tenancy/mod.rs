@@ -1,10 +1,6 @@
-//! Tenants: the registry, templates, API keys, status, and the tenant of a request.
+//! Tenants: create, list, suspend and re-key them, their settings, and the tenant of a request.
 
-pub mod entity;
-pub mod generation;
 pub mod graphql;
-pub mod registry;
 pub mod service;
-pub mod template;
 
-pub use service::TenantInfo;
+pub use crate::kernel::TenantInfo;

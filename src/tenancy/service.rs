@@ -4,51 +4,16 @@ use chrono::Utc;
 use sea_orm::ActiveValue::Set;
 use uuid::Uuid;
 
-use super::{entity::tenant, generation::Generations, template};
 use crate::{
-    db::{TenantId, unscoped},
+    db::{tenant_row as tenant, unscoped},
     error::{AppError, AppResult, is_unique_violation},
     infra::crypto,
+    kernel::{TenantId, TenantInfo, template},
     state::AppState,
 };
 
 pub const ACTIVE: &str = "ACTIVE";
 pub const SUSPENDED: &str = "SUSPENDED";
-
-/// What a request knows of its tenant.
-#[derive(Debug, Clone)]
-pub struct TenantInfo {
-    pub id: TenantId,
-    pub slug: String,
-    pub name: String,
-    pub kind: String,
-    pub template: String,
-    pub time_zone: chrono_tz::Tz,
-    pub status: String,
-    pub wechat_app_id: Option<String>,
-    pub is_load_test: bool,
-    pub created_at: chrono::DateTime<Utc>,
-    /// The cache generations as of this request.
-    pub generations: Generations,
-}
-
-impl From<&tenant::Model> for TenantInfo {
-    fn from(t: &tenant::Model) -> Self {
-        TenantInfo {
-            id: TenantId(t.id),
-            slug: t.slug.clone(),
-            name: t.name.clone(),
-            kind: t.kind.clone(),
-            template: t.template.clone(),
-            time_zone: t.time_zone.parse().unwrap_or(chrono_tz::Asia::Shanghai),
-            status: t.status.clone(),
-            wechat_app_id: t.wechat_app_id.clone(),
-            is_load_test: t.is_load_test,
-            created_at: t.created_at,
-            generations: Generations { storefront: t.storefront_generation, booking: t.booking_generation },
-        }
-    }
-}
 
 /// A slug: 3–63 of `a-z 0-9 -`, starting and ending with a letter or digit.
 pub fn parse_slug(slug: &str) -> AppResult<&str> {
@@ -98,7 +63,7 @@ pub async fn create(state: &AppState, new: NewTenant<'_>) -> AppResult<(Arc<Tena
     let model = unscoped::insert_tenant(&state.db, row).await.map_err(|e| {
         if is_unique_violation(&e) { AppError::conflict("a tenant with this slug exists") } else { e.into() }
     })?;
-    Ok((Arc::new(TenantInfo::from(&model)), key))
+    Ok((Arc::new(unscoped::tenant_info(&model)?), key))
 }
 
 async fn load(state: &AppState, id: TenantId) -> AppResult<tenant::Model> {
@@ -121,7 +86,7 @@ pub async fn set_status(state: &AppState, id: TenantId, status: &str) -> AppResu
     let mut row: tenant::ActiveModel = t.into();
     row.status = Set(status.to_owned());
     row.updated_at = Set(Utc::now());
-    Ok(Arc::new(TenantInfo::from(&unscoped::update_tenant(&state.db, row).await?)))
+    Ok(Arc::new(unscoped::tenant_info(&unscoped::update_tenant(&state.db, row).await?)?))
 }
 
 /// Sets the tenant's WeChat official account. The secret is stored encrypted.
@@ -146,7 +111,7 @@ pub async fn configure_wechat(
     row.wechat_app_id = Set(Some(app_id.to_owned()));
     row.wechat_secret_enc = Set(Some(state.keys.encrypt(secret)));
     row.updated_at = Set(Utc::now());
-    Ok(Arc::new(TenantInfo::from(&unscoped::update_tenant(&state.db, row).await?)))
+    Ok(Arc::new(unscoped::tenant_info(&unscoped::update_tenant(&state.db, row).await?)?))
 }
 
 /// The tenant's WeChat appid and decrypted secret, if configured.
@@ -178,7 +143,7 @@ pub async fn active_by_api_key(state: &AppState, key: &str) -> AppResult<Option<
 }
 
 fn active(t: &tenant::Model) -> AppResult<Arc<TenantInfo>> {
-    active_info(Arc::new(TenantInfo::from(t)))
+    active_info(Arc::new(unscoped::tenant_info(t)?))
 }
 
 fn active_info(t: Arc<TenantInfo>) -> AppResult<Arc<TenantInfo>> {
@@ -189,11 +154,12 @@ fn active_info(t: Arc<TenantInfo>) -> AppResult<Arc<TenantInfo>> {
 }
 
 pub async fn list(state: &AppState, after: Option<Uuid>, limit: u64) -> AppResult<Vec<Arc<TenantInfo>>> {
-    Ok(unscoped::list_tenants(&state.db, after, limit).await?.iter().map(|t| Arc::new(TenantInfo::from(t))).collect())
+    let rows = unscoped::list_tenants(&state.db, after, limit).await?;
+    Ok(rows.iter().map(|t| unscoped::tenant_info(t).map(Arc::new)).collect::<Result<_, _>>()?)
 }
 
 pub async fn by_slug(state: &AppState, slug: &str) -> AppResult<Option<Arc<TenantInfo>>> {
-    Ok(unscoped::tenant_by_slug(&state.db, slug).await?.map(|t| Arc::new(TenantInfo::from(&t))))
+    Ok(unscoped::tenant_by_slug(&state.db, slug).await?.map(|t| unscoped::tenant_info(&t).map(Arc::new)).transpose()?)
 }
 
 /// Deletes a tenant and all its data.

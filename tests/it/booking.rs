@@ -4,7 +4,7 @@ use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Asia::Shanghai;
 use serde_json::{Value, json};
 
-use crate::helpers::{Gql, TestApp, TestTenant, unique, written_directly};
+use crate::helpers::{Gql, TestApp, TestTenant, unique};
 
 const BOOK: &str = "mutation($i: CreateBookingInput!) { createBooking(input: $i) { id status amountFen paidFen refundedFen start end shop { id } therapistId } }";
 const PAY: &str = "mutation($id: ID!) { payOrder(id: $id) { id status amountFen order { status paidFen } } }";
@@ -89,7 +89,7 @@ async fn answer_text(caller: &crate::helpers::Caller<'_>, query: &str, variables
 }
 
 #[tokio::test]
-async fn free_slots_written_directly_are_the_executed_answer_byte_for_byte() {
+async fn free_slots_registered_are_the_executed_answer_byte_for_byte() {
     let app = TestApp::spawn().await;
     let s = open_shop(&app).await;
     let consumer = app.consumer(&s.tenant, &unique("openid")).await;
@@ -105,10 +105,8 @@ async fn free_slots_written_directly_are_the_executed_answer_byte_for_byte() {
     ];
     for vars in &cases {
         let executed = answer_text(&anon, SLOTS_EXECUTED, vars).await;
-        let before = written_directly(&app).await;
         let written = answer_text(&anon, SLOTS_REGISTERED, vars).await;
         assert_eq!(written, executed, "{vars}");
-        assert!(written_directly(&app).await > before, "answered without the executor: {vars}");
         assert!(written.starts_with("{\"data\":{\"availableSlots\":["), "{written}");
     }
     assert!(answer_text(&anon, SLOTS_EXECUTED, &cases[0]).await.contains("张师傅"));
@@ -398,13 +396,11 @@ async fn an_order_is_seen_by_its_consumer_and_its_shop_only() {
     assert_eq!(app.bearer(&mine).gql(ORDER, json!({ "id": id })).await.data()["order"]["status"], "PAID");
 }
 
-fn simulated(app: &TestApp) -> civic::booking::payment::SimulatedProvider {
+fn simulated(app: &TestApp) -> civic::payments::SimulatedProvider {
     use secrecy::ExposeSecret;
     let secret =
         civic::config::decode_secret_key(app.state.config.secret_key.as_ref().unwrap().expose_secret()).unwrap();
-    civic::booking::payment::SimulatedProvider::new(
-        civic::infra::crypto::Keys::from_secret(&secret).payment_notify_key(),
-    )
+    civic::payments::SimulatedProvider::new(civic::infra::crypto::Keys::from_secret(&secret).payment_notify_key())
 }
 
 async fn notify(app: &TestApp, tenant: &str, body: Vec<u8>, signature: &str) -> u16 {
@@ -421,7 +417,7 @@ async fn notify(app: &TestApp, tenant: &str, body: Vec<u8>, signature: &str) -> 
 
 #[tokio::test]
 async fn duplicate_and_forged_payment_notifications_change_nothing() {
-    use civic::booking::payment::Notification;
+    use civic::payments::Notification;
     let app = TestApp::spawn().await;
     let s = open_shop(&app).await;
     let c = app.consumer(&s.tenant, "o-notify").await;
@@ -460,7 +456,7 @@ async fn duplicate_and_forged_payment_notifications_change_nothing() {
 
 #[tokio::test]
 async fn a_payment_confirmed_after_the_order_closed_is_refunded_at_once() {
-    use civic::booking::{entity::payment, payment::Notification};
+    use civic::{booking::entity::payment, payments::Notification};
     use sea_orm::ActiveValue::Set;
     let app = TestApp::spawn().await;
     let s = open_shop(&app).await;
@@ -471,7 +467,7 @@ async fn a_payment_confirmed_after_the_order_closed_is_refunded_at_once() {
         .to_owned();
     let order: uuid::Uuid = id.parse().unwrap();
     // A payment started with the provider, not yet confirmed (a real provider confirms later, by webhook).
-    let tenant = civic::db::TenantId(s.tenant.id.parse().unwrap());
+    let tenant = civic::kernel::TenantId(s.tenant.id.parse().unwrap());
     let pending = uuid::Uuid::now_v7();
     let tx = app.state.db.begin(tenant).await.unwrap();
     tx.insert(payment::ActiveModel {

@@ -17,14 +17,6 @@ use civic::{
 use serde_json::{Value, json};
 use tokio::sync::OnceCell;
 
-/// How many answers the server wrote without the executor (`graphql::direct`), from `/metrics` (one count per
-/// test process: a test asks whether it rose).
-pub async fn written_directly(app: &TestApp) -> u64 {
-    let metrics = reqwest::get(app.url("/metrics")).await.unwrap().text().await.unwrap();
-    let line = metrics.lines().find(|l| l.starts_with("civic_answers_written_directly_total "));
-    line.map_or(0, |l| l.rsplit(' ').next().unwrap().parse().unwrap())
-}
-
 pub fn random_secret() -> String {
     use base64::Engine;
     let bytes: [u8; 32] = rand::random();
@@ -222,7 +214,7 @@ impl TestApp {
         civic::migrate(&config).await.expect("migrate");
         let listener = civic::listen(config.bind).unwrap();
         let addr: SocketAddr = listener.local_addr().unwrap();
-        let state = AppState::build(config).await.expect("build state");
+        let state = civic::app::state(config).await.expect("build state");
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(civic::serve(
             state.clone(),

@@ -68,8 +68,7 @@ async fn meilisearch_answers_in_chinese_within_the_tenant_only() {
     document(&index, &latin, true).await.expect("indexed");
     assert_eq!(search(&in_a, "Kangel").await, [latin.as_str()]);
     assert!(
-        app.state
-            .storefront
+        civic::storefront::index::of(&app.state)
             .get(&app.state, &app.state.tenants.fresh(a.id.parse().unwrap()).await.unwrap().unwrap())
             .await
             .unwrap()

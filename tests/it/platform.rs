@@ -218,7 +218,7 @@ fn schema_file_matches_the_code() {
     let file = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/graphql/schema.graphql"))
         .expect("graphql/schema.graphql exists: write it with `cargo run -- schema > graphql/schema.graphql`");
     assert!(
-        file == civic::graphql::sdl(),
+        file == civic::app::schema::sdl(),
         "graphql/schema.graphql is stale: run `cargo run -- schema > graphql/schema.graphql`"
     );
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_civic")).arg("schema").output().unwrap();

@@ -166,8 +166,9 @@ async fn the_service_role_has_no_powers_and_cannot_rewrite_the_audit_log() {
 #[tokio::test]
 async fn a_tenant_transaction_dropped_after_a_failure_is_rolled_back_and_its_connection_serves_the_next() {
     use civic::{
-        db::{Db, PoolOptions, TenantId},
+        db::{Db, PoolOptions},
         identity::entity::consumer,
+        kernel::TenantId,
     };
     use sea_orm::ActiveValue::Set;
 

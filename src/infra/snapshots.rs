@@ -1,7 +1,5 @@
-//! Cache generations. Each tenant's registry row carries one counter per area; a write that changes what
-//! consumers read in that area raises it in the writing transaction. Cached answers and in-memory indexes are
-//! keyed by the generations they were computed at, and every request learns the current ones from the registry
-//! (`tenancy::registry`), so the next read after a commit, in any process, never sees an older answer.
+//! Per-tenant values built from the database and tagged with the generation of one cache area that the request
+//! saw (see `kernel::tenant`): a request that saw a newer generation builds a new one.
 
 use std::{
     collections::{BTreeMap, HashMap},
@@ -10,38 +8,7 @@ use std::{
     time::Duration,
 };
 
-use sea_orm::DbErr;
-
-use crate::db::{TenantId, TenantTx, unscoped};
-
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub struct Generations {
-    /// Shops, therapists, service items, opening hours, promotions, photos and ratings.
-    pub storefront: i64,
-    /// Slot claims: what `availableSlots` offers.
-    pub booking: i64,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Area {
-    Storefront,
-    Booking,
-}
-
-impl Generations {
-    pub fn of(&self, area: Area) -> i64 {
-        match area {
-            Area::Storefront => self.storefront,
-            Area::Booking => self.booking,
-        }
-    }
-}
-
-/// Raises the tenant's generation for `area`; call inside the writing transaction, last before it commits
-/// (the tenant's row stays locked until then). Answers the new generation.
-pub async fn bump(tx: &TenantTx, area: Area) -> Result<i64, DbErr> {
-    unscoped::bump_generation(tx, area).await
-}
+use crate::kernel::TenantId;
 
 /// Per-tenant values built from the database and tagged with the generation of one area that the request
 /// saw: a request that saw a newer generation (a write anywhere, in any process, raised it) builds a new one.

@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-/// The tenant registry. Not tenant-owned: it is what a tenant is. Only `db::unscoped` reads and writes it.
+/// The tenant registry. Not tenant-owned: it is what a tenant is. Only `db::unscoped` and `db::registry` read and write it.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "tenants")]
 pub struct Model {
@@ -16,7 +16,7 @@ pub struct Model {
     pub wechat_app_id: Option<String>,
     pub wechat_secret_enc: Option<String>,
     pub is_load_test: bool,
-    /// Cache generations: see `tenancy::generation`.
+    /// Cache generations: see `kernel::tenant`.
     pub storefront_generation: i64,
     pub booking_generation: i64,
     pub created_at: DateTimeUtc,

@@ -16,10 +16,10 @@ use std::{
 use tokio::sync::oneshot;
 use uuid::Uuid;
 
-use super::TenantInfo;
+use super::{Db, unscoped};
 use crate::{
-    db::{Db, unscoped},
     error::{AppError, AppResult},
+    kernel::TenantInfo,
 };
 
 type Reply = oneshot::Sender<Result<Option<Arc<TenantInfo>>, ()>>;
@@ -75,7 +75,7 @@ impl Registry {
         }
         let Some(row) = unscoped::tenant_by_slug(&self.db, slug).await? else { return Ok(None) };
         self.slugs.write().unwrap_or_else(|p| p.into_inner()).insert(row.slug.clone(), row.id);
-        Ok(Some(Arc::new(TenantInfo::from(&row))))
+        Ok(Some(Arc::new(unscoped::tenant_info(&row)?)))
     }
 }
 
@@ -106,10 +106,17 @@ async fn drain(db: Db, batch: Arc<Mutex<Batch>>) {
         metrics::histogram!("civic_registry_batch_tenants").record(ids.len() as f64);
         match unscoped::tenants_by_ids(&db, &ids).await {
             Ok(rows) => {
-                let fresh: HashMap<Uuid, Arc<TenantInfo>> =
-                    rows.iter().map(|r| (r.id, Arc::new(TenantInfo::from(r)))).collect();
+                let fresh: HashMap<Uuid, Result<Arc<TenantInfo>, ()>> = rows
+                    .iter()
+                    .map(|r| {
+                        let info = unscoped::tenant_info(r).map(Arc::new).map_err(|e| {
+                            tracing::error!(error = %e, "tenant registry row not understood");
+                        });
+                        (r.id, info)
+                    })
+                    .collect();
                 for (id, reply) in waiting {
-                    let _ = reply.send(Ok(fresh.get(&id).cloned()));
+                    let _ = reply.send(fresh.get(&id).cloned().transpose());
                 }
             }
             Err(e) => {

@@ -1,0 +1,13 @@
+//! The vocabulary every layer shares: who calls (`caller`), the tenant as a request sees it (`tenant`), money
+//! (`money`), time (`clock`) and ids. No I/O and no domain rules live here.
+
+pub mod caller;
+pub mod clock;
+pub mod money;
+pub mod tenant;
+
+pub use caller::{Principal, Role, StaffRole};
+pub use clock::Clock;
+pub use money::Fen;
+pub use tenant::{Area, Generations, TenantId, TenantInfo};
+pub mod template;
