@@ -15,7 +15,6 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, IntoActiveModel, QueryFilter, Query
 use uuid::Uuid;
 
 use super::entity::{notice, order};
-use crate::storefront::entity::therapist;
 use crate::{
     db::{TenantTx, unscoped},
     error::AppResult,
@@ -121,15 +120,7 @@ pub async fn deliver_due(state: &AppState, notifier: &dyn Notifier, tenant: Tena
             .collect(),
     };
     let therapist_ids: HashSet<Uuid> = orders.values().map(|o| o.therapist_id).collect();
-    let names: HashMap<Uuid, String> = match therapist_ids.is_empty() {
-        true => HashMap::new(),
-        false => tx
-            .all(tx.select::<therapist::Entity>().map(|q| q.filter(therapist::Column::Id.is_in(therapist_ids))))
-            .await?
-            .into_iter()
-            .map(|t| (t.id, t.name))
-            .collect(),
-    };
+    let names = crate::storefront::therapist_names(&tx, therapist_ids).await?;
     tx.commit().await?;
     let mut delivered = vec![];
     let mut failed = vec![];

@@ -23,7 +23,7 @@ use crate::{
     kernel::{Principal, StaffRole},
     state::AppState,
     storefront::{
-        entity::service_item,
+        ServiceItem,
         profile::{ShopProfile, TherapistProfile},
         service::{self as storefront, View},
     },
@@ -46,7 +46,7 @@ pub fn effective_status(o: &order::Model, now: DateTime<Utc>) -> &str {
 struct Offer {
     rules: BookingRules,
     shop: Arc<ShopProfile>,
-    service: Arc<service_item::Model>,
+    service: Arc<ServiceItem>,
     candidates: Vec<Candidate>,
 }
 

@@ -8,8 +8,8 @@ use crate::{
     error::{AppError, AppResult},
     kernel::Principal,
     kernel::TenantId,
+    kernel::TenantInfo,
     state::AppState,
-    tenancy::TenantInfo,
 };
 
 /// Fixed for the whole request: who calls, from where, under which request id.

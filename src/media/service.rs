@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use super::entity as media;
 use crate::{
+    db::TenantTx,
     error::{AppError, AppResult},
     infra::media::{self as images, MediaError, Purpose},
     kernel::TenantId,
@@ -46,6 +47,21 @@ fn may_upload(who: &Principal, purpose: Purpose) -> AppResult<TenantId> {
         (true, Some(t)) => Ok(t),
         _ => Err(AppError::Forbidden),
     }
+}
+
+/// Checks that each id names an upload of this tenant for `purpose` (at most 20 of them), in the caller's
+/// transaction.
+pub async fn check_uploads(tx: &TenantTx, ids: &[Uuid], purpose: &str) -> AppResult<()> {
+    if ids.len() > 20 {
+        return Err(AppError::validation("at most 20 photos"));
+    }
+    for id in ids {
+        match tx.get::<media::Entity>(*id).await? {
+            Some(m) if m.purpose == purpose => {}
+            _ => return Err(AppError::validation(format!("photo {id} is not an uploaded {purpose}"))),
+        }
+    }
+    Ok(())
 }
 
 fn uploader(who: &Principal) -> String {

@@ -9,6 +9,7 @@ use serde::Deserialize;
 use crate::{
     infra::geo::{Datum, GeoPoint},
     kernel::Principal,
+    kernel::TenantInfo,
     state::AppState,
     storefront::{
         hours::{Week, parse_dates},
@@ -17,7 +18,6 @@ use crate::{
             TherapistFields,
         },
     },
-    tenancy::TenantInfo,
 };
 
 #[derive(Deserialize)]

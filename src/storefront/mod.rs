@@ -11,3 +11,7 @@ pub mod search;
 pub mod search_sync;
 pub mod service;
 pub mod timetable;
+
+/// A service item as other domains see it (booking offers one).
+pub use entity::service_item::Model as ServiceItem;
+pub use service::therapist_names;

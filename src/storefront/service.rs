@@ -16,7 +16,6 @@ use crate::{
     infra::geo::GeoPoint,
     kernel::{Area, TenantId, TenantInfo},
     kernel::{Principal, StaffRole},
-    media::entity as media,
     state::AppState,
 };
 
@@ -162,19 +161,6 @@ pub struct ShopFields {
     pub photo_ids: Option<Vec<Uuid>>,
 }
 
-async fn check_media(tx: &TenantTx, ids: &[Uuid], purpose: &str) -> AppResult<()> {
-    if ids.len() > 20 {
-        return Err(AppError::validation("at most 20 photos"));
-    }
-    for id in ids {
-        match tx.get::<media::Entity>(*id).await? {
-            Some(m) if m.purpose == purpose => {}
-            _ => return Err(AppError::validation(format!("photo {id} is not an uploaded {purpose}"))),
-        }
-    }
-    Ok(())
-}
-
 /// A new shop's row before its fields: no rating yet.
 fn new_shop_row(tenant: Uuid, id: Uuid, status: &str, now: DateTime<Utc>) -> shop::ActiveModel {
     shop::ActiveModel {
@@ -226,7 +212,7 @@ fn apply_fields(row: &mut shop::ActiveModel, f: ShopFields, creating: bool) -> A
 pub async fn create_shop(state: &AppState, tenant: TenantId, fields: ShopFields) -> AppResult<shop::Model> {
     let tx = state.db.begin(tenant).await?;
     if let Some(p) = &fields.photo_ids {
-        check_media(&tx, p, "shop_photo").await?;
+        crate::media::service::check_uploads(&tx, p, "shop_photo").await?;
     }
     let now = Utc::now();
     let mut row = new_shop_row(tenant.0, Uuid::now_v7(), DRAFT, now);
@@ -253,7 +239,7 @@ pub async fn update_shop(
     let tx = state.db.begin(tenant).await?;
     let current = writable_shop(&tx, who, id).await?;
     if let Some(p) = &fields.photo_ids {
-        check_media(&tx, p, "shop_photo").await?;
+        crate::media::service::check_uploads(&tx, p, "shop_photo").await?;
     }
     let mut row = current.into_active_model();
     apply_fields(&mut row, fields, false)?;
@@ -379,7 +365,7 @@ async fn apply_therapist(tx: &TenantTx, row: &mut therapist::ActiveModel, f: The
     }
     if let Some(v) = f.photo_id {
         if let Some(id) = v {
-            check_media(tx, &[id], "therapist_photo").await?;
+            crate::media::service::check_uploads(tx, &[id], "therapist_photo").await?;
         }
         row.photo_id = Set(v);
     }
@@ -997,4 +983,17 @@ pub async fn bulk_load(state: &AppState, tenant: TenantId, shops: Vec<BulkShop>)
     tx.bump_generation(Area::Storefront).await?;
     tx.commit().await?;
     Ok(n)
+}
+
+/// The names of these therapists, by id (in the caller's transaction): what a notice about a booking reads out.
+pub async fn therapist_names(
+    tx: &TenantTx,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> Result<std::collections::HashMap<Uuid, String>, sea_orm::DbErr> {
+    let ids: Vec<Uuid> = ids.into_iter().collect();
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let rows = tx.all(tx.select::<therapist::Entity>().map(|q| q.filter(therapist::Column::Id.is_in(ids)))).await?;
+    Ok(rows.into_iter().map(|t| (t.id, t.name)).collect())
 }

@@ -3,7 +3,8 @@ use std::sync::Arc;
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject, connection::Connection};
 use chrono::{DateTime, Utc};
 
-use super::{TenantInfo, service};
+use super::service;
+use crate::kernel::TenantInfo;
 use crate::{
     error::AppError,
     graphql::{

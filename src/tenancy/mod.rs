@@ -2,5 +2,3 @@
 
 pub mod graphql;
 pub mod service;
-
-pub use crate::kernel::TenantInfo;

@@ -8,6 +8,7 @@ mod cache;
 mod helpers;
 mod identity;
 mod isolation;
+mod layers;
 mod logs;
 mod media;
 mod meili;
