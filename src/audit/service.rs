@@ -1,4 +1,3 @@
-use chrono::Utc;
 use sea_orm::{ActiveValue::Set, ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
@@ -19,7 +18,7 @@ pub async fn record(state: &AppState, tenant: TenantId, entry: Entry, request_id
     tx.insert(audit_log::ActiveModel {
         tenant_id: Set(tenant.0),
         id: Set(Uuid::now_v7()),
-        at: Set(Utc::now()),
+        at: Set(state.now()),
         actor_kind: Set(entry.actor_kind.to_owned()),
         actor_id: Set(entry.actor_id),
         action: Set(entry.action),

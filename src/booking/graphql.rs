@@ -40,16 +40,18 @@ pub enum OrderStatus {
 }
 
 impl OrderStatus {
-    fn parse(s: &str) -> OrderStatus {
-        match s {
+    /// A stored status this build does not know is an internal error, never a default.
+    fn parse(s: &str) -> crate::error::AppResult<OrderStatus> {
+        Ok(match s {
             booking::PAID => OrderStatus::Paid,
             booking::CONFIRMED => OrderStatus::Confirmed,
             booking::COMPLETED => OrderStatus::Completed,
             booking::CANCELLED => OrderStatus::Cancelled,
             booking::EXPIRED => OrderStatus::Expired,
             booking::NO_SHOW => OrderStatus::NoShow,
-            _ => OrderStatus::PendingPayment,
-        }
+            booking::PENDING_PAYMENT => OrderStatus::PendingPayment,
+            _ => return Err(AppError::internal(anyhow::anyhow!("unknown stored order status"))),
+        })
     }
 
     fn as_str(self) -> &'static str {
@@ -113,8 +115,8 @@ impl Order {
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
-    async fn status(&self) -> OrderStatus {
-        OrderStatus::parse(effective_status(&self.0, Utc::now()))
+    async fn status(&self, ctx: &Context<'_>) -> async_graphql::Result<OrderStatus> {
+        Ok(OrderStatus::parse(effective_status(&self.0, ctx.state().now()))?)
     }
     async fn shop(&self, ctx: &Context<'_>) -> async_graphql::Result<Shop> {
         let (state, view) = (ctx.state(), View::of(ctx.principal()));

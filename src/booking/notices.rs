@@ -43,7 +43,7 @@ fn message(event: &str, o: &order::Model, therapist: &str, tz: chrono_tz::Tz) ->
 }
 
 /// Writes the notices an order event causes, in the caller's transaction.
-pub async fn order_event(tx: &TenantTx, o: &order::Model, event: &str) -> AppResult<()> {
+pub async fn order_event(tx: &TenantTx, o: &order::Model, event: &str, now: chrono::DateTime<Utc>) -> AppResult<()> {
     let channels: &[&str] = match event {
         "PAID" => &[SMS, VOICE],
         "CONFIRMED" => &[WECHAT],
@@ -51,7 +51,6 @@ pub async fn order_event(tx: &TenantTx, o: &order::Model, event: &str) -> AppRes
         _ => &[],
     };
     // No channels, no rows: `insert_many` then sends nothing.
-    let now = Utc::now();
     let rows = channels.iter().map(|channel| notice::ActiveModel {
         tenant_id: Set(tx.tenant().0),
         id: Set(Uuid::now_v7()),
@@ -83,7 +82,7 @@ const BATCH: u64 = 100;
 /// one statement marks the delivered ones. Failures are retried with back-off.
 pub async fn deliver_due(state: &AppState, notifier: &dyn Notifier, tenant: TenantId) -> anyhow::Result<usize> {
     let Some(info) = state.tenants.fresh(tenant.0).await? else { return Ok(0) };
-    let now = Utc::now();
+    let now = state.now();
     let tx = state.db.begin(tenant).await?;
     let due: Vec<Uuid> = tx
         .all(tx.select::<notice::Entity>().map(|q| {
@@ -143,7 +142,7 @@ pub async fn deliver_due(state: &AppState, notifier: &dyn Notifier, tenant: Tena
     let tx = state.db.begin(tenant).await?;
     if !delivered.is_empty() {
         tx.exec_update(tx.update_many::<notice::Entity>().map(|q| {
-            q.col_expr(notice::Column::DeliveredAt, Expr::value(Some(Utc::now())))
+            q.col_expr(notice::Column::DeliveredAt, Expr::value(Some(state.now())))
                 .filter(notice::Column::Id.is_in(delivered))
         }))
         .await?;
@@ -152,7 +151,7 @@ pub async fn deliver_due(state: &AppState, notifier: &dyn Notifier, tenant: Tena
         let attempts = n.attempts + 1;
         let mut row = n.into_active_model();
         row.attempts = Set(attempts);
-        row.next_attempt_at = Set(Utc::now() + backoff(attempts));
+        row.next_attempt_at = Set(state.now() + backoff(attempts));
         row.last_error = Set(Some(error.chars().take(200).collect()));
         tx.update(row).await?;
     }

@@ -47,7 +47,7 @@ pub enum Applied {
 /// and see its result); anything else reads the rows to tell what it is.
 pub async fn apply(state: &AppState, provider: &str, tenant: &TenantInfo, n: &Notification) -> AppResult<Applied> {
     let tx = state.db.begin(tenant.id).await?;
-    let now = Utc::now();
+    let now = state.now();
     let outcome = if n.status == "SUCCESS" { SUCCEEDED } else { FAILED };
     let settled = tx
         .update_returning(tx.update_many::<payment::Entity>().map(|q| {
@@ -76,7 +76,7 @@ pub async fn apply(state: &AppState, provider: &str, tenant: &TenantInfo, n: &No
             return Err(AppError::validation("the notification does not match the payment"));
         }
         // Recorded (when new) and otherwise ignored.
-        return match record_event(&tx, provider, tenant, n).await? {
+        return match record_event(&tx, provider, tenant, n, now).await? {
             Recorded::New => {
                 tx.commit().await?;
                 Ok(Applied::Duplicate)
@@ -84,7 +84,7 @@ pub async fn apply(state: &AppState, provider: &str, tenant: &TenantInfo, n: &No
             Recorded::Before => Ok(Applied::Duplicate),
         };
     };
-    if record_event(&tx, provider, tenant, n).await? == Recorded::Before {
+    if record_event(&tx, provider, tenant, n, now).await? == Recorded::Before {
         return Ok(Applied::Duplicate);
     }
     if outcome == FAILED {
@@ -116,9 +116,9 @@ pub async fn apply(state: &AppState, provider: &str, tenant: &TenantInfo, n: &No
             if held == 0 {
                 return Err(AppError::internal(anyhow::anyhow!("unpaid order {} holds no slot", paid.id)));
             }
-            notices::order_event(&tx, &paid, "PAID").await?;
+            notices::order_event(&tx, &paid, "PAID", now).await?;
             if rules.auto_confirm {
-                notices::order_event(&tx, &paid, "CONFIRMED").await?;
+                notices::order_event(&tx, &paid, "CONFIRMED", now).await?;
             }
             // No generation is raised: the cells were held before and are held now (see `booking::claims`).
             tx.commit().await?;
@@ -166,6 +166,7 @@ async fn record_event(
     provider: &str,
     tenant: &TenantInfo,
     n: &Notification,
+    now: chrono::DateTime<Utc>,
 ) -> AppResult<Recorded> {
     let event = payment_event::ActiveModel {
         tenant_id: Set(tenant.id.0),
@@ -175,7 +176,7 @@ async fn record_event(
         payment_id: Set(n.payment_id),
         amount_fen: Set(n.amount_fen),
         outcome: Set(n.status.chars().take(32).collect()),
-        created_at: Set(Utc::now()),
+        created_at: Set(now),
     };
     match tx.insert(event).await {
         Ok(_) => Ok(Recorded::New),
@@ -214,7 +215,7 @@ pub async fn pay_order(
     let provider = payments::provider(state);
     let tx = state.db.begin(tenant.id).await?;
     let o = booking::get_order_in(&tx, who, order_id).await?;
-    let status = booking::effective_status(&o, Utc::now());
+    let status = booking::effective_status(&o, state.now());
     if status != PENDING_PAYMENT {
         // A request sent again (it paid the order) answers its payment.
         let p = by_key(&tx, &key).await?;
@@ -225,7 +226,7 @@ pub async fn pay_order(
             None => Err(AppError::conflict(format!("a {status} order cannot be paid"))),
         };
     }
-    let now = Utc::now();
+    let now = state.now();
     let inserted = tx
         .insert(payment::ActiveModel {
             tenant_id: Set(tenant.id.0),

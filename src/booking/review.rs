@@ -1,6 +1,5 @@
 //! Reviews: the consumer of a completed order, once, 1–5 with text; the shop's staff may reply once.
 
-use chrono::Utc;
 use sea_orm::{ActiveValue::Set, IntoActiveModel};
 use uuid::Uuid;
 
@@ -47,7 +46,7 @@ pub async fn review(
         text: Set(text.to_owned()),
         reply: Set(None),
         replied_at: Set(None),
-        created_at: Set(Utc::now()),
+        created_at: Set(state.now()),
     };
     let saved = tx.insert(row).await.map_err(|e| {
         if is_unique_violation(&e) { AppError::conflict("this order has been reviewed") } else { e.into() }
@@ -79,7 +78,7 @@ pub async fn reply(
     }
     let mut row = r.into_active_model();
     row.reply = Set(Some(text.to_owned()));
-    row.replied_at = Set(Some(Utc::now()));
+    row.replied_at = Set(Some(state.now()));
     let saved = tx.update(row).await?;
     tx.commit().await?;
     Ok(saved)

@@ -128,7 +128,7 @@ pub async fn available_slots(
     date: NaiveDate,
 ) -> AppResult<Vec<Slot>> {
     let offer = offer(state, tenant, &View::of(who), shop_id, service_id, therapist).await?;
-    let now = Utc::now();
+    let now = state.now();
     if !within_horizon(&offer.rules, tenant, date, now) {
         return Ok(vec![]);
     }
@@ -163,7 +163,7 @@ pub async fn create_booking(
     start: DateTime<Utc>,
 ) -> AppResult<order::Model> {
     let offer = offer(state, tenant, &View::Public, shop_id, service_id, therapist).await?;
-    let now = Utc::now();
+    let now = state.now();
     let date = start.with_timezone(&tenant.time_zone).date_naive();
     if !within_horizon(&offer.rules, tenant, date, now) {
         return Err(AppError::validation(
@@ -272,7 +272,7 @@ async fn expire_orders(tx: &TenantTx, orders: &[Uuid], now: DateTime<Utc>) -> Ap
 
 /// Marks the tenant's unpaid orders past their window expired and frees their slots.
 pub async fn expire_due(state: &AppState, tenant: TenantId) -> AppResult<usize> {
-    let now = Utc::now();
+    let now = state.now();
     let tx = state.db.begin(tenant).await?;
     let due: Vec<Uuid> = tx
         .all(tx.select::<order::Entity>().map(|q| {
@@ -333,7 +333,7 @@ pub async fn list_orders(
     before: Option<Uuid>,
     limit: u64,
 ) -> AppResult<Vec<order::Model>> {
-    let now = Utc::now();
+    let now = state.now();
     let tx = state.db.read(tenant).await?;
     let rows = tx
         .all(tx.select::<order::Entity>().map(|q| {
@@ -367,9 +367,9 @@ async fn transition(
     o: &order::Model,
     from: &[&str],
     to: &str,
+    now: DateTime<Utc>,
     change: impl FnOnce(&mut order::ActiveModel),
 ) -> AppResult<order::Model> {
-    let now = Utc::now();
     let current = effective_status(o, now);
     if !from.contains(&current) {
         return Err(AppError::conflict(format!("a {current} order cannot become {to}")));
@@ -414,9 +414,10 @@ async fn staff_move(
         return Err(AppError::Forbidden);
     }
     check(&o)?;
-    let o = transition(&tx, &o, from, to, |_| {}).await?;
+    let now = state.now();
+    let o = transition(&tx, &o, from, to, now, |_| {}).await?;
     if let Some(event) = event {
-        notices::order_event(&tx, &o, event).await?;
+        notices::order_event(&tx, &o, event, now).await?;
     }
     tx.commit().await?;
     if event.is_some() {
@@ -441,7 +442,7 @@ pub async fn complete(state: &AppState, who: &Principal, tenant: TenantId, id: U
 pub async fn no_show(state: &AppState, who: &Principal, tenant: TenantId, id: Uuid) -> AppResult<order::Model> {
     let mv = StaffMove { from: &[PAID, CONFIRMED], to: NO_SHOW, event: None };
     staff_move(state, who, tenant, id, mv, |o| {
-        if Utc::now() < o.start_at {
+        if state.now() < o.start_at {
             Err(AppError::conflict("an order becomes a no-show only after its start"))
         } else {
             Ok(())
@@ -463,7 +464,7 @@ pub async fn cancel(
     let reason = reason.map(|r| r.trim().chars().take(200).collect::<String>()).filter(|r| !r.is_empty());
     let tx = state.db.begin(tenant).await?;
     let o = load_for_update(&tx, who, id).await?;
-    let now = Utc::now();
+    let now = state.now();
     let by_shop = is_shop_staff(who, &o);
     if !by_shop && now >= o.start_at && o.status != PENDING_PAYMENT {
         return Err(AppError::conflict("the appointment has begun: ask the shop to cancel"));
@@ -476,7 +477,7 @@ pub async fn cancel(
     } else {
         (o.paid_fen * policy.late_refund_percent / 100 - o.refunded_fen).max(0).min(unrefunded)
     };
-    let o = transition(&tx, &o, &[PENDING_PAYMENT, PAID, CONFIRMED], CANCELLED, |row| {
+    let o = transition(&tx, &o, &[PENDING_PAYMENT, PAID, CONFIRMED], CANCELLED, now, |row| {
         row.cancel_reason = Set(reason.clone());
         row.refunded_fen = Set(o.refunded_fen + refund);
     })
@@ -498,7 +499,7 @@ pub async fn cancel(
     }
     tx.exec_delete(tx.delete_many::<slot_claim::Entity>().map(|q| q.filter(slot_claim::Column::OrderId.eq(o.id))))
         .await?;
-    notices::order_event(&tx, &o, "CANCELLED").await?;
+    notices::order_event(&tx, &o, "CANCELLED", now).await?;
     let generation = tx.bump_generation(Area::Booking).await?;
     super::claims::of(state).released(tx.commit(), tenant, generation, o.therapist_id, o.id).await?;
     crate::notify::wake(state, tenant);

@@ -30,7 +30,7 @@ pub async fn resolve(state: &AppState, authorization: Option<&str>, x_tenant: Op
         let tenant = tenancy::active_by_api_key(state, token).await?.ok_or(AppError::Unauthenticated)?;
         return Ok(Principal::ApiKey { tenant });
     }
-    let claims = state.keys.verify_session(token).ok_or(AppError::Unauthenticated)?;
+    let claims = state.keys.verify_session(token, state.now().timestamp()).ok_or(AppError::Unauthenticated)?;
     let tenant = tenancy::active_by_id(state, claims.tid).await?;
     match claims.kind {
         SessionKind::Consumer => Ok(Principal::Consumer { tenant, id: claims.sub }),

@@ -33,7 +33,7 @@ pub struct Session {
 }
 
 fn issue(state: &AppState, tenant: TenantId, sub: Uuid, kind: SessionKind, epoch: i32, ttl: Duration) -> Session {
-    let now = Utc::now();
+    let now = state.now();
     let expires_at = now + ttl;
     let claims =
         SessionClaims { sub, tid: tenant.0, kind, ep: epoch, iat: now.timestamp(), exp: expires_at.timestamp() };
@@ -110,7 +110,7 @@ pub async fn create_staff(state: &AppState, tenant: TenantId, new: NewStaff) -> 
     let shop_ids = check_shops(new.role, &new.shop_ids)?;
     let (phone_enc, phone_hash) = phone_columns(state, new.phone.as_deref())?;
     let password_hash = hash_password(new.password).await?;
-    let now = Utc::now();
+    let now = state.now();
     let tx = state.db.begin(tenant).await?;
     let row = staff::ActiveModel {
         tenant_id: Set(tenant.0),
@@ -199,7 +199,7 @@ pub async fn update_staff(state: &AppState, tenant: TenantId, id: Uuid, patch: S
     row.role = Set(role.as_str().to_owned());
     row.shop_ids = Set(shop_json);
     row.session_epoch = Set(epoch);
-    row.updated_at = Set(Utc::now());
+    row.updated_at = Set(state.now());
     let model = tx.update(row).await?;
     tx.commit().await?;
     Ok(model)
@@ -229,7 +229,7 @@ async fn set_password(
     row.session_epoch = Set(epoch);
     row.recent_failures = Set(serde_json::json!([]));
     row.locked_until = Set(None);
-    row.updated_at = Set(Utc::now());
+    row.updated_at = Set(state.now());
     tx.update(row).await?;
     tx.commit().await?;
     Ok(())
@@ -318,7 +318,7 @@ pub async fn staff_login(state: &AppState, tenant_slug: &str, username: &str, pa
         verify_password(DUMMY_HASH.clone(), password).await?;
         return Err(invalid);
     };
-    let now = Utc::now();
+    let now = state.now();
     let lockout = Lockout::of(&row);
     if let Some(until) = row.locked_until.filter(|_| lockout.is_locked(now)) {
         tx.commit().await?;
@@ -353,7 +353,7 @@ pub async fn wechat_authorize_url(state: &AppState, tenant_slug: &str, redirect_
     if !(redirect_uri.starts_with("https://") || redirect_uri.starts_with("http://")) || redirect_uri.len() > 512 {
         return Err(AppError::validation("redirectUri must be an http(s) URL"));
     }
-    let st = state.keys.sign_state(&tenant.slug, (Utc::now() + Duration::minutes(10)).timestamp());
+    let st = state.keys.sign_state(&tenant.slug, (state.now() + Duration::minutes(10)).timestamp());
     let mut url =
         reqwest::Url::parse("https://open.weixin.qq.com/connect/oauth2/authorize").map_err(AppError::internal)?;
     url.query_pairs_mut()
@@ -368,7 +368,7 @@ pub async fn wechat_authorize_url(state: &AppState, tenant_slug: &str, redirect_
 /// Consumer sign-in with a WeChat OAuth code. The consumer is found or created by (tenant, appid, openid).
 pub async fn wechat_login(state: &AppState, tenant_slug: &str, code: &str, oauth_state: &str) -> AppResult<Session> {
     let tenant = tenancy::active_by_slug(state, tenant_slug).await?;
-    if !state.keys.verify_state(oauth_state, &tenant.slug, Utc::now().timestamp()) {
+    if !state.keys.verify_state(oauth_state, &tenant.slug, state.now().timestamp()) {
         return Err(AppError::UnauthenticatedBecause("the state does not match a sign-in this service started"));
     }
     if code.is_empty() || code.len() > 256 {
@@ -420,7 +420,7 @@ async fn upsert_consumer(
     openid_hash: &str,
     user: &wechat::WechatUser,
 ) -> AppResult<Uuid> {
-    let now = Utc::now();
+    let now = state.now();
     let tx = state.db.begin(tenant).await?;
     let existing =
         tx.one(tx.select::<consumer::Entity>().map(|q| {

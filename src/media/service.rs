@@ -3,7 +3,7 @@
 //! H5 pages included); private ones, the consumer who uploaded them and the tenant's admins and agents.
 
 use bytes::Bytes;
-use chrono::Utc;
+
 use sea_orm::ActiveValue::Set;
 use uuid::Uuid;
 
@@ -93,7 +93,7 @@ pub async fn upload(
         thumb_height: Set(processed.thumb_height as i32),
         bytes: Set(processed.image.len() as i64),
         uploaded_by: Set(uploader(who)),
-        created_at: Set(Utc::now()),
+        created_at: Set(state.now()),
     };
     let saved = async {
         let tx = state.db.begin(tenant).await?;

@@ -71,9 +71,9 @@ impl Cards {
     }
 
     /// Keeps the value the executor resolved.
-    pub fn put(&self, key: CardKey, value: Value) {
+    pub fn put(&self, key: CardKey, value: Value, at: chrono::DateTime<chrono::Utc>) {
         let now = Instant::now();
-        let until = now + self.changes.holds(chrono::Utc::now(), STOREFRONT_TTL);
+        let until = now + self.changes.holds(at, STOREFRONT_TTL);
         let mut held = self.held.write().unwrap_or_else(|p| p.into_inner());
         held.retain(|c| c.key != key && now < c.until);
         if held.len() >= MOST {

@@ -258,7 +258,7 @@ impl OutputType for ShopCard {
         let value = self.0.resolve(ctx, field).await?;
         // A field's error is reported to this request only: a card that had one is not kept.
         if before.is_some() && errors() == before {
-            self.0.p.cards.put(key, value.clone());
+            self.0.p.cards.put(key, value.clone(), ctx.data_unchecked::<crate::state::AppState>().now());
         }
         Ok(value)
     }

@@ -147,7 +147,7 @@ pub struct Indexes(Snapshots<TenantIndex>);
 impl Indexes {
     /// How long an answer read from the tenant's storefront now holds, at most `most` (see `timetable`).
     pub async fn holds(&self, state: &AppState, tenant: &TenantInfo, most: Duration) -> AppResult<Duration> {
-        Ok(self.get(state, tenant).await?.changes.holds(Utc::now(), most))
+        Ok(self.get(state, tenant).await?.changes.holds(state.now(), most))
     }
 
     /// The tenant's index at the storefront generation the request saw (or newer).

@@ -10,7 +10,6 @@ use std::{
     time::Duration,
 };
 
-use chrono::Utc;
 use sea_orm::{ActiveValue::Set, ColumnTrait, DbErr, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
@@ -48,7 +47,7 @@ pub async fn enqueue(state: &AppState, tx: &TenantTx, shop_id: Uuid) -> Result<(
         tenant_id: Set(tx.tenant().0),
         id: Set(Uuid::now_v7()),
         shop_id: Set(shop_id),
-        created_at: Set(Utc::now()),
+        created_at: Set(state.now()),
     })
     .await?;
     pending(state).insert(tx.tenant());

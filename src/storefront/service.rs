@@ -214,7 +214,7 @@ pub async fn create_shop(state: &AppState, tenant: TenantId, fields: ShopFields)
     if let Some(p) = &fields.photo_ids {
         crate::media::service::check_uploads(&tx, p, "shop_photo").await?;
     }
-    let now = Utc::now();
+    let now = state.now();
     let mut row = new_shop_row(tenant.0, Uuid::now_v7(), DRAFT, now);
     apply_fields(&mut row, fields, true)?;
     let model = tx.insert(row).await?;
@@ -243,7 +243,7 @@ pub async fn update_shop(
     }
     let mut row = current.into_active_model();
     apply_fields(&mut row, fields, false)?;
-    row.updated_at = Set(Utc::now());
+    row.updated_at = Set(state.now());
     let model = tx.update(row).await?;
     changed(state, &tx, model.id).await?;
     tx.commit().await?;
@@ -267,7 +267,7 @@ pub async fn set_shop_status(
     }
     let mut row = current.into_active_model();
     row.status = Set(to.to_owned());
-    row.updated_at = Set(Utc::now());
+    row.updated_at = Set(state.now());
     let model = tx.update(row).await?;
     changed(state, &tx, model.id).await?;
     tx.commit().await?;
@@ -387,7 +387,7 @@ pub async fn create_therapist(
 ) -> AppResult<therapist::Model> {
     let tx = state.db.begin(tenant).await?;
     writable_shop(&tx, who, shop_id).await?;
-    let now = Utc::now();
+    let now = state.now();
     let mut row = therapist::ActiveModel {
         tenant_id: Set(tenant.0),
         id: Set(Uuid::now_v7()),
@@ -427,7 +427,7 @@ pub async fn update_therapist(
         .map_err(|e| if matches!(e, AppError::NotFound(_)) { AppError::NotFound("therapist") } else { e })?;
     let mut row = current.into_active_model();
     apply_therapist(&tx, &mut row, f).await?;
-    row.updated_at = Set(Utc::now());
+    row.updated_at = Set(state.now());
     let model = tx.update(row).await?;
     changed(state, &tx, model.shop_id).await?;
     tx.commit().await?;
@@ -536,7 +536,7 @@ pub async fn create_service(
     }
     let tx = state.db.begin(tenant).await?;
     writable_shop(&tx, who, shop_id).await?;
-    let now = Utc::now();
+    let now = state.now();
     let mut row = service_item::ActiveModel {
         tenant_id: Set(tenant.0),
         id: Set(Uuid::now_v7()),
@@ -568,7 +568,7 @@ pub async fn update_service(
         .map_err(|e| if matches!(e, AppError::NotFound(_)) { AppError::NotFound("service item") } else { e })?;
     let mut row = current.into_active_model();
     apply_service(&mut row, &f)?;
-    row.updated_at = Set(Utc::now());
+    row.updated_at = Set(state.now());
     let model = tx.update(row).await?;
     if let Some(ids) = &f.therapist_ids {
         set_performers(&tx, &model, ids).await?;
@@ -705,7 +705,7 @@ pub async fn create_promotion(
         let s = writable_shop(&tx, who, *shop_id).await?;
         first_phone.get_or_insert(s.phone);
     }
-    let now = Utc::now();
+    let now = state.now();
     let model = tx
         .insert(promotion::ActiveModel {
             tenant_id: Set(tenant.0),
@@ -773,7 +773,7 @@ pub async fn set_promotion_status(
     };
     let mut row = current.into_active_model();
     row.status = Set(if publish { PUBLISHED } else { DRAFT }.into());
-    row.updated_at = Set(Utc::now());
+    row.updated_at = Set(state.now());
     let model = tx.update(row).await?;
     tx.bump_generation(Area::Storefront).await?;
     tx.commit().await?;
@@ -791,7 +791,7 @@ pub async fn promotions(
     before: Option<Uuid>,
     limit: u64,
 ) -> AppResult<Vec<PromotionRow>> {
-    let now = Utc::now();
+    let now = state.now();
     if view.is_public() {
         return crate::storefront::index::of(state).get(state, tenant).await?.promotions(
             shop,
@@ -880,7 +880,7 @@ pub struct BulkShop {
 
 /// Loads many shops in one transaction with one generation raise: fast enough for 200 shops a tenant.
 pub async fn bulk_load(state: &AppState, tenant: TenantId, shops: Vec<BulkShop>) -> AppResult<usize> {
-    let now = Utc::now();
+    let now = state.now();
     let t = tenant.0;
     let (mut shop_rows, mut therapist_rows, mut service_rows, mut link_rows, mut promo_rows, mut promo_links) =
         (vec![], vec![], vec![], vec![], vec![], vec![]);

@@ -1,6 +1,5 @@
 use std::sync::Arc;
 
-use chrono::Utc;
 use sea_orm::ActiveValue::Set;
 use uuid::Uuid;
 
@@ -42,7 +41,7 @@ pub async fn create(state: &AppState, new: NewTenant<'_>) -> AppResult<(Arc<Tena
     let tpl = template::find(new.template)
         .ok_or_else(|| AppError::validation(format!("template must be one of: {}", template::names().join(", "))))?;
     let (key, key_hash) = crypto::new_api_key();
-    let now = Utc::now();
+    let now = state.now();
     let row = tenant::ActiveModel {
         id: Set(Uuid::now_v7()),
         slug: Set(slug.to_owned()),
@@ -76,7 +75,7 @@ pub async fn rotate_api_key(state: &AppState, id: TenantId) -> AppResult<String>
     let (key, hash) = crypto::new_api_key();
     let mut row: tenant::ActiveModel = t.into();
     row.api_key_hash = Set(Some(hash));
-    row.updated_at = Set(Utc::now());
+    row.updated_at = Set(state.now());
     unscoped::update_tenant(&state.db, row).await?;
     Ok(key)
 }
@@ -85,7 +84,7 @@ pub async fn set_status(state: &AppState, id: TenantId, status: &str) -> AppResu
     let t = load(state, id).await?;
     let mut row: tenant::ActiveModel = t.into();
     row.status = Set(status.to_owned());
-    row.updated_at = Set(Utc::now());
+    row.updated_at = Set(state.now());
     Ok(Arc::new(unscoped::tenant_info(&unscoped::update_tenant(&state.db, row).await?)?))
 }
 
@@ -110,7 +109,7 @@ pub async fn configure_wechat(
     let mut row: tenant::ActiveModel = t.into();
     row.wechat_app_id = Set(Some(app_id.to_owned()));
     row.wechat_secret_enc = Set(Some(state.keys.encrypt(secret)));
-    row.updated_at = Set(Utc::now());
+    row.updated_at = Set(state.now());
     Ok(Arc::new(unscoped::tenant_info(&unscoped::update_tenant(&state.db, row).await?)?))
 }
 
