@@ -12,7 +12,8 @@ use async_graphql::{
 };
 
 use crate::{
-    audit::service::{self as audit, Entry},
+    audit::service as audit,
+    db::audit_scope::AuditScope,
     error::AppError,
     graphql::{context::RequestCtx, errors::code_of, extensions::asks_introspection},
     kernel::{Principal, TenantId},
@@ -69,25 +70,29 @@ impl Extension for HooksExt {
             refused.source = Some(Arc::new(err));
             return Err(refused);
         }
-        req.take_audit();
-        let result = next.run(ctx, info).await;
-        let note = req.take_audit();
-        // A mutation that names its tenant (sign-in, the platform's tenant operations) is audited there, whoever
-        // calls; otherwise in the caller's own tenant. Consumers' own mutations are not staff actions.
-        let tenant = note.tenant.or(match &req.principal {
+        // A mutation is audited in its caller's tenant (staff, API keys) or the platform's; one that names its
+        // tenant (sign-in, the platform's tenant operations) there, whoever calls. Consumers' own mutations are
+        // not staff actions.
+        let tenant = match &req.principal {
             Principal::Staff { tenant, .. } | Principal::ApiKey { tenant } => Some(tenant.id),
             Principal::Platform => Some(TenantId::PLATFORM),
             Principal::Anonymous { .. } | Principal::Consumer { .. } => None,
-        });
-        if let Some(tenant) = tenant {
-            let (actor_kind, actor_id) = req.principal.actor();
+        };
+        let (actor_kind, actor_id) = req.principal.actor();
+        let row = audit::Row::new(actor_kind, actor_id, action, &req.request_id, state.clock.clone());
+        let scope = AuditScope::new(tenant, Box::new(row.clone()));
+        let result = scope.run(next.run(ctx, info)).await;
+        // The row went in with the change when a transaction of the tenant committed; a refusal, or a change
+        // outside any tenant's transaction (the registry), is recorded on its own.
+        if let Some(tenant) = scope.tenant()
+            && !(result.is_ok() && scope.written())
+        {
             let outcome = match &result {
                 Ok(_) => "OK",
                 Err(e) => code_of(e),
             };
-            let entry = Entry { actor_kind, actor_id, action, target: note.target, outcome };
-            if let Err(e) = audit::record(state, tenant, entry, &req.request_id).await {
-                tracing::error!(error = %format!("{e:#}"), "audit row not written");
+            if let Err(e) = row.record(state, tenant, scope.target(), outcome).await {
+                tracing::error!(alert = true, error = %format!("{e:#}"), "audit row not written");
             }
         }
         result

@@ -5,6 +5,7 @@
 //! row-level security applies, and on every backend each query it builds carries `tenant_id = <tenant>` and
 //! each row it inserts gets the tenant's id. The few code paths that need no tenant live in [`unscoped`].
 
+pub mod audit_scope;
 mod pg_txn;
 pub mod registry;
 pub mod tenant_row;
@@ -90,7 +91,9 @@ impl Db {
     /// A transaction for `tenant` that may write. On SQLite it takes the write lock at once (`BEGIN
     /// IMMEDIATE`), so that two writers queue on the busy timeout instead of failing on a lock upgrade.
     pub async fn begin(&self, tenant: TenantId) -> Result<TenantTx, DbErr> {
-        self.scoped(tenant, Some(SqliteTransactionMode::Immediate)).await
+        let mut tx = self.scoped(tenant, Some(SqliteTransactionMode::Immediate)).await?;
+        tx.writes = true;
+        Ok(tx)
     }
 
     /// A transaction for `tenant` that only reads.
@@ -110,7 +113,7 @@ impl Db {
                 Txn::Sea(self.conn.begin_with_options(options).await?)
             }
         };
-        Ok(TenantTx { txn, tenant })
+        Ok(TenantTx { txn, tenant, writes: false })
     }
 
     pub async fn ping(&self) -> bool {
@@ -155,6 +158,8 @@ impl<Q> Scoped<Q> {
 pub struct TenantTx {
     txn: Txn,
     tenant: TenantId,
+    /// Opened to write (`Db::begin`): it carries the running mutation's audit row (see [`audit_scope`]).
+    writes: bool,
 }
 
 /// sea-orm's transaction (SQLite), or one that names its tenant with its `BEGIN` (PostgreSQL, see [`pg_txn`]).
@@ -329,10 +334,20 @@ impl TenantTx {
         unscoped::bump_generation(self, area).await
     }
 
+    /// Commits; the first writing transaction of an audited mutation's tenant writes the audit row first, so
+    /// that the change and its row commit together.
     pub async fn commit(self) -> Result<(), DbErr> {
-        match self.txn {
-            Txn::Sea(t) => t.commit().await,
-            Txn::Pg(t) => Box::pin(t.commit()).await,
+        let audit = if self.writes { audit_scope::due_for(&self) } else { None };
+        if let Some(scope) = &audit {
+            audit_scope::write(scope, &self).await?;
         }
+        match self.txn {
+            Txn::Sea(t) => t.commit().await?,
+            Txn::Pg(t) => Box::pin(t.commit()).await?,
+        }
+        if let Some(scope) = &audit {
+            audit_scope::mark_written(scope);
+        }
+        Ok(())
     }
 }

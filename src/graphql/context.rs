@@ -1,10 +1,11 @@
 //! The per-request context every resolver sees.
 
-use std::{net::IpAddr, sync::Arc, sync::Mutex};
+use std::{net::IpAddr, sync::Arc};
 
 use async_graphql::Context;
 
 use crate::{
+    db::audit_scope,
     error::{AppError, AppResult},
     kernel::Principal,
     kernel::TenantId,
@@ -19,24 +20,11 @@ pub struct RequestCtx {
     pub ip: IpAddr,
     /// The `Idempotency-Key` header, for mutations with side effects.
     pub idempotency_key: Option<String>,
-    /// What the running mutation tells the audit log about itself.
-    pub audit: Mutex<AuditNote>,
-}
-
-#[derive(Default, Clone)]
-pub struct AuditNote {
-    pub target: Option<String>,
-    /// The tenant the action concerns when the caller has none (platform, sign-in).
-    pub tenant: Option<TenantId>,
 }
 
 impl RequestCtx {
     pub fn new(principal: Principal, request_id: String, ip: IpAddr, idempotency_key: Option<String>) -> RequestCtx {
-        RequestCtx { principal, request_id, ip, idempotency_key, audit: Mutex::default() }
-    }
-
-    pub fn take_audit(&self) -> AuditNote {
-        std::mem::take(&mut *self.audit.lock().unwrap_or_else(|p| p.into_inner()))
+        RequestCtx { principal, request_id, ip, idempotency_key }
     }
 }
 
@@ -53,13 +41,14 @@ pub trait CtxExt {
     fn tenant_id(&self) -> AppResult<TenantId> {
         Ok(self.tenant()?.id)
     }
-    /// Names the row a mutation acted on, for the audit log.
+    /// Names the row a mutation acts on, for the audit log; call it before the change commits (a row the
+    /// mutation creates is named by its service, `db::audit_scope::new_target`).
     fn audit_target(&self, target: impl ToString) {
-        self.req().audit.lock().unwrap_or_else(|p| p.into_inner()).target = Some(target.to_string());
+        audit_scope::note_target(target);
     }
     /// Names the tenant a mutation concerns when the caller has none of its own.
     fn audit_tenant(&self, tenant: TenantId) {
-        self.req().audit.lock().unwrap_or_else(|p| p.into_inner()).tenant = Some(tenant);
+        audit_scope::note_tenant(tenant);
     }
 }
 

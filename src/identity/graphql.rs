@@ -196,7 +196,6 @@ impl IdentityMutation {
             phone: input.phone,
         };
         let m = service::create_staff(state, ctx.tenant_id()?, new).await?;
-        ctx.audit_target(m.id);
         Ok(staff_out(state, m)?)
     }
 

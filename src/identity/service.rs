@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use super::entity::{consumer, staff};
 use crate::{
+    db::audit_scope,
     error::{AppError, AppResult, is_unique_violation},
     infra::{
         crypto::{self, SessionClaims, SessionKind},
@@ -114,7 +115,7 @@ pub async fn create_staff(state: &AppState, tenant: TenantId, new: NewStaff) -> 
     let tx = state.db.begin(tenant).await?;
     let row = staff::ActiveModel {
         tenant_id: Set(tenant.0),
-        id: Set(Uuid::now_v7()),
+        id: Set(audit_scope::new_target()),
         username: Set(username),
         display_name: Set(display_name),
         password_hash: Set(password_hash),

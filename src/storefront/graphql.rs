@@ -722,7 +722,6 @@ impl StorefrontMutation {
     #[graphql(guard = "Allow(TENANT_ADMIN)")]
     async fn create_shop(&self, ctx: &Context<'_>, input: ShopInput) -> async_graphql::Result<Shop> {
         let m = service::create_shop(ctx.state(), ctx.tenant_id()?, input.fields()?).await?;
-        ctx.audit_target(m.id);
         Ok(Shop::new(m, View::of(ctx.principal())))
     }
 
@@ -765,7 +764,6 @@ impl StorefrontMutation {
             active: None,
         };
         let t = service::create_therapist(ctx.state(), ctx.principal(), ctx.tenant_id()?, shop, f).await?;
-        ctx.audit_target(t.id);
         Ok(Therapist::new(t, &View::of(ctx.principal())))
     }
 
@@ -819,7 +817,6 @@ impl StorefrontMutation {
             active: None,
         };
         let s = service::create_service(ctx.state(), ctx.principal(), ctx.tenant_id()?, shop, f).await?;
-        ctx.audit_target(s.id);
         Ok(ServiceItem::new(s, &View::of(ctx.principal())))
     }
 
@@ -866,7 +863,6 @@ impl StorefrontMutation {
             publish: input.publish,
         };
         let row = service::create_promotion(ctx.state(), ctx.principal(), ctx.tenant_id()?, f).await?;
-        ctx.audit_target(row.model.id);
         Promotion::new(ctx, row)
     }
 

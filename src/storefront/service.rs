@@ -12,6 +12,7 @@ use super::{
 };
 use crate::{
     db::TenantTx,
+    db::audit_scope,
     error::{AppError, AppResult},
     infra::geo::GeoPoint,
     kernel::{Area, TenantId, TenantInfo},
@@ -215,7 +216,7 @@ pub async fn create_shop(state: &AppState, tenant: TenantId, fields: ShopFields)
         crate::media::service::check_uploads(&tx, p, "shop_photo").await?;
     }
     let now = state.now();
-    let mut row = new_shop_row(tenant.0, Uuid::now_v7(), DRAFT, now);
+    let mut row = new_shop_row(tenant.0, audit_scope::new_target(), DRAFT, now);
     apply_fields(&mut row, fields, true)?;
     let model = tx.insert(row).await?;
     changed(state, &tx, model.id).await?;
@@ -390,7 +391,7 @@ pub async fn create_therapist(
     let now = state.now();
     let mut row = therapist::ActiveModel {
         tenant_id: Set(tenant.0),
-        id: Set(Uuid::now_v7()),
+        id: Set(audit_scope::new_target()),
         shop_id: Set(shop_id),
         name: Set(String::new()),
         photo_id: Set(None),
@@ -539,7 +540,7 @@ pub async fn create_service(
     let now = state.now();
     let mut row = service_item::ActiveModel {
         tenant_id: Set(tenant.0),
-        id: Set(Uuid::now_v7()),
+        id: Set(audit_scope::new_target()),
         shop_id: Set(shop_id),
         description: Set(String::new()),
         active: Set(true),
@@ -709,7 +710,7 @@ pub async fn create_promotion(
     let model = tx
         .insert(promotion::ActiveModel {
             tenant_id: Set(tenant.0),
-            id: Set(Uuid::now_v7()),
+            id: Set(audit_scope::new_target()),
             title: Set(text("title", &f.title, 1, 100)?),
             body: Set(text("body", &f.body, 0, 2000)?),
             kind: Set(f.kind.as_str().into()),

@@ -126,3 +126,62 @@ async fn sign_in_attempts_are_audited_in_the_tenant_they_name_whoever_calls() {
     let b_log = log(&app, &b.api_key).await;
     assert!(b_log.iter().all(|e| e["action"] != "staffLogin"), "not in the caller's tenant: {b_log:?}");
 }
+
+/// Makes every insert into the audit log fail (a trigger), or lets them through again.
+async fn refuse_audit_rows(app: &TestApp, refuse: bool) {
+    use sea_orm::ConnectionTrait;
+    let conn = sea_orm::Database::connect(app.admin_url()).await.unwrap();
+    let sql = match (crate::helpers::is_postgres(), refuse) {
+        (true, true) => {
+            "CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$;
+             CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION refuse_audit();"
+        }
+        (true, false) => "DROP TRIGGER refuse_audit ON audit_log; DROP FUNCTION refuse_audit();",
+        (false, true) => {
+            "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'refused'); END;"
+        }
+        (false, false) => "DROP TRIGGER refuse_audit;",
+    };
+    conn.execute_unprepared(sql).await.unwrap();
+    conn.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_change_whose_audit_row_cannot_be_written_is_not_made() {
+    let app = TestApp::spawn().await;
+    let t = app.tenant("massage").await;
+    let admin = app.bearer(&t.api_key);
+    let shop = crate::storefront::shop(&admin, "审计店", 39.94, 116.43, false).await;
+    let shops = || async {
+        let r = app.bearer(&t.api_key).gql("{ shops(first: 50) { edges { node { id name } } } }", json!({})).await;
+        let r = r.data();
+        let mut names: Vec<String> = r["shops"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["node"]["name"].as_str().unwrap().to_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    let rename = "mutation($id: ID!, $i: ShopInput!) { updateShop(id: $id, input: $i) { name } }";
+    let input = |name: &str| {
+        json!({ "name": name, "address": "北京市东城区东直门内大街 1 号", "phone": "010-6401 2345",
+                "location": { "lat": 39.94, "lng": 116.43, "datum": "GCJ02" }, "intro": "盲人按摩", "district": "东城区" })
+    };
+
+    refuse_audit_rows(&app, true).await;
+    let create = "mutation($i: ShopInput!) { createShop(input: $i) { id } }";
+    admin.gql(create, json!({ "i": input("无审计之店") })).await.expect_code("INTERNAL");
+    admin.gql(rename, json!({ "id": shop, "i": input("改名未审计") })).await.expect_code("INTERNAL");
+    refuse_audit_rows(&app, false).await;
+
+    assert_eq!(shops().await, ["审计店"], "neither the new shop nor the new name was kept");
+    let created = admin.gql(create, json!({ "i": input("有审计之店") })).await.data();
+    let id = created["createShop"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(shops().await, ["审计店", "有审计之店"]);
+    let entries = log(&app, &t.api_key).await;
+    let ok: Vec<&Value> = entries.iter().filter(|e| e["action"] == "createShop" && e["outcome"] == "OK").collect();
+    assert_eq!(ok.len(), 2, "one row per change made: {entries:?}");
+    assert_eq!(ok[0]["target"], id.as_str(), "the row written with the change names what it created");
+}
