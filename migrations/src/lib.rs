@@ -5,11 +5,11 @@
 
 pub use sea_orm_migration::prelude::*;
 
-mod m20261123_000001_platform_core;
-mod m20261124_000001_storefront;
-mod m20261124_000002_search_outbox;
-mod m20261124_000003_booking;
-mod m20261125_000001_generations;
+// Grouped by the domain whose tables they make; run in the order of `Migrator::migrations`.
+mod booking;
+mod notify;
+mod platform;
+mod storefront;
 pub mod tenant_table;
 
 pub use tenant_table::{TENANT_TABLES, tenant_table};
@@ -20,11 +20,12 @@ pub struct Migrator;
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         vec![
-            Box::new(m20261123_000001_platform_core::Migration),
-            Box::new(m20261124_000001_storefront::Migration),
-            Box::new(m20261124_000002_search_outbox::Migration),
-            Box::new(m20261124_000003_booking::Migration),
-            Box::new(m20261125_000001_generations::Migration),
+            Box::new(platform::m20261123_000001_platform_core::Migration),
+            Box::new(storefront::m20261124_000001_storefront::Migration),
+            Box::new(storefront::m20261124_000002_search_outbox::Migration),
+            Box::new(booking::m20261124_000003_booking::Migration),
+            Box::new(platform::m20261125_000001_generations::Migration),
+            Box::new(notify::m20261205_000001_outbox::Migration),
         ]
     }
 }

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::{booking, db::unscoped, kernel::TenantInfo, state::AppState, storefront, tenancy};
+use crate::{booking, db::unscoped, kernel::TenantInfo, notify, state::AppState, storefront, tenancy};
 
 /// Starts the jobs; the server aborts them when it stops.
 pub fn start(state: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
@@ -19,8 +19,9 @@ pub fn start(state: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
         jobs.push(storefront::search_sync::spawn(state.clone(), meili));
     }
     if state.config.dispatch_notices {
-        jobs.push(booking::notices::spawn(state.clone()));
+        jobs.push(notify::dispatch::spawn(state.clone()));
     }
+    jobs.push(booking::jobs::spawn(state.clone()));
     jobs
 }
 

@@ -400,7 +400,7 @@ impl BookingMutation {
     async fn cancel_order(&self, ctx: &Context<'_>, id: ID, reason: Option<String>) -> async_graphql::Result<Order> {
         let id = id_of(&id, "order")?;
         ctx.audit_target(id);
-        Ok(Order(booking::cancel(ctx.state(), ctx.principal(), ctx.tenant_id()?, id, reason).await?))
+        Ok(Order(booking::cancel(ctx.state(), ctx.principal(), ctx.tenant()?, id, reason).await?))
     }
 
     /// The shop accepts a paid order.
@@ -408,7 +408,7 @@ impl BookingMutation {
     async fn confirm_order(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Order> {
         let id = id_of(&id, "order")?;
         ctx.audit_target(id);
-        Ok(Order(booking::confirm(ctx.state(), ctx.principal(), ctx.tenant_id()?, id).await?))
+        Ok(Order(booking::confirm(ctx.state(), ctx.principal(), ctx.tenant()?, id).await?))
     }
 
     /// The service was given.
@@ -416,7 +416,7 @@ impl BookingMutation {
     async fn complete_order(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Order> {
         let id = id_of(&id, "order")?;
         ctx.audit_target(id);
-        Ok(Order(booking::complete(ctx.state(), ctx.principal(), ctx.tenant_id()?, id).await?))
+        Ok(Order(booking::complete(ctx.state(), ctx.principal(), ctx.tenant()?, id).await?))
     }
 
     /// The consumer did not come (after the start).
@@ -424,7 +424,7 @@ impl BookingMutation {
     async fn mark_no_show(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Order> {
         let id = id_of(&id, "order")?;
         ctx.audit_target(id);
-        Ok(Order(booking::no_show(ctx.state(), ctx.principal(), ctx.tenant_id()?, id).await?))
+        Ok(Order(booking::no_show(ctx.state(), ctx.principal(), ctx.tenant()?, id).await?))
     }
 
     /// Reviews a completed order, once.

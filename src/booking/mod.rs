@@ -4,6 +4,7 @@ pub mod availability;
 pub mod claims;
 pub mod entity;
 pub mod graphql;
+pub mod jobs;
 pub mod notices;
 pub mod payment;
 pub mod review;

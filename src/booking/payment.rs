@@ -116,9 +116,9 @@ pub async fn apply(state: &AppState, provider: &str, tenant: &TenantInfo, n: &No
             if held == 0 {
                 return Err(AppError::internal(anyhow::anyhow!("unpaid order {} holds no slot", paid.id)));
             }
-            notices::order_event(&tx, &paid, "PAID", now).await?;
+            notices::order_event(&tx, tenant, &paid, "PAID", now).await?;
             if rules.auto_confirm {
-                notices::order_event(&tx, &paid, "CONFIRMED", now).await?;
+                notices::order_event(&tx, tenant, &paid, "CONFIRMED", now).await?;
             }
             // No generation is raised: the cells were held before and are held now (see `booking::claims`).
             tx.commit().await?;

@@ -403,12 +403,12 @@ struct StaffMove {
 async fn staff_move(
     state: &AppState,
     who: &Principal,
-    tenant: TenantId,
+    tenant: &TenantInfo,
     id: Uuid,
     StaffMove { from, to, event }: StaffMove,
     check: impl FnOnce(&order::Model) -> AppResult<()>,
 ) -> AppResult<order::Model> {
-    let tx = state.db.begin(tenant).await?;
+    let tx = state.db.begin(tenant.id).await?;
     let o = load_for_update(&tx, who, id).await?;
     if !is_shop_staff(who, &o) {
         return Err(AppError::Forbidden);
@@ -417,29 +417,29 @@ async fn staff_move(
     let now = state.now();
     let o = transition(&tx, &o, from, to, now, |_| {}).await?;
     if let Some(event) = event {
-        notices::order_event(&tx, &o, event, now).await?;
+        notices::order_event(&tx, tenant, &o, event, now).await?;
     }
     tx.commit().await?;
     if event.is_some() {
-        crate::notify::wake(state, tenant);
+        crate::notify::wake(state, tenant.id);
     }
     Ok(o)
 }
 
 /// The shop confirms a paid order.
-pub async fn confirm(state: &AppState, who: &Principal, tenant: TenantId, id: Uuid) -> AppResult<order::Model> {
+pub async fn confirm(state: &AppState, who: &Principal, tenant: &TenantInfo, id: Uuid) -> AppResult<order::Model> {
     let mv = StaffMove { from: &[PAID], to: CONFIRMED, event: Some("CONFIRMED") };
     staff_move(state, who, tenant, id, mv, |_| Ok(())).await
 }
 
 /// Staff mark a confirmed order done.
-pub async fn complete(state: &AppState, who: &Principal, tenant: TenantId, id: Uuid) -> AppResult<order::Model> {
+pub async fn complete(state: &AppState, who: &Principal, tenant: &TenantInfo, id: Uuid) -> AppResult<order::Model> {
     let mv = StaffMove { from: &[CONFIRMED], to: COMPLETED, event: None };
     staff_move(state, who, tenant, id, mv, |_| Ok(())).await
 }
 
 /// Staff record that the consumer did not come, once the start has passed.
-pub async fn no_show(state: &AppState, who: &Principal, tenant: TenantId, id: Uuid) -> AppResult<order::Model> {
+pub async fn no_show(state: &AppState, who: &Principal, tenant: &TenantInfo, id: Uuid) -> AppResult<order::Model> {
     let mv = StaffMove { from: &[PAID, CONFIRMED], to: NO_SHOW, event: None };
     staff_move(state, who, tenant, id, mv, |o| {
         if state.now() < o.start_at {
@@ -457,12 +457,12 @@ pub async fn no_show(state: &AppState, who: &Principal, tenant: TenantId, id: Uu
 pub async fn cancel(
     state: &AppState,
     who: &Principal,
-    tenant: TenantId,
+    tenant: &TenantInfo,
     id: Uuid,
     reason: Option<String>,
 ) -> AppResult<order::Model> {
     let reason = reason.map(|r| r.trim().chars().take(200).collect::<String>()).filter(|r| !r.is_empty());
-    let tx = state.db.begin(tenant).await?;
+    let tx = state.db.begin(tenant.id).await?;
     let o = load_for_update(&tx, who, id).await?;
     let now = state.now();
     let by_shop = is_shop_staff(who, &o);
@@ -485,7 +485,7 @@ pub async fn cancel(
     if refund > 0 {
         let refund_no = format!("RF{}", o.id.simple());
         tx.insert(refund::ActiveModel {
-            tenant_id: Set(tenant.0),
+            tenant_id: Set(tenant.id.0),
             id: Set(Uuid::now_v7()),
             order_id: Set(o.id),
             refund_no: Set(refund_no),
@@ -499,9 +499,9 @@ pub async fn cancel(
     }
     tx.exec_delete(tx.delete_many::<slot_claim::Entity>().map(|q| q.filter(slot_claim::Column::OrderId.eq(o.id))))
         .await?;
-    notices::order_event(&tx, &o, "CANCELLED", now).await?;
+    notices::order_event(&tx, tenant, &o, "CANCELLED", now).await?;
     let generation = tx.bump_generation(Area::Booking).await?;
-    super::claims::of(state).released(tx.commit(), tenant, generation, o.therapist_id, o.id).await?;
-    crate::notify::wake(state, tenant);
+    super::claims::of(state).released(tx.commit(), tenant.id, generation, o.therapist_id, o.id).await?;
+    crate::notify::wake(state, tenant.id);
     Ok(o)
 }

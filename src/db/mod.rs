@@ -293,6 +293,34 @@ impl TenantTx {
         Ok(())
     }
 
+    /// Inserts the rows that do not collide with an existing row on the unique index over `unique` (which must
+    /// exist, leading with `tenant_id`); answers how many were inserted. For writes that must happen once.
+    pub async fn insert_many_new<A>(
+        &self,
+        rows: Vec<A>,
+        unique: impl IntoIterator<Item = <A::Entity as EntityTrait>::Column>,
+    ) -> Result<u64, DbErr>
+    where
+        A: ActiveModelTrait + Send,
+        A::Entity: TenantEntity,
+    {
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        let rows = rows.into_iter().map(|mut r| {
+            r.set(<A::Entity as TenantEntity>::tenant_column(), self.tenant_value());
+            r
+        });
+        <A::Entity as EntityTrait>::insert_many(rows)
+            .on_conflict_do_nothing_on(unique)
+            .exec_without_returning(&self.txn)
+            .await
+            .map(|n| match n {
+                sea_orm::TryInsertResult::Inserted(n) => n,
+                _ => 0,
+            })
+    }
+
     /// Updates a row by its primary key, which leads with `tenant_id`: the handle's tenant is written into
     /// it, so a row of another tenant is never matched.
     pub async fn update<A>(&self, mut row: A) -> Result<<A::Entity as EntityTrait>::Model, DbErr>

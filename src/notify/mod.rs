@@ -1,6 +1,13 @@
-//! Notices, a capability every domain uses: one outbox, written in the caller's transaction and delivered at
-//! least once by one dispatcher; channels (SMS, voice call, WeChat messages) and the notifier behind them.
+//! Notices, a capability every domain uses: one outbox (`outbox::enqueue`, in the caller's transaction, once
+//! per dedupe key), delivered at least once by one dispatcher with back-off (`dispatch`); channels (SMS, voice
+//! call, WeChat template and subscribe messages) and recipients by reference, never by phone number.
 
 pub mod channel;
+pub mod dispatch;
+pub mod entity;
+pub mod outbox;
 
-pub use channel::{LogNotifier, Notifier, Outbox, SMS, VOICE, WECHAT, outbox, take_woken, wake};
+pub use channel::{
+    Channel, LogNotifier, Notifier, Outbox, Outgoing, Recipient, RecipientKind, outbox, take_woken, wake,
+};
+pub use outbox::{Notice, enqueue};

@@ -12,6 +12,7 @@ mod layers;
 mod logs;
 mod media;
 mod meili;
+mod notify;
 mod platform;
 mod postgres;
 mod storefront;

@@ -1,4 +1,3 @@
-pub mod notice;
 pub mod order;
 pub mod payment;
 pub mod payment_event;
@@ -6,4 +5,4 @@ pub mod refund;
 pub mod review;
 pub mod slot_claim;
 
-crate::tenant_entity!(notice, order, payment, payment_event, refund, review, slot_claim);
+crate::tenant_entity!(order, payment, payment_event, refund, review, slot_claim);

@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-/// A message to deliver (SMS, voice call, WeChat template), written with the change that causes it.
+/// A message to deliver, written with the change that causes it (see `notify::outbox`).
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "notices")]
 pub struct Model {
@@ -8,10 +8,18 @@ pub struct Model {
     pub tenant_id: Uuid,
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
-    pub order_id: Option<Uuid>,
     pub channel: String,
+    /// What happened, e.g. `ORDER_PAID`.
     pub event: String,
+    /// The domain's references (ids) of what the notice is about.
     pub payload: Json,
+    /// Who receives it, by reference (`SHOP`, `CONSUMER`, `STAFF`, `ACCOUNT` and an id): never a phone number.
+    pub recipient_kind: Option<String>,
+    pub recipient_id: Option<Uuid>,
+    /// One notice per key and tenant: writing the same key again adds nothing.
+    pub dedupe_key: Option<String>,
+    /// The words, in the tenant's language and time zone.
+    pub text: Option<String>,
     pub attempts: i32,
     pub next_attempt_at: DateTimeUtc,
     pub delivered_at: Option<DateTimeUtc>,

@@ -1,0 +1,1 @@
+pub mod m20261124_000003_booking;

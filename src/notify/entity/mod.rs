@@ -1,0 +1,3 @@
+pub mod notice;
+
+crate::tenant_entity!(notice);
