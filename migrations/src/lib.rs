@@ -8,6 +8,7 @@ pub use sea_orm_migration::prelude::*;
 // Grouped by the domain whose tables they make; run in the order of `Migrator::migrations`.
 mod booking;
 mod notify;
+mod payments;
 mod platform;
 mod storefront;
 pub mod tenant_table;
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(booking::m20261124_000003_booking::Migration),
             Box::new(platform::m20261125_000001_generations::Migration),
             Box::new(notify::m20261205_000001_outbox::Migration),
+            Box::new(payments::m20261205_000002_payables::Migration),
         ]
     }
 }

@@ -8,6 +8,7 @@ pub const TENANT_TABLES: &[&str] = &[
     "reviews",
     "refunds",
     "payment_events",
+    "payment_allocations",
     "payments",
     "slot_claims",
     "orders",

@@ -66,7 +66,13 @@ pub const DOMAINS: &[Domain] = &[
     },
     Domain { name: "media", feature: None, tables: &["media"], areas: &[], roots: String::new },
     Domain { name: "notify", feature: None, tables: &["notices"], areas: &[], roots: String::new },
-    Domain { name: "payments", feature: None, tables: &["payment_events", "payments"], areas: &[], roots: String::new },
+    Domain {
+        name: "payments",
+        feature: None,
+        tables: &["refunds", "payment_events", "payment_allocations", "payments"],
+        areas: &[],
+        roots: String::new,
+    },
     Domain {
         name: "storefront",
         feature: Some("storefront"),
@@ -85,7 +91,7 @@ pub const DOMAINS: &[Domain] = &[
     Domain {
         name: "booking",
         feature: Some("booking"),
-        tables: &["reviews", "refunds", "slot_claims", "orders"],
+        tables: &["reviews", "slot_claims", "orders"],
         areas: &[Area::Booking],
         roots: roots_of::<BookingQuery, BookingMutation>,
     },

@@ -30,6 +30,7 @@ pub async fn state_with_clock(config: Config, clock: Clock) -> anyhow::Result<Ap
     AppState::build(config, clock, |keys| {
         Parts::default()
             .with(payments::Provider::simulated(keys.payment_notify_key()))
+            .with(payments::Payees::default().with(booking::payment::ORDER, booking::payment::OrderPayee))
             .with(notify::Outbox::new(Arc::new(notify::LogNotifier)))
             .with(storefront::index::Indexes::default())
             .with(storefront::search_sync::Pending::default())

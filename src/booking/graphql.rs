@@ -165,11 +165,7 @@ impl Order {
         local(ctx, self.0.created_at)
     }
     async fn payments(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Payment>> {
-        Ok(payments::payments_of(ctx.state(), ctx.tenant_id()?, self.0.id)
-            .await?
-            .into_iter()
-            .map(|payment| Payment(payments::Paid { payment, order: None }))
-            .collect())
+        Ok(payments::payments_of(ctx.state(), ctx.tenant_id()?, self.0.id).await?.into_iter().map(Payment).collect())
     }
     async fn review(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Review>> {
         Ok(review::of_order(ctx.state(), ctx.tenant_id()?, self.0.id).await?.map(Review))
@@ -192,7 +188,7 @@ impl Payment {
         ID(self.0.payment.id.to_string())
     }
     async fn order_id(&self) -> ID {
-        ID(self.0.payment.order_id.to_string())
+        ID(self.0.order_id.to_string())
     }
     async fn amount_fen(&self) -> i64 {
         self.0.payment.amount_fen
@@ -214,7 +210,7 @@ impl Payment {
         if let Some(o) = &self.0.order {
             return Ok(Order(o.clone()));
         }
-        Ok(Order(booking::get_order(ctx.state(), ctx.principal(), ctx.tenant_id()?, self.0.payment.order_id).await?))
+        Ok(Order(booking::get_order(ctx.state(), ctx.principal(), ctx.tenant_id()?, self.0.order_id).await?))
     }
 }
 

@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::{
     availability::{Candidate, Day, Held, Slot, cells},
     claims,
-    entity::{order, refund, slot_claim},
+    entity::{order, slot_claim},
     notices,
     rules::{BookingRules, RefundPolicy},
 };
@@ -21,6 +21,7 @@ use crate::{
     error::{AppError, AppResult, is_unique_violation},
     kernel::{Area, TenantId, TenantInfo},
     kernel::{Principal, StaffRole},
+    payments,
     state::AppState,
     storefront::{
         ServiceItem,
@@ -482,21 +483,8 @@ pub async fn cancel(
         row.refunded_fen = Set(o.refunded_fen + refund);
     })
     .await?;
-    if refund > 0 {
-        let refund_no = format!("RF{}", o.id.simple());
-        tx.insert(refund::ActiveModel {
-            tenant_id: Set(tenant.id.0),
-            id: Set(Uuid::now_v7()),
-            order_id: Set(o.id),
-            refund_no: Set(refund_no),
-            amount_fen: Set(refund),
-            status: Set("SUCCEEDED".into()),
-            reason: Set(reason),
-            created_at: Set(now),
-            updated_at: Set(now),
-        })
-        .await?;
-    }
+    let refund_no = format!("RF{}", o.id.simple());
+    payments::refund_payable(&tx, tenant, super::payment::ORDER, o.id, refund, &refund_no, reason, now).await?;
     tx.exec_delete(tx.delete_many::<slot_claim::Entity>().map(|q| q.filter(slot_claim::Column::OrderId.eq(o.id))))
         .await?;
     notices::order_event(&tx, tenant, &o, "CANCELLED", now).await?;

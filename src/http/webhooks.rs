@@ -10,7 +10,7 @@ use axum::{
 };
 
 use super::Web;
-use crate::{booking::payment, error::AppError, tenancy::service as tenancy};
+use crate::{error::AppError, tenancy::service as tenancy};
 
 /// The header carrying the simulated provider's signature.
 pub const SIGNATURE: &str = "x-civic-signature";
@@ -43,7 +43,7 @@ pub async fn pay(
     if !crate::payments::may_use_simulation(state, &tenant) {
         return answer(StatusCode::NOT_FOUND, "UNKNOWN_PROVIDER");
     }
-    match payment::apply(state, &provider, &tenant, &notification).await {
+    match crate::payments::apply(state, &provider, &tenant, &notification).await {
         Ok(_) => answer(StatusCode::OK, "SUCCESS"),
         Err(AppError::Validation(_) | AppError::NotFound(_)) => answer(StatusCode::BAD_REQUEST, "MISMATCH"),
         Err(e) => {

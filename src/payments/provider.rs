@@ -13,10 +13,8 @@ use uuid::Uuid;
 use crate::{infra::crypto, kernel::TenantInfo, state::AppState};
 
 /// What a provider is asked to settle: a payment of one amount.
-pub struct Payment {
+pub struct Charge {
     pub id: Uuid,
-    /// What the payment pays (for the provider's own reference).
-    pub payable_id: Uuid,
     pub amount_fen: i64,
 }
 
@@ -44,7 +42,6 @@ pub const FAILED: &str = "FAILED";
 #[serde(rename_all = "camelCase")]
 pub struct Notification {
     pub payment_id: Uuid,
-    pub order_id: Uuid,
     pub transaction_id: String,
     pub amount_fen: i64,
     /// `SUCCESS` or `FAILED`.
@@ -54,7 +51,7 @@ pub struct Notification {
 pub trait PaymentProvider: Send + Sync {
     fn name(&self) -> &'static str;
     /// For a provider that settles at once, the signed notification (body, signature) of the payment.
-    fn settle_now(&self, p: &Payment) -> Option<(Vec<u8>, String)>;
+    fn settle_now(&self, p: &Charge) -> Option<(Vec<u8>, String)>;
     /// The notification in a request body, if its signature holds.
     fn verify(&self, body: &[u8], signature: Option<&str>) -> Option<Notification>;
 }
@@ -89,10 +86,9 @@ impl PaymentProvider for SimulatedProvider {
         "simulated"
     }
 
-    fn settle_now(&self, p: &Payment) -> Option<(Vec<u8>, String)> {
+    fn settle_now(&self, p: &Charge) -> Option<(Vec<u8>, String)> {
         let n = Notification {
             payment_id: p.id,
-            order_id: p.payable_id,
             transaction_id: format!("SIM{}", p.id.simple()),
             amount_fen: p.amount_fen,
             status: "SUCCESS".into(),

@@ -8,7 +8,7 @@ use crate::helpers::{Gql, TestApp, TestTenant, unique};
 
 const BOOK: &str = "mutation($i: CreateBookingInput!) { createBooking(input: $i) { id status amountFen paidFen refundedFen start end shop { id } therapistId } }";
 const PAY: &str = "mutation($id: ID!) { payOrder(id: $id) { id status amountFen order { status paidFen } } }";
-const ORDER: &str =
+pub const ORDER: &str =
     "query($id: ID!) { order(id: $id) { id status amountFen paidFen refundedFen payments { id status } } }";
 const SLOTS: &str = "query($s: ID!, $v: ID!, $t: ID, $d: Date!) { availableSlots(shopId: $s, serviceItemId: $v, therapistId: $t, date: $d) { start end therapist { id name } } }";
 
@@ -61,7 +61,7 @@ pub async fn open_shop(app: &TestApp) -> Shop {
 }
 
 /// `days` from today in the tenant's calendar, at `hh:mm` local, as RFC 3339 (UTC).
-fn local(days: i64, hh: u32, mm: u32) -> String {
+pub fn local(days: i64, hh: u32, mm: u32) -> String {
     let date = Utc::now().with_timezone(&Shanghai).date_naive() + Duration::days(days);
     Shanghai.from_local_datetime(&date.and_hms_opt(hh, mm, 0).unwrap()).unwrap().with_timezone(&Utc).to_rfc3339()
 }
@@ -143,7 +143,7 @@ fn at(s: &str) -> chrono::DateTime<Utc> {
     chrono::DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
 }
 
-async fn book(app: &TestApp, consumer: &str, s: &Shop, therapist: Option<&str>, start: &str) -> Gql {
+pub async fn book(app: &TestApp, consumer: &str, s: &Shop, therapist: Option<&str>, start: &str) -> Gql {
     app.bearer(consumer).gql(BOOK, book_vars(s, therapist, start)).await
 }
 
@@ -402,7 +402,6 @@ async fn duplicate_and_forged_payment_notifications_change_nothing() {
     let provider = simulated(&app);
     let n = Notification {
         payment_id: payment,
-        order_id: id.parse().unwrap(),
         transaction_id: format!("SIM{}", payment.simple()),
         amount_fen: 12800,
         status: "SUCCESS".into(),
@@ -431,7 +430,10 @@ async fn duplicate_and_forged_payment_notifications_change_nothing() {
 
 #[tokio::test]
 async fn a_payment_confirmed_after_the_order_closed_is_refunded_at_once() {
-    use civic::{booking::entity::payment, payments::Notification};
+    use civic::payments::{
+        Notification,
+        entity::{allocation, payment},
+    };
     use sea_orm::ActiveValue::Set;
     let app = TestApp::spawn().await;
     let s = open_shop(&app).await;
@@ -448,7 +450,6 @@ async fn a_payment_confirmed_after_the_order_closed_is_refunded_at_once() {
     tx.insert(payment::ActiveModel {
         tenant_id: Set(tenant.0),
         id: Set(pending),
-        order_id: Set(order),
         idempotency_key: Set(unique("k")),
         request_hash: Set("h".into()),
         amount_fen: Set(12800),
@@ -457,6 +458,16 @@ async fn a_payment_confirmed_after_the_order_closed_is_refunded_at_once() {
         provider_txn_id: Set(None),
         created_at: Set(Utc::now()),
         updated_at: Set(Utc::now()),
+    })
+    .await
+    .unwrap();
+    tx.insert(allocation::ActiveModel {
+        tenant_id: Set(tenant.0),
+        id: Set(uuid::Uuid::now_v7()),
+        payment_id: Set(pending),
+        payable_kind: Set("order".into()),
+        payable_id: Set(order),
+        amount_fen: Set(12800),
     })
     .await
     .unwrap();
@@ -470,7 +481,6 @@ async fn a_payment_confirmed_after_the_order_closed_is_refunded_at_once() {
     );
     let n = Notification {
         payment_id: pending,
-        order_id: order,
         transaction_id: "SIM-late".into(),
         amount_fen: 12800,
         status: "SUCCESS".into(),

@@ -56,7 +56,7 @@ pub fn is_postgres() -> bool {
     pg_urls().is_some()
 }
 
-fn with_db(url: &str, db: &str) -> String {
+pub fn with_db(url: &str, db: &str) -> String {
     let mut u = reqwest::Url::parse(url).expect("database URL");
     u.set_path(&format!("/{db}"));
     u.to_string()
@@ -64,7 +64,7 @@ fn with_db(url: &str, db: &str) -> String {
 
 static TEMPLATE: OnceCell<String> = OnceCell::const_new();
 
-async fn admin_exec(url: &str, sql: &str) -> Result<(), sea_orm::DbErr> {
+pub async fn admin_exec(url: &str, sql: &str) -> Result<(), sea_orm::DbErr> {
     use sea_orm::ConnectionTrait;
     let conn =
         sea_orm::Database::connect(sea_orm::ConnectOptions::new(url.to_owned()).sqlx_logging(false).to_owned()).await?;

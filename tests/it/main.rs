@@ -13,6 +13,7 @@ mod logs;
 mod media;
 mod meili;
 mod notify;
+mod payments;
 mod platform;
 mod postgres;
 mod storefront;

@@ -1,22 +1,19 @@
 use sea_orm::entity::prelude::*;
 
-/// A payment of an order.
+/// The part of a payment that pays one payable (an order; later a recharge or a bill). A payment's allocations
+/// sum to its amount.
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
-#[sea_orm(table_name = "payments")]
+#[sea_orm(table_name = "payment_allocations")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub tenant_id: Uuid,
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
-    pub order_id: Uuid,
-    pub idempotency_key: String,
-    pub request_hash: String,
+    pub payment_id: Uuid,
+    /// The kind of payable (`order`, …): which domain's `Payee` it belongs to.
+    pub payable_kind: String,
+    pub payable_id: Uuid,
     pub amount_fen: i64,
-    pub status: String,
-    pub provider: String,
-    pub provider_txn_id: Option<String>,
-    pub created_at: DateTimeUtc,
-    pub updated_at: DateTimeUtc,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,0 +1,1 @@
+pub mod m20261205_000002_payables;
