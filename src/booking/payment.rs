@@ -18,7 +18,7 @@ use super::{
     service::{self as booking, CONFIRMED, PAID, PENDING_PAYMENT},
 };
 use crate::{
-    error::{AppError, AppResult, is_unique_violation},
+    error::{AppError, AppResult, violated_unique},
     infra::crypto,
     kernel::{Principal, TenantId, TenantInfo},
     notify,
@@ -180,9 +180,13 @@ async fn record_event(
     };
     match tx.insert(event).await {
         Ok(_) => Ok(Recorded::New),
-        Err(e) if is_unique_violation(&e) => Ok(Recorded::Before),
+        Err(e) if violated_unique(&e) == Some("ux_payment_events_txn") => Ok(Recorded::Before),
         Err(e) => Err(e.into()),
     }
+}
+
+fn key_reused() -> AppError {
+    AppError::conflict_because("IDEMPOTENCY_KEY_REUSED", "this Idempotency-Key was used for another request")
 }
 
 /// A payment as `payOrder` left it, and its order when the same call changed it.
@@ -202,12 +206,15 @@ pub async fn pay_order(
 ) -> AppResult<Paid> {
     let Principal::Consumer { id: consumer, .. } = who else { return Err(AppError::Forbidden) };
     if !payments::may_use_simulation(state, tenant) {
-        return Err(AppError::PaymentFailed("no payment provider is configured for this tenant".into()));
+        return Err(AppError::payment_failed_because(
+            "NO_PROVIDER",
+            "no payment provider is configured for this tenant",
+        ));
     }
     let key =
         key.map(str::trim).filter(|k| !k.is_empty()).map(str::to_owned).unwrap_or_else(|| format!("order:{order_id}"));
     if key.len() > 60 {
-        return Err(AppError::validation("Idempotency-Key must be at most 60 characters"));
+        return Err(AppError::invalid_field("Idempotency-Key", "Idempotency-Key must be at most 60 characters"));
     }
     // Keys belong to their consumer: another consumer's key never collides with one's own.
     let key = format!("{consumer}:{key}");
@@ -222,8 +229,8 @@ pub async fn pay_order(
         tx.commit().await?;
         return match p {
             Some(p) if p.request_hash == request_hash => Ok(Paid { payment: p, order: None }),
-            Some(_) => Err(AppError::conflict("this Idempotency-Key was used for another request")),
-            None => Err(AppError::conflict(format!("a {status} order cannot be paid"))),
+            Some(_) => Err(key_reused()),
+            None => Err(AppError::conflict_because("ORDER_NOT_PAYABLE", format!("a {status} order cannot be paid"))),
         };
     }
     let now = state.now();
@@ -247,14 +254,16 @@ pub async fn pay_order(
             tx.commit().await?;
             p
         }
-        Err(e) if is_unique_violation(&e) => {
+        Err(e) if violated_unique(&e) == Some("ux_payments_idempotency") => {
             drop(tx);
             // The key was used before (sent again while the order is unpaid, or raced us): answer its payment.
             let tx = state.db.read(tenant.id).await?;
-            let p = by_key(&tx, &key).await?.ok_or(AppError::conflict("payment in progress"))?;
+            let p = by_key(&tx, &key)
+                .await?
+                .ok_or_else(|| AppError::conflict_because("PAYMENT_IN_PROGRESS", "payment in progress"))?;
             tx.commit().await?;
             if p.request_hash != request_hash {
-                return Err(AppError::conflict("this Idempotency-Key was used for another request"));
+                return Err(key_reused());
             }
             return Ok(Paid { payment: p, order: None });
         }

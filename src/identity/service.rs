@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::entity::{consumer, staff};
 use crate::{
     db::audit_scope,
-    error::{AppError, AppResult, is_unique_violation},
+    error::{AppError, AppResult, unique_or},
     infra::{
         crypto::{self, SessionClaims, SessionKind},
         phone::PhoneNumber,
@@ -45,13 +45,17 @@ fn parse_username(text: &str) -> AppResult<String> {
     let u = text.trim().to_lowercase();
     let ok = (3..=64).contains(&u.len())
         && u.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-'));
-    if ok { Ok(u) } else { Err(AppError::validation("username must be 3-64 of a-z, 0-9, '.', '_' and '-'")) }
+    if ok {
+        Ok(u)
+    } else {
+        Err(AppError::invalid_field("input.username", "username must be 3-64 of a-z, 0-9, '.', '_' and '-'"))
+    }
 }
 
-fn check_password(password: &str) -> AppResult<()> {
+fn check_password(field: &str, password: &str) -> AppResult<()> {
     let n = password.chars().count();
     if !(10..=128).contains(&n) {
-        return Err(AppError::validation("password must be 10-128 characters"));
+        return Err(AppError::invalid_field(field, "password must be 10-128 characters"));
     }
     Ok(())
 }
@@ -59,15 +63,17 @@ fn check_password(password: &str) -> AppResult<()> {
 fn check_display_name(name: &str) -> AppResult<String> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 {
-        return Err(AppError::validation("displayName must be 1-100 characters"));
+        return Err(AppError::invalid_field("input.displayName", "displayName must be 1-100 characters"));
     }
     Ok(name.to_owned())
 }
 
 fn check_shops(role: StaffRole, shop_ids: &[Uuid]) -> AppResult<serde_json::Value> {
     match (role.has_shops(), shop_ids.is_empty()) {
-        (true, true) => Err(AppError::validation("SHOP_MANAGER and SHOP_STAFF need at least one shop")),
-        (false, false) => Err(AppError::validation("only SHOP_MANAGER and SHOP_STAFF carry shops")),
+        (true, true) => {
+            Err(AppError::invalid_field("input.shopIds", "SHOP_MANAGER and SHOP_STAFF need at least one shop"))
+        }
+        (false, false) => Err(AppError::invalid_field("input.shopIds", "only SHOP_MANAGER and SHOP_STAFF carry shops")),
         _ => Ok(serde_json::json!(shop_ids)),
     }
 }
@@ -93,7 +99,7 @@ fn phone_columns(state: &AppState, phone: Option<&str>) -> AppResult<(Option<Str
     match phone {
         None => Ok((None, None)),
         Some(text) => {
-            let p = PhoneNumber::parse(text)?;
+            let p = PhoneNumber::parse(text).map_err(|e| e.at("input.phone"))?;
             Ok((Some(state.keys.encrypt(p.as_str())), Some(state.keys.lookup_hash("phone", p.as_str()))))
         }
     }
@@ -107,7 +113,7 @@ pub fn masked_phone(state: &AppState, phone_enc: Option<&str>) -> AppResult<Opti
 pub async fn create_staff(state: &AppState, tenant: TenantId, new: NewStaff) -> AppResult<staff::Model> {
     let username = parse_username(&new.username)?;
     let display_name = check_display_name(&new.display_name)?;
-    check_password(&new.password)?;
+    check_password("input.password", &new.password)?;
     let shop_ids = check_shops(new.role, &new.shop_ids)?;
     let (phone_enc, phone_hash) = phone_columns(state, new.phone.as_deref())?;
     let password_hash = hash_password(new.password).await?;
@@ -130,10 +136,9 @@ pub async fn create_staff(state: &AppState, tenant: TenantId, new: NewStaff) -> 
         created_at: Set(now),
         updated_at: Set(now),
     };
-    let model = tx
-        .insert(row)
-        .await
-        .map_err(|e| if is_unique_violation(&e) { AppError::conflict("this username is taken") } else { e.into() })?;
+    let model = tx.insert(row).await.map_err(|e| {
+        unique_or(e, "ux_staff_username", || AppError::conflict_because("USERNAME_TAKEN", "this username is taken"))
+    })?;
     tx.commit().await?;
     Ok(model)
 }
@@ -215,7 +220,7 @@ async fn set_password(
     current: Option<String>,
     new: String,
 ) -> AppResult<()> {
-    check_password(&new)?;
+    check_password(if current.is_some() { "newPassword" } else { "password" }, &new)?;
     let new_hash = hash_password(new).await?;
     let tx = state.db.begin(tenant).await?;
     let row = tx.get::<staff::Entity>(id).await?.ok_or(AppError::NotFound("staff"))?;
@@ -292,7 +297,10 @@ static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| crypto::hash_password("no
 
 fn locked_error(until: DateTime<Utc>, now: DateTime<Utc>) -> AppError {
     let minutes = ((until - now).num_seconds() + 59) / 60;
-    AppError::RateLimited(format!("too many wrong passwords: this account is locked for {minutes} more minutes"))
+    AppError::rate_limited_because(
+        "ACCOUNT_LOCKED",
+        format!("too many wrong passwords: this account is locked for {minutes} more minutes"),
+    )
 }
 
 /// Staff sign-in. Wrong user and wrong password give the same answer, after the same work.
@@ -304,7 +312,7 @@ pub async fn staff_login(state: &AppState, tenant_slug: &str, username: &str, pa
     };
     let username = username.trim().to_lowercase();
     if !state.limits.allow_credential(&format!("login:{}:{username}", tenant.id)) {
-        return Err(AppError::RateLimited("too many sign-in attempts; wait a minute".into()));
+        return Err(AppError::rate_limited_because("TOO_MANY_SIGN_INS", "too many sign-in attempts; wait a minute"));
     }
     let tx = state.db.begin(tenant.id).await?;
     let lock = tx.backend() == DbBackend::Postgres;
@@ -352,7 +360,7 @@ pub async fn wechat_authorize_url(state: &AppState, tenant_slug: &str, redirect_
     let app_id =
         tenant.wechat_app_id.clone().ok_or_else(|| AppError::validation("WeChat is not configured for this tenant"))?;
     if !(redirect_uri.starts_with("https://") || redirect_uri.starts_with("http://")) || redirect_uri.len() > 512 {
-        return Err(AppError::validation("redirectUri must be an http(s) URL"));
+        return Err(AppError::invalid_field("redirectUri", "redirectUri must be an http(s) URL"));
     }
     let st = state.keys.sign_state(&tenant.slug, (state.now() + Duration::minutes(10)).timestamp());
     let mut url =
@@ -373,7 +381,7 @@ pub async fn wechat_login(state: &AppState, tenant_slug: &str, code: &str, oauth
         return Err(AppError::UnauthenticatedBecause("the state does not match a sign-in this service started"));
     }
     if code.is_empty() || code.len() > 256 {
-        return Err(AppError::validation("code must be 1-256 characters"));
+        return Err(AppError::invalid_field("code", "code must be 1-256 characters"));
     }
     let (app_id, secret) = tenancy::wechat_credentials(state, tenant.id)
         .await?
@@ -452,7 +460,7 @@ async fn upsert_consumer(
             tx.insert(row)
                 .await
                 .map_err(|e| {
-                    if is_unique_violation(&e) { AppError::conflict("consumer created concurrently") } else { e.into() }
+                    unique_or(e, "ux_consumers_openid", || AppError::conflict("consumer created concurrently"))
                 })?
                 .id
         }

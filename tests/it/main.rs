@@ -15,5 +15,6 @@ mod meili;
 mod notify;
 mod platform;
 mod postgres;
+mod refusals;
 mod storefront;
 mod tenancy;
