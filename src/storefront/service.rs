@@ -228,7 +228,7 @@ fn apply_fields(row: &mut shop::ActiveModel, f: ShopFields, creating: bool) -> A
 pub async fn create_shop(state: &AppState, tenant: TenantId, fields: ShopFields) -> AppResult<shop::Model> {
     let tx = state.db.begin(tenant).await?;
     if let Some(p) = &fields.photo_ids {
-        crate::media::service::check_uploads(&tx, p, "shop_photo").await?;
+        crate::media::service::check_uploads(&tx, p, "shop_photo").await.map_err(|e| e.at("input.photoIds"))?;
     }
     let now = state.now();
     let mut row = new_shop_row(tenant.0, audit_scope::new_target(), DRAFT, now);
@@ -255,7 +255,7 @@ pub async fn update_shop(
     let tx = state.db.begin(tenant).await?;
     let current = writable_shop(&tx, who, id).await?;
     if let Some(p) = &fields.photo_ids {
-        crate::media::service::check_uploads(&tx, p, "shop_photo").await?;
+        crate::media::service::check_uploads(&tx, p, "shop_photo").await.map_err(|e| e.at("input.photoIds"))?;
     }
     let mut row = current.into_active_model();
     apply_fields(&mut row, fields, false)?;
@@ -383,7 +383,9 @@ async fn apply_therapist(tx: &TenantTx, row: &mut therapist::ActiveModel, f: The
     }
     if let Some(v) = f.photo_id {
         if let Some(id) = v {
-            crate::media::service::check_uploads(tx, &[id], "therapist_photo").await?;
+            crate::media::service::check_uploads(tx, &[id], "therapist_photo")
+                .await
+                .map_err(|e| e.at("input.photoId"))?;
         }
         row.photo_id = Set(v);
     }

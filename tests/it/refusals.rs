@@ -37,6 +37,7 @@ async fn a_validation_error_names_the_field_as_the_client_sent_it() {
         (with("tags", json!(["安静", "一个非常非常非常非常非常长的标签超过二十个字符了"])), "input.tags.1"),
         (with("location", json!({ "lat": 91.0, "lng": 116.46 })), "input.location"),
         (with("closedDates", json!(["2026-13-01"])), "input.closedDates"),
+        (with("photoIds", json!(["0190f0f0-0000-7000-8000-000000000000"])), "input.photoIds"),
     ] {
         let r = admin.gql(create, vars).await;
         expect(&r, "VALIDATION", "field", field);
