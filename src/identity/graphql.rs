@@ -2,6 +2,7 @@ use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object, Simp
 use chrono::{DateTime, Utc};
 
 use super::{
+    consumers,
     entity::{consumer, staff},
     service::{self, NewStaff, StaffPatch},
 };
@@ -140,7 +141,7 @@ impl IdentityQuery {
             Principal::Consumer { tenant, id } => (
                 CallerKind::Consumer,
                 None,
-                Some(consumer_out(state, service::get_consumer(state, tenant.id, *id).await?)?),
+                Some(consumer_out(state, consumers::get_consumer(state, tenant.id, *id).await?)?),
             ),
         };
         Ok(Me { kind, tenant, staff, consumer })
@@ -175,7 +176,7 @@ impl IdentityQuery {
         tenant: String,
         redirect_uri: String,
     ) -> async_graphql::Result<String> {
-        Ok(service::wechat_authorize_url(ctx.state(), &tenant, &redirect_uri).await?)
+        Ok(consumers::wechat_authorize_url(ctx.state(), &tenant, &redirect_uri).await?)
     }
 }
 
@@ -269,6 +270,6 @@ impl IdentityMutation {
         code: String,
         state: String,
     ) -> async_graphql::Result<Session> {
-        Ok(service::wechat_login(ctx.state(), &tenant, &code, &state).await?.into())
+        Ok(consumers::wechat_login(ctx.state(), &tenant, &code, &state).await?.into())
     }
 }

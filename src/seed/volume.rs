@@ -11,7 +11,7 @@ use futures_util::StreamExt;
 use rand::{Rng, SeedableRng, rngs::StdRng};
 
 use crate::{
-    identity::service as identity,
+    identity::consumers as identity,
     infra::geo::{Datum, GeoPoint},
     state::AppState,
     storefront::service::{self as storefront, BulkShop},
