@@ -12,8 +12,10 @@ mod payments;
 mod platform;
 mod storefront;
 pub mod tenant_table;
+pub mod unique_keys;
 
 pub use tenant_table::{TENANT_TABLES, tenant_table};
+pub use unique_keys::{UNIQUE_KEYS, UniqueKey};
 
 pub struct Migrator;
 

@@ -101,7 +101,7 @@ impl Extension for HooksExt {
 
 /// Consumers and anonymous callers: a budget per client address, and per consumer.
 fn rate_limit(state: &AppState, req: &RequestCtx) -> Result<(), AppError> {
-    let limited = || AppError::RateLimited("too many requests; try again in a minute".into());
+    let limited = || AppError::rate_limited_because("TOO_MANY_REQUESTS", "too many requests; try again in a minute");
     match &req.principal {
         Principal::Anonymous { .. } | Principal::Consumer { .. } => {
             if !state.limits.allow_ip(req.ip) {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use async_graphql::{EmptySubscription, Schema, SchemaBuilder, ValidationMode};
 
 use super::{
-    cache,
+    cache, domains,
     domains::{Mutation, Query},
     hooks,
 };
@@ -47,7 +47,8 @@ pub struct Schemas {
 /// The document plans (registration, labels, cache policy) of this schema.
 pub fn plans() -> anyhow::Result<response_cache::Plans> {
     let roots = Arc::new(RootFields::from_sdl(&sdl()));
-    Ok(response_cache::Plans::new(roots, Arc::new(operations::Registry::load()?), cache::policy_of))
+    let features = Arc::new(domains::featured_roots().into_iter().collect());
+    Ok(response_cache::Plans::new(roots, Arc::new(operations::Registry::load()?), cache::policy_of, features))
 }
 
 /// The schemas, and what the HTTP layer knows of documents (registration, labels, cache policy).

@@ -18,7 +18,7 @@ use super::{
 };
 use crate::{
     db::TenantTx,
-    error::{AppError, AppResult, is_unique_violation},
+    error::{AppError, AppResult, violated_unique},
     infra::crypto,
     kernel::{Principal, TenantId, TenantInfo},
     payments::{self, NewPayment, Payable, Payment, Receipt},
@@ -85,6 +85,10 @@ impl payments::Payee for OrderPayee {
     }
 }
 
+fn key_reused() -> AppError {
+    AppError::conflict_because("IDEMPOTENCY_KEY_REUSED", "this Idempotency-Key was used for another request")
+}
+
 /// A payment of an order, with the order when the same call read it.
 pub struct Paid {
     pub payment: Payment,
@@ -103,12 +107,15 @@ pub async fn pay_order(
 ) -> AppResult<Paid> {
     let Principal::Consumer { id: consumer, .. } = who else { return Err(AppError::Forbidden) };
     if !payments::may_use_simulation(state, tenant) {
-        return Err(AppError::PaymentFailed("no payment provider is configured for this tenant".into()));
+        return Err(AppError::payment_failed_because(
+            "NO_PROVIDER",
+            "no payment provider is configured for this tenant",
+        ));
     }
     let key =
         key.map(str::trim).filter(|k| !k.is_empty()).map(str::to_owned).unwrap_or_else(|| format!("order:{order_id}"));
     if key.len() > 60 {
-        return Err(AppError::validation("Idempotency-Key must be at most 60 characters"));
+        return Err(AppError::invalid_field("Idempotency-Key", "Idempotency-Key must be at most 60 characters"));
     }
     // Keys belong to their consumer: another consumer's key never collides with one's own.
     let key = format!("{consumer}:{key}");
@@ -123,8 +130,8 @@ pub async fn pay_order(
         tx.commit().await?;
         return match p {
             Some(p) if p.request_hash == request_hash => Ok(answer(p)),
-            Some(_) => Err(AppError::conflict("this Idempotency-Key was used for another request")),
-            None => Err(AppError::conflict(format!("a {status} order cannot be paid"))),
+            Some(_) => Err(key_reused()),
+            None => Err(AppError::conflict_because("ORDER_NOT_PAYABLE", format!("a {status} order cannot be paid"))),
         };
     }
     let payables = [Payable { kind: ORDER, id: o.id, amount_fen: o.amount_fen }];
@@ -134,14 +141,16 @@ pub async fn pay_order(
             tx.commit().await?;
             p
         }
-        Err(e) if is_unique_violation(&e) => {
+        Err(e) if violated_unique(&e) == Some("ux_payments_idempotency") => {
             drop(tx);
             // The key was used before (sent again while the order is unpaid, or raced us): answer its payment.
             let tx = state.db.read(tenant.id).await?;
-            let p = payments::by_key(&tx, &key).await?.ok_or(AppError::conflict("payment in progress"))?;
+            let p = payments::by_key(&tx, &key)
+                .await?
+                .ok_or_else(|| AppError::conflict_because("PAYMENT_IN_PROGRESS", "payment in progress"))?;
             tx.commit().await?;
             if p.request_hash != request_hash {
-                return Err(AppError::conflict("this Idempotency-Key was used for another request"));
+                return Err(key_reused());
             }
             return Ok(answer(p));
         }

@@ -8,7 +8,7 @@ use super::{
     service::{self as booking, COMPLETED},
 };
 use crate::{
-    error::{AppError, AppResult, is_unique_violation},
+    error::{AppError, AppResult, unique_or},
     kernel::Principal,
     kernel::TenantId,
     state::AppState,
@@ -25,16 +25,16 @@ pub async fn review(
 ) -> AppResult<review::Model> {
     let Principal::Consumer { id: consumer, .. } = who else { return Err(AppError::Forbidden) };
     if !(1..=5).contains(&rating) {
-        return Err(AppError::validation("rating must be 1 to 5"));
+        return Err(AppError::invalid_field("rating", "rating must be 1 to 5"));
     }
     let text = text.trim();
     if text.chars().count() > 1000 {
-        return Err(AppError::validation("text must be at most 1000 characters"));
+        return Err(AppError::invalid_field("text", "text must be at most 1000 characters"));
     }
     let tx = state.db.begin(tenant).await?;
     let o: order::Model = booking::get_order_in(&tx, who, order_id).await?;
     if o.status != COMPLETED {
-        return Err(AppError::conflict("only a completed order can be reviewed"));
+        return Err(AppError::conflict_because("ORDER_NOT_COMPLETED", "only a completed order can be reviewed"));
     }
     let row = review::ActiveModel {
         tenant_id: Set(tenant.0),
@@ -49,7 +49,9 @@ pub async fn review(
         created_at: Set(state.now()),
     };
     let saved = tx.insert(row).await.map_err(|e| {
-        if is_unique_violation(&e) { AppError::conflict("this order has been reviewed") } else { e.into() }
+        unique_or(e, "ux_reviews_order", || {
+            AppError::conflict_because("ALREADY_REVIEWED", "this order has been reviewed")
+        })
     })?;
     storefront::add_rating(&tx, o.shop_id, rating).await?;
     tx.commit().await?;
@@ -68,13 +70,13 @@ pub async fn reply(
     }
     let text = text.trim();
     if text.is_empty() || text.chars().count() > 1000 {
-        return Err(AppError::validation("reply must be 1-1000 characters"));
+        return Err(AppError::invalid_field("text", "reply must be 1-1000 characters"));
     }
     let tx = state.db.begin(tenant).await?;
     let r = tx.get_for_update::<review::Entity>(review_id).await?.ok_or(AppError::NotFound("review"))?;
     booking::get_order_in(&tx, who, r.order_id).await.map_err(|_| AppError::NotFound("review"))?;
     if r.reply.is_some() {
-        return Err(AppError::conflict("this review has a reply"));
+        return Err(AppError::conflict_because("ALREADY_REPLIED", "this review has a reply"));
     }
     let mut row = r.into_active_model();
     row.reply = Set(Some(text.to_owned()));

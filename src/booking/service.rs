@@ -18,7 +18,7 @@ use super::{
 };
 use crate::{
     db::TenantTx,
-    error::{AppError, AppResult, is_unique_violation},
+    error::{AppError, AppResult, unique_or},
     kernel::{Area, TenantId, TenantInfo},
     kernel::{Principal, StaffRole},
     payments,
@@ -167,7 +167,8 @@ pub async fn create_booking(
     let now = state.now();
     let date = start.with_timezone(&tenant.time_zone).date_naive();
     if !within_horizon(&offer.rules, tenant, date, now) {
-        return Err(AppError::validation(
+        return Err(AppError::invalid_field(
+            "input.start",
             "start is not a bookable time of this service (opening hours, grid, lead time, horizon)",
         ));
     }
@@ -184,17 +185,15 @@ pub async fn create_booking(
         .slots(&offer.candidates)
     };
     if !day(&Held::default()).iter().any(|s| s.start == start) {
-        return Err(AppError::validation(
+        return Err(AppError::invalid_field(
+            "input.start",
             "start is not a bookable time of this service (opening hours, grid, lead time, horizon)",
         ));
     }
     let tx = state.db.begin(tenant.id).await?;
     // The candidates' claims around the date: those that hold, and those lapsed but not yet swept.
     let (held, lapsed) = claims_near(&tx, &offer, tenant, date, now).await?;
-    let slot = day(&held)
-        .into_iter()
-        .find(|s| s.start == start)
-        .ok_or_else(|| AppError::conflict("this time has just been booked"))?;
+    let slot = day(&held).into_iter().find(|s| s.start == start).ok_or_else(slot_taken)?;
     let end = slot.end;
     let hold_until = end + Duration::minutes(offer.rules.buffer_minutes);
     let cells = cells(start, hold_until, offer.rules.slot_minutes);
@@ -242,9 +241,7 @@ pub async fn create_booking(
         order_id: Set(model.id),
         expires_at: Set(Some(expires_at)),
     });
-    tx.insert_many(claims.collect()).await.map_err(|e| {
-        if is_unique_violation(&e) { AppError::conflict("this time has just been booked") } else { AppError::from(e) }
-    })?;
+    tx.insert_many(claims.collect()).await.map_err(|e| unique_or(e, "ux_slot_claims_cell", slot_taken))?;
     let generation = tx.bump_generation(Area::Booking).await?;
     let hold = claims::Hold { order: model.id, lapses: Some(expires_at) };
     super::claims::of(state).booked(tx.commit(), tenant.id, generation, slot.therapist_id, &cells, hold).await?;
@@ -363,6 +360,11 @@ pub async fn list_orders(
 }
 
 /// Moves an order from one of `from` to `to` only if it is still there: of two racing moves exactly one wins.
+/// The time asked for was taken by another booking since it was offered.
+fn slot_taken() -> AppError {
+    AppError::conflict_because("SLOT_TAKEN", "this time has just been booked")
+}
+
 async fn transition(
     tx: &TenantTx,
     o: &order::Model,
@@ -373,7 +375,7 @@ async fn transition(
 ) -> AppResult<order::Model> {
     let current = effective_status(o, now);
     if !from.contains(&current) {
-        return Err(AppError::conflict(format!("a {current} order cannot become {to}")));
+        return Err(AppError::conflict_because("ORDER_STATUS", format!("a {current} order cannot become {to}")));
     }
     let moved = tx
         .exec_update(tx.update_many::<order::Entity>().map(|q| {
@@ -384,7 +386,7 @@ async fn transition(
         }))
         .await?;
     if moved == 0 {
-        return Err(AppError::conflict("the order changed meanwhile; read it again"));
+        return Err(AppError::conflict_because("ORDER_CHANGED", "the order changed meanwhile; read it again"));
     }
     let mut row = tx.get::<order::Entity>(o.id).await?.ok_or(AppError::NotFound("order"))?.into_active_model();
     change(&mut row);
@@ -444,7 +446,7 @@ pub async fn no_show(state: &AppState, who: &Principal, tenant: &TenantInfo, id:
     let mv = StaffMove { from: &[PAID, CONFIRMED], to: NO_SHOW, event: None };
     staff_move(state, who, tenant, id, mv, |o| {
         if state.now() < o.start_at {
-            Err(AppError::conflict("an order becomes a no-show only after its start"))
+            Err(AppError::conflict_because("NOT_STARTED", "an order becomes a no-show only after its start"))
         } else {
             Ok(())
         }
@@ -468,7 +470,10 @@ pub async fn cancel(
     let now = state.now();
     let by_shop = is_shop_staff(who, &o);
     if !by_shop && now >= o.start_at && o.status != PENDING_PAYMENT {
-        return Err(AppError::conflict("the appointment has begun: ask the shop to cancel"));
+        return Err(AppError::conflict_because(
+            "APPOINTMENT_BEGUN",
+            "the appointment has begun: ask the shop to cancel",
+        ));
     }
     let policy: RefundPolicy = serde_json::from_value(o.refund_policy.clone())
         .unwrap_or(RefundPolicy { cancel_cutoff_hours: 2, late_refund_percent: 0 });

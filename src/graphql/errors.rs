@@ -1,4 +1,5 @@
-//! Gives every error in a response its `extensions.code`, and makes internal failures opaque.
+//! Gives every error in a response its `extensions.code` (with `reason` and `field` when the refusal names
+//! them), and makes internal failures opaque.
 
 use async_graphql::{ErrorExtensionValues, Response, ServerError};
 
@@ -24,8 +25,18 @@ pub fn finish(response: &mut Response, request_id: &str) {
             }
             err.message = format!("internal error (request {request_id})");
         }
+        let (reason, field) = match err.source::<AppError>() {
+            Some(app) => (app.reason(), app.field().map(str::to_owned)),
+            None => (None, None),
+        };
         let ext = err.extensions.get_or_insert_with(ErrorExtensionValues::default);
         ext.set("code", code);
+        if let Some(reason) = reason {
+            ext.set("reason", reason);
+        }
+        if let Some(field) = field {
+            ext.set("field", field);
+        }
         if code == "INTERNAL" {
             ext.set("requestId", request_id);
         }

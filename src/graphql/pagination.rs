@@ -20,10 +20,12 @@ impl Page {
     pub fn parse(first: Option<i32>, after: Option<String>) -> AppResult<Page> {
         let first = first.unwrap_or(DEFAULT_PAGE);
         if !(1..=MAX_PAGE).contains(&first) {
-            return Err(AppError::validation(format!("first must be between 1 and {MAX_PAGE}")));
+            return Err(AppError::invalid_field("first", format!("first must be between 1 and {MAX_PAGE}")));
         }
         let after = after
-            .map(|c| Uuid::parse_str(&c).map_err(|_| AppError::validation("after is not a cursor of this list")))
+            .map(|c| {
+                Uuid::parse_str(&c).map_err(|_| AppError::invalid_field("after", "after is not a cursor of this list"))
+            })
             .transpose()?;
         Ok(Page { after, first: first as u64 })
     }

@@ -10,6 +10,7 @@
 //! What a document is (its registration, metrics label, cache policy) is worked out once per distinct text.
 
 use std::{
+    collections::HashMap,
     fmt::Write,
     sync::{
         Arc,
@@ -71,6 +72,9 @@ pub struct Plan {
     /// Set for a registered document whose selections below its root fields do not depend on its variables
     /// (see [`FixedDocument`]).
     pub fixed: Option<FixedDocument>,
+    /// The template features its root fields need (of every operation it holds, through fragments too): a
+    /// tenant without one of them is refused before the document runs or its answer is read from the cache.
+    pub features: Vec<&'static str>,
 }
 
 /// Request data: the request runs this registered document, which below its root fields selects the same
@@ -117,21 +121,26 @@ impl FixedDocument {
 /// for every consumer); the domains say which (`app::cache`).
 pub type Policies = fn(&str) -> Option<Policy>;
 
+/// The template feature each root field (`Query.shops`, `Mutation.createShop`) needs, when it needs one; the
+/// domains say which (`app::domains`).
+pub type Features = HashMap<String, &'static str>;
+
 pub struct Plans {
     memo: moka::sync::Cache<String, Arc<Plan>>,
     roots: Arc<RootFields>,
     registry: Arc<Registry>,
     policies: Policies,
+    features: Arc<Features>,
 }
 
 impl Plans {
-    pub fn new(roots: Arc<RootFields>, registry: Arc<Registry>, policies: Policies) -> Plans {
+    pub fn new(roots: Arc<RootFields>, registry: Arc<Registry>, policies: Policies, features: Arc<Features>) -> Plans {
         // A parsed document takes a few times the memory of its text.
         let memo = moka::sync::Cache::builder()
             .max_capacity(16 * 1024 * 1024)
             .weigher(|k: &String, _: &Arc<Plan>| (4 * k.len()).try_into().unwrap_or(u32::MAX))
             .build();
-        Plans { memo, roots, registry, policies }
+        Plans { memo, roots, registry, policies, features }
     }
 
     pub fn plan(&self, query: &str) -> Arc<Plan> {
@@ -153,6 +162,7 @@ impl Plans {
                 document: None,
                 plain: false,
                 fixed: None,
+                features: vec![],
             };
         };
         let registered = self.registry.allows(&doc);
@@ -176,8 +186,52 @@ impl Plans {
         let plain =
             doc.operations.iter().all(|(_, op)| op.node.ty == OperationType::Query) && !asks_introspection(&doc);
         let fixed = if registered { FixedDocument::of(&doc) } else { None };
-        Plan { registered, label, policy, name, document: registered.then_some(doc), plain, fixed }
+        let features = features_of(&doc, &self.features);
+        Plan { registered, label, policy, name, document: registered.then_some(doc), plain, fixed, features }
     }
+}
+
+/// The features the root fields of a document's operations need, each once.
+fn features_of(doc: &ExecutableDocument, features: &Features) -> Vec<&'static str> {
+    fn walk(
+        set: &SelectionSet,
+        kind: &str,
+        doc: &ExecutableDocument,
+        features: &Features,
+        out: &mut Vec<&'static str>,
+        depth: usize,
+    ) {
+        if depth > 32 {
+            return;
+        }
+        for item in &set.items {
+            match &item.node {
+                Selection::Field(f) => {
+                    if let Some(&feature) = features.get(&format!("{kind}.{}", f.node.name.node))
+                        && !out.contains(&feature)
+                    {
+                        out.push(feature);
+                    }
+                }
+                Selection::InlineFragment(i) => walk(&i.node.selection_set.node, kind, doc, features, out, depth + 1),
+                Selection::FragmentSpread(s) => {
+                    if let Some(d) = doc.fragments.get(&s.node.fragment_name.node) {
+                        walk(&d.node.selection_set.node, kind, doc, features, out, depth + 1);
+                    }
+                }
+            }
+        }
+    }
+    let mut out = vec![];
+    for (_, op) in doc.operations.iter() {
+        let kind = match op.node.ty {
+            OperationType::Query => "Query",
+            OperationType::Mutation => "Mutation",
+            OperationType::Subscription => "Subscription",
+        };
+        walk(&op.node.selection_set.node, kind, doc, features, &mut out, 0);
+    }
+    out
 }
 
 impl Plan {

@@ -67,6 +67,13 @@ pub async fn graphql(State(web): State<Web>, req: Request) -> Response {
     };
     let machine = matches!(who, Principal::Platform | Principal::ApiKey { .. });
     let plan = web.plans.plan(&envelope.query);
+    // Before the cache, so that no caller reads what its tenant's template does not offer.
+    if let Some(tenant) = who.tenant()
+        && let Some(off) = plan.features.iter().find(|f| !tenant.has_feature(f))
+    {
+        let err = AppError::forbidden_because("FEATURE_OFF", format!("this tenant's template does not offer {off}"));
+        return refuse(err, &request_id);
+    }
     if web.state.config.is_production() && !machine && !plan.registered {
         return refuse(AppError::OperationNotRegistered, &request_id);
     }

@@ -15,7 +15,7 @@ use super::{
 };
 use crate::{
     db::TenantTx,
-    error::{AppError, AppResult, is_unique_violation},
+    error::{AppError, AppResult, violated_unique},
     kernel::TenantInfo,
     state::AppState,
 };
@@ -139,7 +139,7 @@ async fn record_event(
     };
     match tx.insert(event).await {
         Ok(_) => Ok(Recorded::New),
-        Err(e) if is_unique_violation(&e) => Ok(Recorded::Before),
+        Err(e) if violated_unique(&e) == Some("ux_payment_events_txn") => Ok(Recorded::Before),
         Err(e) => Err(e.into()),
     }
 }

@@ -136,10 +136,15 @@ pub struct ShopInput {
 impl ShopInput {
     fn fields(self) -> AppResult<ShopFields> {
         Ok(ShopFields {
-            location: self.location.point()?,
-            hours: self.opening_hours.as_deref().map(parse_week).transpose()?,
-            closed_dates: self.closed_dates.as_deref().map(parse_dates).transpose()?,
-            photo_ids: self.photo_ids.as_deref().map(ids_of).transpose()?,
+            location: self.location.point().map_err(|e| e.at("input.location"))?,
+            hours: self.opening_hours.as_deref().map(parse_week).transpose().map_err(|e| e.at("input.openingHours"))?,
+            closed_dates: self
+                .closed_dates
+                .as_deref()
+                .map(parse_dates)
+                .transpose()
+                .map_err(|e| e.at("input.closedDates"))?,
+            photo_ids: self.photo_ids.as_deref().map(ids_of).transpose().map_err(|e| e.at("input.photoIds"))?,
             name: self.name,
             address: self.address,
             phone: self.phone,
@@ -665,10 +670,10 @@ impl StorefrontQuery {
     ) -> async_graphql::Result<Vec<ShopCard>> {
         let first = first.unwrap_or(20);
         if !(1..=100).contains(&first) {
-            return Err(AppError::validation("first must be between 1 and 100").into());
+            return Err(AppError::invalid_field("first", "first must be between 1 and 100").into());
         }
         if query.chars().count() > 100 {
-            return Err(AppError::validation("query must be at most 100 characters").into());
+            return Err(AppError::invalid_field("query", "query must be at most 100 characters").into());
         }
         let state = ctx.state();
         let tenant = ctx.tenant()?;
@@ -760,7 +765,12 @@ impl StorefrontMutation {
             years_of_practice: input.years_of_practice,
             intro: input.intro,
             photo_id: input.photo_id.as_ref().map(|p| self::id(p, "media").map(Some)).transpose()?,
-            schedule: input.schedule.as_deref().map(|s| parse_week(s).map(Some)).transpose()?,
+            schedule: input
+                .schedule
+                .as_deref()
+                .map(|s| parse_week(s).map(Some))
+                .transpose()
+                .map_err(|e| e.at("input.schedule"))?,
             active: None,
         };
         let t = service::create_therapist(ctx.state(), ctx.principal(), ctx.tenant_id()?, shop, f).await?;
@@ -792,7 +802,7 @@ impl StorefrontMutation {
             schedule: match input.schedule {
                 M::Undefined => None,
                 M::Null => Some(None),
-                M::Value(s) => Some(Some(parse_week(&s)?)),
+                M::Value(s) => Some(Some(parse_week(&s).map_err(|e| e.at("input.schedule"))?)),
             },
             active: input.active,
         };
@@ -813,7 +823,7 @@ impl StorefrontMutation {
             category: Some(input.category),
             duration_minutes: Some(input.duration_minutes),
             price_fen: Some(input.price_fen),
-            therapist_ids: Some(ids_of(&input.therapist_ids)?),
+            therapist_ids: Some(ids_of(&input.therapist_ids).map_err(|e| e.at("input.therapistIds"))?),
             active: None,
         };
         let s = service::create_service(ctx.state(), ctx.principal(), ctx.tenant_id()?, shop, f).await?;
@@ -835,7 +845,12 @@ impl StorefrontMutation {
             category: input.category,
             duration_minutes: input.duration_minutes,
             price_fen: input.price_fen,
-            therapist_ids: input.therapist_ids.as_deref().map(ids_of).transpose()?,
+            therapist_ids: input
+                .therapist_ids
+                .as_deref()
+                .map(ids_of)
+                .transpose()
+                .map_err(|e| e.at("input.therapistIds"))?,
             active: input.active,
         };
         let s = service::update_service(ctx.state(), ctx.principal(), ctx.tenant_id()?, id, f).await?;
@@ -849,7 +864,7 @@ impl StorefrontMutation {
         input: CreatePromotionInput,
     ) -> async_graphql::Result<Promotion> {
         let mut shop_ids = vec![self::id(&input.shop_id, "shop")?];
-        shop_ids.extend(ids_of(&input.more_shop_ids)?);
+        shop_ids.extend(ids_of(&input.more_shop_ids).map_err(|e| e.at("input.moreShopIds"))?);
         let f = PromotionFields {
             shop_ids,
             title: input.title,

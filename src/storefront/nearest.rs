@@ -20,13 +20,13 @@ pub async fn nearest_shops(
     radius_meters: f64,
     first: Option<i32>,
 ) -> AppResult<(Arc<TenantIndex>, Vec<(Arc<ShopProfile>, f64)>)> {
-    let center = near.point()?;
+    let center = near.point().map_err(|e| e.at("near"))?;
     if !(radius_meters.is_finite() && radius_meters > 0.0 && radius_meters <= 100_000.0) {
-        return Err(AppError::validation("radiusMeters must be more than 0 and at most 100000"));
+        return Err(AppError::invalid_field("radiusMeters", "radiusMeters must be more than 0 and at most 100000"));
     }
     let first = first.unwrap_or(20);
     if !(1..=100).contains(&first) {
-        return Err(AppError::validation("first must be between 1 and 100"));
+        return Err(AppError::invalid_field("first", "first must be between 1 and 100"));
     }
     let index = crate::storefront::index::of(state).get(state, tenant).await?;
     let hits = index.nearest.within(center, radius_meters, first as usize);

@@ -104,20 +104,32 @@ pub fn check_write(p: &Principal, shop_id: Uuid) -> AppResult<()> {
     }
 }
 
+/// The text of the input's `field`, trimmed, of `min`-`max` characters.
 fn text(field: &str, value: &str, min: usize, max: usize) -> AppResult<String> {
+    text_at(format!("input.{field}"), field, value, min, max)
+}
+
+fn text_at(path: String, field: &str, value: &str, min: usize, max: usize) -> AppResult<String> {
     let v = value.trim();
     let n = v.chars().count();
     if n < min || n > max {
-        return Err(AppError::validation(format!("{field} must be {min}-{max} characters")));
+        return Err(AppError::invalid_field(path, format!("{field} must be {min}-{max} characters")));
     }
     Ok(v.to_owned())
 }
 
 fn list(field: &str, items: &[String], max_items: usize, max_len: usize) -> AppResult<Vec<String>> {
     if items.len() > max_items {
-        return Err(AppError::validation(format!("{field} holds at most {max_items} entries")));
+        return Err(AppError::invalid_field(
+            format!("input.{field}"),
+            format!("{field} holds at most {max_items} entries"),
+        ));
     }
-    let mut out: Vec<String> = items.iter().map(|t| text(field, t, 1, max_len)).collect::<AppResult<_>>()?;
+    let mut out: Vec<String> = items
+        .iter()
+        .enumerate()
+        .map(|(i, t)| text_at(format!("input.{field}.{i}"), field, t, 1, max_len))
+        .collect::<AppResult<_>>()?;
     out.dedup();
     Ok(out)
 }
@@ -128,7 +140,10 @@ pub fn parse_phone(text: &str) -> AppResult<String> {
     let digits: String = t.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
     let digits = digits.strip_prefix("+86").unwrap_or(&digits);
     if !(7..=12).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(AppError::validation("phone must be a telephone number such as 010-64012345 or 13800138000"));
+        return Err(AppError::invalid_field(
+            "input.phone",
+            "phone must be a telephone number such as 010-64012345 or 13800138000",
+        ));
     }
     Ok(t.to_owned())
 }
@@ -213,7 +228,7 @@ fn apply_fields(row: &mut shop::ActiveModel, f: ShopFields, creating: bool) -> A
 pub async fn create_shop(state: &AppState, tenant: TenantId, fields: ShopFields) -> AppResult<shop::Model> {
     let tx = state.db.begin(tenant).await?;
     if let Some(p) = &fields.photo_ids {
-        crate::media::service::check_uploads(&tx, p, "shop_photo").await?;
+        crate::media::service::check_uploads(&tx, p, "shop_photo").await.map_err(|e| e.at("input.photoIds"))?;
     }
     let now = state.now();
     let mut row = new_shop_row(tenant.0, audit_scope::new_target(), DRAFT, now);
@@ -240,7 +255,7 @@ pub async fn update_shop(
     let tx = state.db.begin(tenant).await?;
     let current = writable_shop(&tx, who, id).await?;
     if let Some(p) = &fields.photo_ids {
-        crate::media::service::check_uploads(&tx, p, "shop_photo").await?;
+        crate::media::service::check_uploads(&tx, p, "shop_photo").await.map_err(|e| e.at("input.photoIds"))?;
     }
     let mut row = current.into_active_model();
     apply_fields(&mut row, fields, false)?;
@@ -264,7 +279,9 @@ pub async fn set_shop_status(
     match (current.status.as_str(), to) {
         (DRAFT | SUSPENDED, PUBLISHED) | (PUBLISHED, SUSPENDED) => {}
         (from, to) if from == to => {}
-        (from, to) => return Err(AppError::conflict(format!("a {from} shop cannot become {to}"))),
+        (from, to) => {
+            return Err(AppError::conflict_because("SHOP_STATUS", format!("a {from} shop cannot become {to}")));
+        }
     }
     let mut row = current.into_active_model();
     row.status = Set(to.to_owned());
@@ -357,7 +374,7 @@ async fn apply_therapist(tx: &TenantTx, row: &mut therapist::ActiveModel, f: The
     }
     if let Some(v) = f.years_of_practice {
         if !(0..=70).contains(&v) {
-            return Err(AppError::validation("yearsOfPractice must be 0-70"));
+            return Err(AppError::invalid_field("input.yearsOfPractice", "yearsOfPractice must be 0-70"));
         }
         row.years_of_practice = Set(v);
     }
@@ -366,7 +383,9 @@ async fn apply_therapist(tx: &TenantTx, row: &mut therapist::ActiveModel, f: The
     }
     if let Some(v) = f.photo_id {
         if let Some(id) = v {
-            crate::media::service::check_uploads(tx, &[id], "therapist_photo").await?;
+            crate::media::service::check_uploads(tx, &[id], "therapist_photo")
+                .await
+                .map_err(|e| e.at("input.photoId"))?;
         }
         row.photo_id = Set(v);
     }
@@ -406,7 +425,7 @@ pub async fn create_therapist(
         updated_at: Set(now),
     };
     if f.name.is_none() {
-        return Err(AppError::validation("name is required"));
+        return Err(AppError::invalid_field("input.name", "name is required"));
     }
     apply_therapist(&tx, &mut row, f).await?;
     let model = tx.insert(row).await?;
@@ -483,13 +502,16 @@ fn apply_service(row: &mut service_item::ActiveModel, f: &ServiceFields) -> AppR
     }
     if let Some(v) = f.duration_minutes {
         if !(10..=480).contains(&v) || v % 5 != 0 {
-            return Err(AppError::validation("durationMinutes must be 10-480, in steps of 5"));
+            return Err(AppError::invalid_field(
+                "input.durationMinutes",
+                "durationMinutes must be 10-480, in steps of 5",
+            ));
         }
         row.duration_minutes = Set(v);
     }
     if let Some(v) = f.price_fen {
         if !(0..=10_000_000).contains(&v) {
-            return Err(AppError::validation("priceFen must be 0-10000000 (fen)"));
+            return Err(AppError::invalid_field("input.priceFen", "priceFen must be 0-10000000 (fen)"));
         }
         row.price_fen = Set(v);
     }
@@ -501,10 +523,13 @@ fn apply_service(row: &mut service_item::ActiveModel, f: &ServiceFields) -> AppR
 
 /// Replaces who performs a service; every therapist must work in the service's shop.
 async fn set_performers(tx: &TenantTx, service: &service_item::Model, ids: &[Uuid]) -> AppResult<()> {
-    for id in ids {
+    for (i, id) in ids.iter().enumerate() {
         match tx.get::<therapist::Entity>(*id).await? {
             Some(t) if t.shop_id == service.shop_id => {}
-            _ => return Err(AppError::validation(format!("therapist {id} does not work in this shop"))),
+            _ => {
+                let path = format!("input.therapistIds.{i}");
+                return Err(AppError::invalid_field(path, format!("therapist {id} does not work in this shop")));
+            }
         }
     }
     tx.exec_delete(
@@ -684,10 +709,10 @@ pub async fn create_promotion(
     f: PromotionFields,
 ) -> AppResult<PromotionRow> {
     if f.shop_ids.is_empty() || f.shop_ids.len() > 200 {
-        return Err(AppError::validation("a promotion runs in 1-200 shops"));
+        return Err(AppError::invalid_field("input.shopIds", "a promotion runs in 1-200 shops"));
     }
     if f.starts_at >= f.ends_at {
-        return Err(AppError::validation("startsAt must come before endsAt"));
+        return Err(AppError::invalid_field("input.endsAt", "startsAt must come before endsAt"));
     }
     let (percent, amount) = match (f.kind, f.percent_off, f.amount_off_fen) {
         (PromotionKind::PercentOff, Some(p), None) if (1..=99).contains(&p) => (Some(p), None),
@@ -699,7 +724,12 @@ pub async fn create_promotion(
             ));
         }
     };
-    let call_phone = f.call_phone.as_deref().map(parse_phone).transpose()?;
+    let call_phone = f.call_phone.as_deref().map(parse_phone).transpose().map_err(|_| {
+        AppError::invalid_field(
+            "input.callPhone",
+            "phone must be a telephone number such as 010-64012345 or 13800138000",
+        )
+    })?;
     let tx = state.db.begin(tenant).await?;
     let mut first_phone = None;
     for shop_id in &f.shop_ids {

@@ -121,7 +121,7 @@ pub struct TenancyMutation;
 fn target_tenant(ctx: &Context<'_>, id: Option<&ID>) -> Result<crate::kernel::TenantId, AppError> {
     match (ctx.principal(), id) {
         (Principal::Platform, Some(id)) => Ok(crate::kernel::TenantId(id_of(id, "tenant")?)),
-        (Principal::Platform, None) => Err(AppError::validation("tenantId is required")),
+        (Principal::Platform, None) => Err(AppError::invalid_field("tenantId", "tenantId is required")),
         (p, id) => {
             let own = p.tenant().ok_or(AppError::Forbidden)?.id;
             match id {

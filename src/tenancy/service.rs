@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use crate::{
     db::{tenant_row as tenant, unscoped},
-    error::{AppError, AppResult, is_unique_violation},
+    error::{AppError, AppResult, unique_or},
     infra::crypto,
     kernel::{TenantId, TenantInfo, template},
     state::AppState,
@@ -21,7 +21,11 @@ pub fn parse_slug(slug: &str) -> AppResult<&str> {
         && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
         && b[0] != b'-'
         && b[b.len() - 1] != b'-';
-    if ok { Ok(slug) } else { Err(AppError::validation("slug must be 3-63 characters of a-z, 0-9 and '-'")) }
+    if ok {
+        Ok(slug)
+    } else {
+        Err(AppError::invalid_field("input.slug", "slug must be 3-63 characters of a-z, 0-9 and '-'"))
+    }
 }
 
 pub struct NewTenant<'a> {
@@ -36,10 +40,11 @@ pub async fn create(state: &AppState, new: NewTenant<'_>) -> AppResult<(Arc<Tena
     let slug = parse_slug(new.slug)?;
     let name = new.name.trim();
     if name.is_empty() || name.chars().count() > 200 {
-        return Err(AppError::validation("name must be 1-200 characters"));
+        return Err(AppError::invalid_field("input.name", "name must be 1-200 characters"));
     }
-    let tpl = template::find(new.template)
-        .ok_or_else(|| AppError::validation(format!("template must be one of: {}", template::names().join(", "))))?;
+    let tpl = template::find(new.template).ok_or_else(|| {
+        AppError::invalid_field("input.template", format!("template must be one of: {}", template::names().join(", ")))
+    })?;
     let (key, key_hash) = crypto::new_api_key();
     let now = state.now();
     let row = tenant::ActiveModel {
@@ -60,7 +65,7 @@ pub async fn create(state: &AppState, new: NewTenant<'_>) -> AppResult<(Arc<Tena
         updated_at: Set(now),
     };
     let model = unscoped::insert_tenant(&state.db, row).await.map_err(|e| {
-        if is_unique_violation(&e) { AppError::conflict("a tenant with this slug exists") } else { e.into() }
+        unique_or(e, "tenants_slug_key", || AppError::conflict_because("SLUG_TAKEN", "a tenant with this slug exists"))
     })?;
     Ok((Arc::new(unscoped::tenant_info(&model)?), key))
 }
@@ -100,10 +105,10 @@ pub async fn configure_wechat(
         && (10..=32).contains(&app_id.len())
         && app_id.bytes().all(|b| b.is_ascii_alphanumeric()))
     {
-        return Err(AppError::validation("appId must look like wx followed by letters and digits"));
+        return Err(AppError::invalid_field("input.appId", "appId must look like wx followed by letters and digits"));
     }
     if !(16..=64).contains(&secret.len()) || !secret.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        return Err(AppError::validation("appSecret must be 16-64 letters and digits"));
+        return Err(AppError::invalid_field("input.appSecret", "appSecret must be 16-64 letters and digits"));
     }
     let t = load(state, id).await?;
     let mut row: tenant::ActiveModel = t.into();

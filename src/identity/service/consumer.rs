@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::{CONSUMER_SESSION, Session, issue};
 use crate::{
-    error::{AppError, AppResult, is_unique_violation},
+    error::{AppError, AppResult, unique_or},
     identity::entity::consumer,
     infra::{crypto::SessionKind, wechat},
     kernel::{TenantId, TenantInfo},
@@ -21,7 +21,7 @@ pub async fn wechat_authorize_url(state: &AppState, tenant_slug: &str, redirect_
     let app_id =
         tenant.wechat_app_id.clone().ok_or_else(|| AppError::validation("WeChat is not configured for this tenant"))?;
     if !(redirect_uri.starts_with("https://") || redirect_uri.starts_with("http://")) || redirect_uri.len() > 512 {
-        return Err(AppError::validation("redirectUri must be an http(s) URL"));
+        return Err(AppError::invalid_field("redirectUri", "redirectUri must be an http(s) URL"));
     }
     let st = state.keys.sign_state(&tenant.slug, (state.now() + Duration::minutes(10)).timestamp());
     let mut url =
@@ -42,7 +42,7 @@ pub async fn wechat_login(state: &AppState, tenant_slug: &str, code: &str, oauth
         return Err(AppError::UnauthenticatedBecause("the state does not match a sign-in this service started"));
     }
     if code.is_empty() || code.len() > 256 {
-        return Err(AppError::validation("code must be 1-256 characters"));
+        return Err(AppError::invalid_field("code", "code must be 1-256 characters"));
     }
     let (app_id, secret) = tenancy::wechat_credentials(state, tenant.id)
         .await?
@@ -121,7 +121,7 @@ async fn upsert_consumer(
             tx.insert(row)
                 .await
                 .map_err(|e| {
-                    if is_unique_violation(&e) { AppError::conflict("consumer created concurrently") } else { e.into() }
+                    unique_or(e, "ux_consumers_openid", || AppError::conflict("consumer created concurrently"))
                 })?
                 .id
         }

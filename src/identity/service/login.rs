@@ -56,7 +56,10 @@ static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| crypto::hash_password("no
 
 fn locked_error(until: DateTime<Utc>, now: DateTime<Utc>) -> AppError {
     let minutes = ((until - now).num_seconds() + 59) / 60;
-    AppError::RateLimited(format!("too many wrong passwords: this account is locked for {minutes} more minutes"))
+    AppError::rate_limited_because(
+        "ACCOUNT_LOCKED",
+        format!("too many wrong passwords: this account is locked for {minutes} more minutes"),
+    )
 }
 
 /// Staff sign-in. Wrong user and wrong password give the same answer, after the same work.
@@ -68,7 +71,7 @@ pub async fn staff_login(state: &AppState, tenant_slug: &str, username: &str, pa
     };
     let username = username.trim().to_lowercase();
     if !state.limits.allow_credential(&format!("login:{}:{username}", tenant.id)) {
-        return Err(AppError::RateLimited("too many sign-in attempts; wait a minute".into()));
+        return Err(AppError::rate_limited_because("TOO_MANY_SIGN_INS", "too many sign-in attempts; wait a minute"));
     }
     let tx = state.db.begin(tenant.id).await?;
     let lock = tx.backend() == DbBackend::Postgres;

@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use crate::{
     db::audit_scope,
-    error::{AppError, AppResult, is_unique_violation},
+    error::{AppError, AppResult, unique_or},
     identity::entity::staff,
     infra::{crypto, phone::PhoneNumber},
     kernel::{StaffRole, TenantId},
@@ -20,13 +20,17 @@ fn parse_username(text: &str) -> AppResult<String> {
     let u = text.trim().to_lowercase();
     let ok = (3..=64).contains(&u.len())
         && u.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-'));
-    if ok { Ok(u) } else { Err(AppError::validation("username must be 3-64 of a-z, 0-9, '.', '_' and '-'")) }
+    if ok {
+        Ok(u)
+    } else {
+        Err(AppError::invalid_field("input.username", "username must be 3-64 of a-z, 0-9, '.', '_' and '-'"))
+    }
 }
 
-fn check_password(password: &str) -> AppResult<()> {
+fn check_password(field: &str, password: &str) -> AppResult<()> {
     let n = password.chars().count();
     if !(10..=128).contains(&n) {
-        return Err(AppError::validation("password must be 10-128 characters"));
+        return Err(AppError::invalid_field(field, "password must be 10-128 characters"));
     }
     Ok(())
 }
@@ -34,15 +38,17 @@ fn check_password(password: &str) -> AppResult<()> {
 fn check_display_name(name: &str) -> AppResult<String> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 {
-        return Err(AppError::validation("displayName must be 1-100 characters"));
+        return Err(AppError::invalid_field("input.displayName", "displayName must be 1-100 characters"));
     }
     Ok(name.to_owned())
 }
 
 fn check_shops(role: StaffRole, shop_ids: &[Uuid]) -> AppResult<serde_json::Value> {
     match (role.has_shops(), shop_ids.is_empty()) {
-        (true, true) => Err(AppError::validation("SHOP_MANAGER and SHOP_STAFF need at least one shop")),
-        (false, false) => Err(AppError::validation("only SHOP_MANAGER and SHOP_STAFF carry shops")),
+        (true, true) => {
+            Err(AppError::invalid_field("input.shopIds", "SHOP_MANAGER and SHOP_STAFF need at least one shop"))
+        }
+        (false, false) => Err(AppError::invalid_field("input.shopIds", "only SHOP_MANAGER and SHOP_STAFF carry shops")),
         _ => Ok(serde_json::json!(shop_ids)),
     }
 }
@@ -68,7 +74,7 @@ fn phone_columns(state: &AppState, phone: Option<&str>) -> AppResult<(Option<Str
     match phone {
         None => Ok((None, None)),
         Some(text) => {
-            let p = PhoneNumber::parse(text)?;
+            let p = PhoneNumber::parse(text).map_err(|e| e.at("input.phone"))?;
             Ok((Some(state.keys.encrypt(p.as_str())), Some(state.keys.lookup_hash("phone", p.as_str()))))
         }
     }
@@ -82,7 +88,7 @@ pub fn masked_phone(state: &AppState, phone_enc: Option<&str>) -> AppResult<Opti
 pub async fn create_staff(state: &AppState, tenant: TenantId, new: NewStaff) -> AppResult<staff::Model> {
     let username = parse_username(&new.username)?;
     let display_name = check_display_name(&new.display_name)?;
-    check_password(&new.password)?;
+    check_password("input.password", &new.password)?;
     let shop_ids = check_shops(new.role, &new.shop_ids)?;
     let (phone_enc, phone_hash) = phone_columns(state, new.phone.as_deref())?;
     let password_hash = hash_password(new.password).await?;
@@ -105,10 +111,9 @@ pub async fn create_staff(state: &AppState, tenant: TenantId, new: NewStaff) -> 
         created_at: Set(now),
         updated_at: Set(now),
     };
-    let model = tx
-        .insert(row)
-        .await
-        .map_err(|e| if is_unique_violation(&e) { AppError::conflict("this username is taken") } else { e.into() })?;
+    let model = tx.insert(row).await.map_err(|e| {
+        unique_or(e, "ux_staff_username", || AppError::conflict_because("USERNAME_TAKEN", "this username is taken"))
+    })?;
     tx.commit().await?;
     Ok(model)
 }
@@ -190,7 +195,7 @@ async fn set_password(
     current: Option<String>,
     new: String,
 ) -> AppResult<()> {
-    check_password(&new)?;
+    check_password(if current.is_some() { "newPassword" } else { "password" }, &new)?;
     let new_hash = hash_password(new).await?;
     let tx = state.db.begin(tenant).await?;
     let row = tx.get::<staff::Entity>(id).await?.ok_or(AppError::NotFound("staff"))?;
