@@ -25,6 +25,9 @@ pub struct Config {
     pub platform_token: Option<SecretString>,
     /// Base64 text of 32 or more random bytes.
     pub secret_key: Option<SecretString>,
+    /// In production, `/metrics` answers only `Authorization: Bearer <this>` (`CIVIC_METRICS_TOKEN`), and is off
+    /// without it; in development it is open.
+    pub metrics_token: Option<SecretString>,
     pub wechat_api_base: String,
     pub wechatpay_api_base: String,
     pub meili_url: Option<String>,
@@ -72,6 +75,7 @@ impl Config {
             redis_url: var("REDIS_URL").map(Into::into),
             platform_token: var("CIVIC_PLATFORM_TOKEN").map(Into::into),
             secret_key: var("CIVIC_SECRET_KEY").map(Into::into),
+            metrics_token: var("CIVIC_METRICS_TOKEN").map(Into::into),
             wechat_api_base: var("CIVIC_WECHAT_API_BASE").unwrap_or_else(|| "https://api.weixin.qq.com".into()),
             wechatpay_api_base: var("CIVIC_WECHATPAY_API_BASE")
                 .unwrap_or_else(|| "https://api.mch.weixin.qq.com".into()),

@@ -133,7 +133,7 @@ impl Order {
     }
     /// The service's name as booked.
     async fn service_name(&self) -> String {
-        self.0.price_snapshot["serviceName"].as_str().unwrap_or_default().to_owned()
+        self.0.price_snapshot.service_name.clone()
     }
     async fn therapist_id(&self) -> ID {
         ID(self.0.therapist_id.to_string())

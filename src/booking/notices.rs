@@ -9,7 +9,7 @@ use crate::{db::TenantTx, error::AppResult, kernel::TenantInfo, notify};
 
 /// The words of a notice. The shop's voice call reads the service, the time and the therapist.
 fn message(event: &str, o: &order::Model, therapist: &str, tz: chrono_tz::Tz) -> String {
-    let service = o.price_snapshot["serviceName"].as_str().unwrap_or("服务");
+    let service = &o.price_snapshot.service_name;
     let when = o.start_at.with_timezone(&tz).format("%m月%d日 %H:%M");
     match event {
         "PAID" => format!("新订单：{service}，{when}，推拿师{therapist}。请确认。"),
@@ -81,8 +81,13 @@ mod tests {
             amount_fen: 12800,
             paid_fen: 12800,
             refunded_fen: 6400,
-            price_snapshot: serde_json::json!({ "serviceName": "中医推拿 60 分钟" }),
-            refund_policy: serde_json::json!({}),
+            price_snapshot: order::PriceSnapshot {
+                service_name: "中医推拿 60 分钟".into(),
+                list_price_fen: 12800,
+                duration_minutes: 60,
+                discounts: vec![],
+            },
+            refund_policy: order::RefundPolicy { cancel_cutoff_hours: 2, late_refund_percent: 0 },
             expires_at: start,
             cancel_reason: None,
             created_at: start,

@@ -58,12 +58,7 @@ impl BookingRules {
     }
 }
 
-/// The refund policy an order is booked under, kept on the order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RefundPolicy {
-    pub cancel_cutoff_hours: i64,
-    pub late_refund_percent: i64,
-}
+pub use super::entity::order::RefundPolicy;
 
 impl From<&BookingRules> for RefundPolicy {
     fn from(r: &BookingRules) -> Self {

@@ -205,12 +205,12 @@ pub async fn create_booking(
         .collect();
     expire_orders(&tx, &stale.into_iter().collect::<Vec<_>>(), now).await?;
     let expires_at = now + Duration::minutes(offer.rules.payment_minutes);
-    let snapshot = serde_json::json!({
-        "serviceName": offer.service.name,
-        "listPriceFen": offer.service.price_fen,
-        "durationMinutes": offer.service.duration_minutes,
-        "discounts": [],
-    });
+    let snapshot = order::PriceSnapshot {
+        service_name: offer.service.name.clone(),
+        list_price_fen: offer.service.price_fen,
+        duration_minutes: offer.service.duration_minutes,
+        discounts: vec![],
+    };
     let model = tx
         .insert(order::ActiveModel {
             tenant_id: Set(tenant.id.0),
@@ -226,7 +226,7 @@ pub async fn create_booking(
             paid_fen: Set(0),
             refunded_fen: Set(0),
             price_snapshot: Set(snapshot),
-            refund_policy: Set(serde_json::json!(RefundPolicy::from(&offer.rules))),
+            refund_policy: Set(RefundPolicy::from(&offer.rules)),
             expires_at: Set(expires_at),
             cancel_reason: Set(None),
             created_at: Set(now),
@@ -475,8 +475,7 @@ pub async fn cancel(
             "the appointment has begun: ask the shop to cancel",
         ));
     }
-    let policy: RefundPolicy = serde_json::from_value(o.refund_policy.clone())
-        .unwrap_or(RefundPolicy { cancel_cutoff_hours: 2, late_refund_percent: 0 });
+    let policy = o.refund_policy;
     let unrefunded = (o.paid_fen - o.refunded_fen).max(0);
     let refund = if by_shop || now <= o.start_at - Duration::hours(policy.cancel_cutoff_hours) {
         unrefunded

@@ -2,8 +2,8 @@
 //!
 //! `Db` keeps its connection private. Tenant-owned tables are read and written through [`TenantTx`], a
 //! transaction bound to one tenant: on PostgreSQL its `BEGIN` runs `set_config('app.tenant_id', …, true)` so that
-//! row-level security applies, and on every backend each query it builds carries `tenant_id = <tenant>` and
-//! each row it inserts gets the tenant's id. The few code paths that need no tenant live in [`unscoped`].
+//! row-level security applies, and on every backend each query it runs carries `tenant_id = <tenant>` (added
+//! when the query runs, after any refinement) and each row it inserts gets the tenant's id. The few code paths that need no tenant live in [`unscoped`].
 
 pub mod audit_scope;
 mod pg_txn;
@@ -144,8 +144,9 @@ impl Db {
     }
 }
 
-/// A query or statement already restricted to the handle's tenant. Refine it with [`Scoped::map`]; the
-/// tenant condition cannot be taken off.
+/// A query or statement of tenant-owned rows, refined with [`Scoped::map`]. Only a [`TenantTx`] runs it, and it
+/// adds `tenant_id = <its tenant>` then, to whatever the refinements built: even a closure that returns a fresh
+/// query (`|_| E::find()`) reaches no other tenant's rows.
 pub struct Scoped<Q>(Q);
 
 impl<Q> Scoped<Q> {
@@ -219,13 +220,18 @@ impl TenantTx {
         self.tenant.0.into()
     }
 
-    /// `SELECT … FROM e WHERE tenant_id = <tenant>`.
+    /// The query as it runs: whatever was built, and `tenant_id = <tenant>`.
+    fn within<E: TenantEntity, Q: QueryFilter>(&self, q: Scoped<Q>) -> Q {
+        q.0.filter(E::tenant_column().eq(self.tenant.0))
+    }
+
+    /// `SELECT … FROM e WHERE tenant_id = <tenant>` (the condition added when it runs).
     pub fn select<E: TenantEntity>(&self) -> Scoped<Select<E>> {
-        Scoped(E::find().filter(E::tenant_column().eq(self.tenant.0)))
+        Scoped(E::find())
     }
 
     pub async fn all<E: TenantEntity>(&self, q: Scoped<Select<E>>) -> Result<Vec<E::Model>, DbErr> {
-        q.0.all(&self.txn).await
+        self.within::<E, _>(q).all(&self.txn).await
     }
 
     /// These `columns` of the rows, as tuples: read by place rather than by name, for reads of many rows.
@@ -234,18 +240,18 @@ impl TenantTx {
         q: Scoped<Select<E>>,
         columns: impl IntoIterator<Item = E::Column>,
     ) -> Result<Vec<T>, DbErr> {
-        q.0.select_only().columns(columns).into_tuple::<T>().all(&self.txn).await
+        self.within::<E, _>(q).select_only().columns(columns).into_tuple::<T>().all(&self.txn).await
     }
 
     pub async fn one<E: TenantEntity>(&self, q: Scoped<Select<E>>) -> Result<Option<E::Model>, DbErr> {
-        q.0.one(&self.txn).await
+        self.within::<E, _>(q).one(&self.txn).await
     }
 
     pub async fn count<E: TenantEntity>(&self, q: Scoped<Select<E>>) -> Result<u64, DbErr>
     where
         E::Model: Sync,
     {
-        q.0.count(&self.txn).await
+        self.within::<E, _>(q).count(&self.txn).await
     }
 
     /// The row with this id, if it belongs to the tenant.
@@ -335,25 +341,25 @@ impl TenantTx {
 
     /// `UPDATE e SET … WHERE tenant_id = <tenant>`; refine with `map`, run with [`TenantTx::exec_update`].
     pub fn update_many<E: TenantEntity>(&self) -> Scoped<UpdateMany<E>> {
-        Scoped(E::update_many().filter(E::tenant_column().eq(self.tenant.0)))
+        Scoped(E::update_many())
     }
 
     pub async fn exec_update<E: TenantEntity>(&self, q: Scoped<UpdateMany<E>>) -> Result<u64, DbErr> {
-        Ok(q.0.exec(&self.txn).await?.rows_affected)
+        Ok(self.within::<E, _>(q).exec(&self.txn).await?.rows_affected)
     }
 
     /// Runs the update and answers the rows it changed, as changed (`RETURNING`).
     pub async fn update_returning<E: TenantEntity>(&self, q: Scoped<UpdateMany<E>>) -> Result<Vec<E::Model>, DbErr> {
-        q.0.exec_with_returning(&self.txn).await
+        self.within::<E, _>(q).exec_with_returning(&self.txn).await
     }
 
     /// `DELETE FROM e WHERE tenant_id = <tenant>`; refine with `map`, run with [`TenantTx::exec_delete`].
     pub fn delete_many<E: TenantEntity>(&self) -> Scoped<DeleteMany<E>> {
-        Scoped(E::delete_many().filter(E::tenant_column().eq(self.tenant.0)))
+        Scoped(E::delete_many())
     }
 
     pub async fn exec_delete<E: TenantEntity>(&self, q: Scoped<DeleteMany<E>>) -> Result<u64, DbErr> {
-        Ok(q.0.exec(&self.txn).await?.rows_affected)
+        Ok(self.within::<E, _>(q).exec(&self.txn).await?.rows_affected)
     }
 
     /// Raises the tenant's cache generation for `area`; call inside the writing transaction, last before it

@@ -26,4 +26,26 @@ pub struct Model {
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 
-impl ActiveModelBehavior for ActiveModel {}
+/// Why an update of a tenant's row was refused: it would change the load-test mark.
+pub const LOAD_TEST_FIXED: &str = "the load-test mark is set when a tenant is created and cannot be changed: \
+                                   create another tenant instead";
+
+/// True when `err` is the refusal of an update that would change the load-test mark.
+pub fn is_load_test_refusal(err: &DbErr) -> bool {
+    matches!(err, DbErr::Custom(m) if m == LOAD_TEST_FIXED)
+}
+
+#[async_trait::async_trait]
+impl ActiveModelBehavior for ActiveModel {
+    /// The load-test mark lets the simulated payment provider serve the tenant in production: it is fixed when
+    /// the tenant is created, and an update that sets it, to any value, is refused before it is written.
+    async fn before_save<C>(self, _db: &C, insert: bool) -> Result<Self, DbErr>
+    where
+        C: ConnectionTrait,
+    {
+        if !insert && self.is_load_test.is_set() {
+            return Err(DbErr::Custom(LOAD_TEST_FIXED.to_owned()));
+        }
+        Ok(self)
+    }
+}

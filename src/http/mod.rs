@@ -61,6 +61,23 @@ impl MakeRequestId for MakeId {
     }
 }
 
+/// A client's request id is kept (in logs, audit rows, the response) only when it is 1–64 characters of
+/// `[A-Za-z0-9._-]`.
+fn fit_request_id(id: &[u8]) -> bool {
+    (1..=64).contains(&id.len()) && id.iter().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
+/// Removes the client's `X-Request-Id` unless it is one fit id, so that [`SetRequestIdLayer`] makes a fresh one.
+async fn drop_unfit_request_id(mut req: Request<Body>) -> Request<Body> {
+    let ids = req.headers().get_all(REQUEST_ID);
+    let mut ids = ids.iter();
+    let keep = matches!((ids.next(), ids.next()), (Some(id), None) if fit_request_id(id.as_bytes()));
+    if !keep {
+        req.headers_mut().remove(REQUEST_ID);
+    }
+    req
+}
+
 pub fn router(state: AppState) -> anyhow::Result<Router> {
     let (schemas, plans) = crate::app::schema::build(state.clone())?;
     let web = Web(std::sync::Arc::new(WebParts { state, schemas, plans }));
@@ -85,6 +102,7 @@ pub fn router(state: AppState) -> anyhow::Result<Router> {
         }))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeId))
+        .layer(middleware::map_request(drop_unfit_request_id))
         .with_state(web))
 }
 

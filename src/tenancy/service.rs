@@ -74,6 +74,14 @@ async fn load(state: &AppState, id: TenantId) -> AppResult<tenant::Model> {
     unscoped::tenant_by_id(&state.db, id.0).await?.ok_or(AppError::NotFound("tenant"))
 }
 
+/// Writes a changed registry row. A change of the load-test mark is refused (`VALIDATION`): it is fixed when the
+/// tenant is created (see `db::tenant_row`).
+pub async fn update(state: &AppState, row: tenant::ActiveModel) -> AppResult<tenant::Model> {
+    unscoped::update_tenant(&state.db, row).await.map_err(|e| {
+        if tenant::is_load_test_refusal(&e) { AppError::validation(tenant::LOAD_TEST_FIXED) } else { e.into() }
+    })
+}
+
 /// Replaces the tenant's API key; the old key stops working at once.
 pub async fn rotate_api_key(state: &AppState, id: TenantId) -> AppResult<String> {
     let t = load(state, id).await?;
@@ -81,7 +89,7 @@ pub async fn rotate_api_key(state: &AppState, id: TenantId) -> AppResult<String>
     let mut row: tenant::ActiveModel = t.into();
     row.api_key_hash = Set(Some(hash));
     row.updated_at = Set(state.now());
-    unscoped::update_tenant(&state.db, row).await?;
+    update(state, row).await?;
     Ok(key)
 }
 
@@ -90,7 +98,7 @@ pub async fn set_status(state: &AppState, id: TenantId, status: &str) -> AppResu
     let mut row: tenant::ActiveModel = t.into();
     row.status = Set(status.to_owned());
     row.updated_at = Set(state.now());
-    Ok(Arc::new(unscoped::tenant_info(&unscoped::update_tenant(&state.db, row).await?)?))
+    Ok(Arc::new(unscoped::tenant_info(&update(state, row).await?)?))
 }
 
 /// Sets the tenant's WeChat official account. The secret is stored encrypted.
@@ -115,7 +123,7 @@ pub async fn configure_wechat(
     row.wechat_app_id = Set(Some(app_id.to_owned()));
     row.wechat_secret_enc = Set(Some(state.keys.encrypt(secret)));
     row.updated_at = Set(state.now());
-    Ok(Arc::new(unscoped::tenant_info(&unscoped::update_tenant(&state.db, row).await?)?))
+    Ok(Arc::new(unscoped::tenant_info(&update(state, row).await?)?))
 }
 
 /// The tenant's WeChat appid and decrypted secret, if configured.

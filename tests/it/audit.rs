@@ -185,3 +185,54 @@ async fn a_change_whose_audit_row_cannot_be_written_is_not_made() {
     assert_eq!(ok.len(), 2, "one row per change made: {entries:?}");
     assert_eq!(ok[0]["target"], id.as_str(), "the row written with the change names what it created");
 }
+
+/// A client's `X-Request-Id` is kept only when it is 1–64 characters of `[A-Za-z0-9._-]`; any other is replaced
+/// by a fresh id, in the response and in the audit row alike.
+#[tokio::test]
+async fn a_client_request_id_is_kept_only_when_short_and_plain() {
+    let app = TestApp::spawn().await;
+    let t = app.tenant("massage").await;
+    let admin = app.staff(&t, "TENANT_ADMIN", &[]).await;
+    let create = |n: usize| {
+        json!({ "query": format!("mutation {{ createStaff(input: {{ username: \"rid.{n}\", password: \"long enough 1\", displayName: \"号\", role: CS_AGENT }}) {{ id }} }}") })
+            .to_string()
+    };
+    let audited_id = |entries: &[Value], staff: &str| {
+        let e = entries.iter().find(|e| e["action"] == "createStaff" && e["target"] == staff).expect("audited");
+        e["requestId"].as_str().unwrap().to_owned()
+    };
+    let send = |n: usize, id: reqwest::header::HeaderValue| {
+        let req = app.client.post(app.url("/graphql")).header("content-type", "application/json");
+        req.header("authorization", format!("Bearer {}", t.api_key)).header("x-request-id", id).body(create(n)).send()
+    };
+
+    let plain = "trace-42_A.b";
+    let r = crate::helpers::Gql::from(send(0, plain.parse().unwrap()).await.unwrap()).await;
+    assert_eq!(r.request_id.as_deref(), Some(plain), "a plain id is kept");
+    let staff = r.data()["createStaff"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(audited_id(&log(&app, &admin.token).await, &staff), plain);
+    let longest = "a".repeat(64);
+    let r = crate::helpers::Gql::from(send(1, longest.parse().unwrap()).await.unwrap()).await;
+    assert_eq!(r.request_id.as_deref(), Some(longest.as_str()), "64 characters are kept");
+
+    let hostile = [
+        "b".repeat(65),
+        "x".repeat(200),
+        "two words".to_owned(),
+        "\"quoted\";<script>".to_owned(),
+        "tab\there".to_owned(),
+        String::new(),
+    ];
+    for (n, bad) in hostile.iter().enumerate() {
+        let r = crate::helpers::Gql::from(send(n + 2, bad.parse().unwrap()).await.unwrap()).await;
+        let given = r.request_id.clone().expect("a request id");
+        assert_ne!(given, *bad);
+        assert!(uuid::Uuid::parse_str(&given).is_ok(), "{bad:?} is replaced by a fresh id, not {given:?}");
+        let staff = r.data()["createStaff"]["id"].as_str().unwrap().to_owned();
+        assert_eq!(audited_id(&log(&app, &admin.token).await, &staff), given, "the audit row has the fresh id");
+    }
+    // Bytes outside ASCII (allowed in a header value, not in an id).
+    let r = send(99, reqwest::header::HeaderValue::from_bytes(b"caf\xc3\xa9").unwrap()).await.unwrap();
+    let given = r.headers()["x-request-id"].to_str().expect("a visible ASCII id").to_owned();
+    assert!(uuid::Uuid::parse_str(&given).is_ok(), "{given:?}");
+}

@@ -676,3 +676,58 @@ async fn production_takes_no_simulated_payment_except_for_load_tests() {
     assert_eq!(o["order"]["status"], "PENDING_PAYMENT");
     assert!(o["order"]["payments"].as_array().unwrap().is_empty(), "no payment row");
 }
+
+/// The order keeps what was booked as typed JSON of a fixed shape (the service's name, list price and duration;
+/// the refund policy). A snapshot or policy that cannot be read is an internal error, never a default name or
+/// policy.
+#[tokio::test]
+async fn an_unreadable_price_snapshot_or_refund_policy_is_an_internal_error() {
+    use civic::booking::entity::order;
+    use sea_orm::{ColumnTrait, QueryFilter, sea_query::Expr};
+
+    let app = TestApp::spawn().await;
+    let s = open_shop(&app).await;
+    let c = app.consumer(&s.tenant, "o-snapshot").await;
+    let tenant = civic::kernel::TenantId(s.tenant.id.parse().unwrap());
+    let mut ids = vec![];
+    for hh in [10, 12] {
+        let r = book(&app, &c, &s, Some(&s.therapist), &local(3, hh, 0)).await.data();
+        ids.push(r["createBooking"]["id"].as_str().unwrap().to_owned());
+    }
+    let named = "query($id: ID!) { order(id: $id) { serviceName } }";
+    let r = app.bearer(&c).gql(named, json!({ "id": ids[0] })).await.data();
+    assert_eq!(r["order"]["serviceName"], "中医推拿 60 分钟");
+
+    // The stored JSON keeps its shape (no migration).
+    let tx = app.state.db.read(tenant).await.unwrap();
+    let id: uuid::Uuid = ids[0].parse().unwrap();
+    let q = tx.select::<order::Entity>().map(|q| q.filter(order::Column::Id.eq(id)));
+    let columns = [order::Column::PriceSnapshot, order::Column::RefundPolicy];
+    let stored: Vec<(Value, Value)> = tx.tuples(q, columns).await.unwrap();
+    drop(tx);
+    let expected =
+        json!({ "serviceName": "中医推拿 60 分钟", "listPriceFen": 12800, "durationMinutes": 60, "discounts": [] });
+    assert_eq!(stored[0].0, expected);
+    let policy = stored[0].1.as_object().unwrap();
+    assert!(policy["cancel_cutoff_hours"].is_i64() && policy["late_refund_percent"].is_i64(), "{policy:?}");
+    assert_eq!(policy.len(), 2);
+
+    let corrupt = |column: order::Column, value: Value, id: String| {
+        let app = &app;
+        async move {
+            let tx = app.state.db.begin(tenant).await.unwrap();
+            let id: uuid::Uuid = id.parse().unwrap();
+            let q = tx
+                .update_many::<order::Entity>()
+                .map(|q| q.col_expr(column, Expr::value(value.clone())).filter(order::Column::Id.eq(id)));
+            assert_eq!(tx.exec_update(q).await.unwrap(), 1);
+            tx.commit().await.unwrap();
+        }
+    };
+    corrupt(order::Column::PriceSnapshot, json!({ "listPriceFen": 12800 }), ids[0].clone()).await;
+    let r = app.bearer(&c).gql(named, json!({ "id": ids[0] })).await;
+    r.expect_code("INTERNAL");
+    corrupt(order::Column::RefundPolicy, json!({ "cancelCutoff": "2h" }), ids[1].clone()).await;
+    let cancel = "mutation($id: ID!) { cancelOrder(id: $id) { status refundedFen } }";
+    app.bearer(&c).gql(cancel, json!({ "id": ids[1] })).await.expect_code("INTERNAL");
+}

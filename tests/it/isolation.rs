@@ -181,3 +181,51 @@ async fn b_reads_and_changes_nothing_of_a() {
         id_of(app.bearer(&cb).gql(q, json!({})).await.data())
     );
 }
+
+/// A query refined with `Scoped::map` stays within the transaction's tenant whatever the closure returns: a
+/// closure that builds a fresh query reads, changes and deletes none of another tenant's rows (on SQLite, where
+/// no row-level security stands behind the application).
+#[tokio::test]
+async fn a_mapped_query_cannot_drop_the_tenant_condition() {
+    use civic::{
+        kernel::TenantId,
+        notify::{self, Channel, Notice, Recipient, RecipientKind, entity::notice},
+    };
+    use sea_orm::{EntityTrait, sea_query::Expr};
+
+    let app = TestApp::spawn_with(|c| c.dispatch_notices = false).await;
+    let (a, b) = (app.tenant("massage").await, app.tenant("massage").await);
+    let (a, b) = (TenantId(a.id.parse().unwrap()), TenantId(b.id.parse().unwrap()));
+    let note = |key: &str| Notice {
+        channel: Channel::Sms,
+        event: "TEST",
+        recipient: Recipient { kind: RecipientKind::Shop, id: uuid::Uuid::now_v7() },
+        dedupe_key: key.into(),
+        text: "甲的通知".into(),
+        about: json!({}),
+    };
+    let tx = app.state.db.begin(a).await.unwrap();
+    notify::enqueue(&tx, app.state.now(), vec![note("a1"), note("a2")]).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let tx = app.state.db.begin(b).await.unwrap();
+    let read = tx.all(tx.select::<notice::Entity>().map(|_| notice::Entity::find())).await.unwrap();
+    assert!(read.is_empty(), "B read A's notices: {read:?}");
+    let one = tx.one(tx.select::<notice::Entity>().map(|_| notice::Entity::find())).await.unwrap();
+    assert!(one.is_none(), "B read one of A's notices");
+    assert_eq!(tx.count(tx.select::<notice::Entity>().map(|_| notice::Entity::find())).await.unwrap(), 0);
+    let fresh_update =
+        || notice::Entity::update_many().col_expr(notice::Column::Text, Expr::value("B was here".to_owned()));
+    assert_eq!(tx.exec_update(tx.update_many::<notice::Entity>().map(|_| fresh_update())).await.unwrap(), 0);
+    let returned = tx.update_returning(tx.update_many::<notice::Entity>().map(|_| fresh_update())).await.unwrap();
+    assert!(returned.is_empty(), "B changed A's notices");
+    let deleted =
+        tx.exec_delete(tx.delete_many::<notice::Entity>().map(|_| notice::Entity::delete_many())).await.unwrap();
+    assert_eq!(deleted, 0, "B deleted A's notices");
+    tx.commit().await.unwrap();
+
+    let tx = app.state.db.read(a).await.unwrap();
+    let mine = tx.all(tx.select::<notice::Entity>()).await.unwrap();
+    assert_eq!(mine.len(), 2, "A's notices are all there");
+    assert!(mine.iter().all(|n| n.text.as_deref() == Some("甲的通知")), "A's notices are unchanged");
+}

@@ -257,3 +257,44 @@ async fn graceful_shutdown_finishes_requests_in_flight() {
     let server = app.server.lock().unwrap().take().unwrap();
     tokio::time::timeout(Duration::from_secs(5), server).await.expect("the server stops").unwrap().unwrap();
 }
+
+/// In production `/metrics` answers only the metrics token, and is off (404) when none is set; in development
+/// it is open (`health_ready_metrics_graphiql_and_request_ids`).
+#[tokio::test]
+async fn production_metrics_need_the_metrics_token() {
+    let token = "mt_0123456789abcdefghijklmnop";
+    let app = TestApp::spawn_with(|c| {
+        c.env = civic::config::Env::Production;
+        c.metrics_token = Some(token.to_owned().into());
+    })
+    .await;
+    let get = |auth: Option<String>| {
+        let mut req = app.client.get(app.url("/metrics"));
+        if let Some(auth) = auth {
+            req = req.header("authorization", auth);
+        }
+        req.send()
+    };
+    for auth in [None, Some("Bearer wrong".to_owned()), Some(format!("Bearer {token}x")), Some(token.to_owned())] {
+        let r = get(auth.clone()).await.unwrap();
+        assert_eq!(r.status().as_u16(), 401, "{auth:?}");
+        assert!(!r.text().await.unwrap().contains("civic_"), "no figures without the token");
+    }
+    let r = get(Some(format!("Bearer {token}"))).await.unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert!(r.text().await.unwrap().contains("civic_db_pool_connections"));
+    // The platform token is not the metrics token.
+    assert_eq!(get(Some(format!("Bearer {}", app.platform_token))).await.unwrap().status().as_u16(), 401);
+
+    let off = TestApp::spawn_with(|c| c.env = civic::config::Env::Production).await;
+    for auth in [None, Some(format!("Bearer {token}"))] {
+        let mut req = off.client.get(off.url("/metrics"));
+        if let Some(auth) = auth {
+            req = req.header("authorization", auth);
+        }
+        assert_eq!(req.send().await.unwrap().status().as_u16(), 404, "off without CIVIC_METRICS_TOKEN");
+    }
+    // Development with a token set stays open.
+    let dev = TestApp::spawn_with(|c| c.metrics_token = Some(token.to_owned().into())).await;
+    assert_eq!(dev.client.get(dev.url("/metrics")).send().await.unwrap().status().as_u16(), 200);
+}

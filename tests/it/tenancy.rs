@@ -175,3 +175,54 @@ fn tiny_png() -> Vec<u8> {
     img.write_to(&mut out, image::ImageFormat::Png).unwrap();
     out.into_inner()
 }
+
+/// The load-test mark (which lets the simulated payment provider serve a tenant in production) is set when the
+/// tenant is created and never changed after: the registry row refuses any update of it, whichever code writes.
+#[tokio::test]
+async fn the_load_test_mark_is_fixed_when_the_tenant_is_created() {
+    use civic::db::{tenant_row, unscoped};
+    use sea_orm::ActiveValue::Set;
+
+    let app = &TestApp::spawn().await;
+    let mark = |id: String| async move {
+        let r = app.platform().gql("{ tenants(first: 100) { edges { node { id isLoadTest } } } }", json!({})).await;
+        let edges = r.data()["tenants"]["edges"].as_array().unwrap().clone();
+        edges.iter().find(|e| e["node"]["id"] == id.as_str()).unwrap()["node"]["isLoadTest"].as_bool().unwrap()
+    };
+    for created_as in [false, true] {
+        let slug = unique("lt");
+        let r = app
+            .platform()
+            .gql(
+                CREATE,
+                json!({ "i": { "slug": slug, "name": "压测", "template": "massage", "isLoadTest": created_as } }),
+            )
+            .await
+            .data();
+        let id = r["createTenant"]["tenant"]["id"].as_str().unwrap().to_owned();
+        assert_eq!(mark(id.clone()).await, created_as);
+        let row = unscoped::tenant_by_id(&app.state.db, id.parse().unwrap()).await.unwrap().unwrap();
+
+        // Through the tenancy service: refused as VALIDATION, with what to do instead.
+        let mut flip: tenant_row::ActiveModel = row.clone().into();
+        flip.is_load_test = Set(!created_as);
+        let err = civic::tenancy::service::update(&app.state, flip).await.unwrap_err();
+        assert_eq!(err.code(), "VALIDATION", "{err}");
+        assert!(err.to_string().contains("load-test mark"), "{err}");
+        // Straight at the registry, beside another change: refused, and the other change is not made either.
+        let mut flip: tenant_row::ActiveModel = row.clone().into();
+        flip.is_load_test = Set(!created_as);
+        flip.name = Set("renamed".into());
+        assert!(unscoped::update_tenant(&app.state.db, flip).await.is_err());
+
+        assert_eq!(mark(id.clone()).await, created_as, "the mark is unchanged");
+        let stored = unscoped::tenant_by_id(&app.state.db, id.parse().unwrap()).await.unwrap().unwrap();
+        assert_eq!((stored.is_load_test, stored.name.as_str()), (created_as, "压测"));
+        // Other changes of the tenant still work.
+        app.platform()
+            .gql("mutation($id: ID!) { suspendTenant(id: $id) { status isLoadTest } }", json!({ "id": id }))
+            .await
+            .data();
+        assert_eq!(mark(id).await, created_as);
+    }
+}

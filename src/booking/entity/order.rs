@@ -1,4 +1,5 @@
 use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
 
 /// A booking, which is an order: a service item with one therapist at one time, and its money.
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
@@ -18,12 +19,30 @@ pub struct Model {
     pub amount_fen: i64,
     pub paid_fen: i64,
     pub refunded_fen: i64,
-    pub price_snapshot: Json,
-    pub refund_policy: Json,
+    pub price_snapshot: PriceSnapshot,
+    pub refund_policy: RefundPolicy,
     pub expires_at: DateTimeUtc,
     pub cancel_reason: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+}
+
+/// What was booked, as it was when booked (a JSON column; a row that does not read as this is an error).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, FromJsonQueryResult)]
+#[serde(rename_all = "camelCase")]
+pub struct PriceSnapshot {
+    pub service_name: String,
+    pub list_price_fen: i64,
+    pub duration_minutes: i32,
+    /// Discounts applied to the list price; none are offered yet, so always empty.
+    pub discounts: Vec<Json>,
+}
+
+/// The refund policy an order is booked under, kept on the order (a JSON column).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, FromJsonQueryResult)]
+pub struct RefundPolicy {
+    pub cancel_cutoff_hours: i64,
+    pub late_refund_percent: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
