@@ -10,13 +10,12 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{
-    entity::{order, slot_claim},
-    notices,
-    rules::BookingRules,
-    service::{self as booking, CONFIRMED, PAID, PENDING_PAYMENT},
-};
+use super::{self as booking, CONFIRMED, PAID, PENDING_PAYMENT, notices};
 use crate::{
+    booking::{
+        entity::{order, slot_claim},
+        rules::BookingRules,
+    },
     db::TenantTx,
     error::{AppError, AppResult, violated_unique},
     infra::crypto,

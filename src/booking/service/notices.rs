@@ -4,8 +4,7 @@
 
 use chrono::Utc;
 
-use super::entity::order;
-use crate::{db::TenantTx, error::AppResult, kernel::TenantInfo, notify};
+use crate::{booking::entity::order, db::TenantTx, error::AppResult, kernel::TenantInfo, notify};
 
 /// The words of a notice. The shop's voice call reads the service, the time and the therapist.
 fn message(event: &str, o: &order::Model, therapist: &str, tz: chrono_tz::Tz) -> String {

@@ -3,11 +3,9 @@
 use sea_orm::{ActiveValue::Set, IntoActiveModel};
 use uuid::Uuid;
 
-use super::{
-    entity::{order, review},
-    service::{self as booking, COMPLETED},
-};
+use super::{self as booking, COMPLETED};
 use crate::{
+    booking::entity::{order, review},
     error::{AppError, AppResult, unique_or},
     kernel::Principal,
     kernel::TenantId,

@@ -1,0 +1,182 @@
+//! An order, its payments and its review, as GraphQL objects.
+
+use async_graphql::{Context, Enum, ID, Object};
+use chrono::{DateTime, FixedOffset};
+
+use super::local;
+use crate::{
+    booking::{
+        entity::{order, review as review_entity},
+        payment as payments, review,
+        service::{self as booking, effective_status},
+    },
+    error::AppError,
+    graphql::context::CtxExt,
+    storefront::{graphql::Shop, service::View},
+};
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq, Debug)]
+pub enum OrderStatus {
+    PendingPayment,
+    Paid,
+    Confirmed,
+    Completed,
+    Cancelled,
+    Expired,
+    NoShow,
+}
+
+impl OrderStatus {
+    /// A stored status this build does not know is an internal error, never a default.
+    fn parse(s: &str) -> crate::error::AppResult<OrderStatus> {
+        Ok(match s {
+            booking::PAID => OrderStatus::Paid,
+            booking::CONFIRMED => OrderStatus::Confirmed,
+            booking::COMPLETED => OrderStatus::Completed,
+            booking::CANCELLED => OrderStatus::Cancelled,
+            booking::EXPIRED => OrderStatus::Expired,
+            booking::NO_SHOW => OrderStatus::NoShow,
+            booking::PENDING_PAYMENT => OrderStatus::PendingPayment,
+            _ => return Err(AppError::internal(anyhow::anyhow!("unknown stored order status"))),
+        })
+    }
+
+    pub(super) fn as_str(self) -> &'static str {
+        match self {
+            OrderStatus::PendingPayment => booking::PENDING_PAYMENT,
+            OrderStatus::Paid => booking::PAID,
+            OrderStatus::Confirmed => booking::CONFIRMED,
+            OrderStatus::Completed => booking::COMPLETED,
+            OrderStatus::Cancelled => booking::CANCELLED,
+            OrderStatus::Expired => booking::EXPIRED,
+            OrderStatus::NoShow => booking::NO_SHOW,
+        }
+    }
+}
+
+pub struct Order(pub(super) order::Model);
+
+#[Object]
+impl Order {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn status(&self, ctx: &Context<'_>) -> async_graphql::Result<OrderStatus> {
+        Ok(OrderStatus::parse(effective_status(&self.0, ctx.state().now()))?)
+    }
+    async fn shop(&self, ctx: &Context<'_>) -> async_graphql::Result<Shop> {
+        let (state, view) = (ctx.state(), View::of(ctx.principal()));
+        // A published shop is in the tenant's storefront index; one unpublished since is read.
+        let index = crate::storefront::index::of(state).get(state, ctx.tenant()?).await?;
+        if let Some(p) = index.shop(self.0.shop_id) {
+            return Ok(Shop::of(std::sync::Arc::clone(p), view));
+        }
+        let s = crate::storefront::service::get_shop(state, &View::AllShops, ctx.tenant_id()?, self.0.shop_id).await?;
+        Ok(Shop::new(s, view))
+    }
+    async fn service_item_id(&self) -> ID {
+        ID(self.0.service_item_id.to_string())
+    }
+    /// The service's name as booked.
+    async fn service_name(&self) -> String {
+        self.0.price_snapshot.service_name.clone()
+    }
+    async fn therapist_id(&self) -> ID {
+        ID(self.0.therapist_id.to_string())
+    }
+    async fn start(&self, ctx: &Context<'_>) -> async_graphql::Result<DateTime<FixedOffset>> {
+        local(ctx, self.0.start_at)
+    }
+    async fn end(&self, ctx: &Context<'_>) -> async_graphql::Result<DateTime<FixedOffset>> {
+        local(ctx, self.0.end_at)
+    }
+    /// The price to pay, in fen, as snapshotted when booked.
+    async fn amount_fen(&self) -> i64 {
+        self.0.amount_fen
+    }
+    async fn paid_fen(&self) -> i64 {
+        self.0.paid_fen
+    }
+    async fn refunded_fen(&self) -> i64 {
+        self.0.refunded_fen
+    }
+    /// An unpaid order expires then and frees its slot.
+    async fn pay_before(&self, ctx: &Context<'_>) -> async_graphql::Result<DateTime<FixedOffset>> {
+        local(ctx, self.0.expires_at)
+    }
+    async fn cancel_reason(&self) -> Option<&str> {
+        self.0.cancel_reason.as_deref()
+    }
+    async fn created_at(&self, ctx: &Context<'_>) -> async_graphql::Result<DateTime<FixedOffset>> {
+        local(ctx, self.0.created_at)
+    }
+    async fn payments(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Payment>> {
+        Ok(payments::payments_of(ctx.state(), ctx.tenant_id()?, self.0.id).await?.into_iter().map(Payment).collect())
+    }
+    async fn review(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Review>> {
+        Ok(review::of_order(ctx.state(), ctx.tenant_id()?, self.0.id).await?.map(Review))
+    }
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum PaymentStatus {
+    Pending,
+    Succeeded,
+    Failed,
+}
+
+/// A payment, with its order when the same request changed both (`payOrder`).
+pub struct Payment(pub(super) payments::Paid);
+
+#[Object]
+impl Payment {
+    async fn id(&self) -> ID {
+        ID(self.0.payment.id.to_string())
+    }
+    async fn order_id(&self) -> ID {
+        ID(self.0.order_id.to_string())
+    }
+    async fn amount_fen(&self) -> i64 {
+        self.0.payment.amount_fen
+    }
+    async fn status(&self) -> async_graphql::Result<PaymentStatus> {
+        use crate::payments::provider::{FAILED, PENDING, SUCCEEDED};
+        Ok(match self.0.payment.status.as_str() {
+            SUCCEEDED => PaymentStatus::Succeeded,
+            FAILED => PaymentStatus::Failed,
+            PENDING => PaymentStatus::Pending,
+            _ => return Err(AppError::internal(anyhow::anyhow!("unknown stored payment status")).into()),
+        })
+    }
+    /// `simulated` in development: no money moves.
+    async fn provider(&self) -> &str {
+        &self.0.payment.provider
+    }
+    async fn order(&self, ctx: &Context<'_>) -> async_graphql::Result<Order> {
+        if let Some(o) = &self.0.order {
+            return Ok(Order(o.clone()));
+        }
+        Ok(Order(booking::get_order(ctx.state(), ctx.principal(), ctx.tenant_id()?, self.0.order_id).await?))
+    }
+}
+
+pub struct Review(pub(super) review_entity::Model);
+
+#[Object]
+impl Review {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn rating(&self) -> i32 {
+        self.0.rating.into()
+    }
+    async fn text(&self) -> &str {
+        &self.0.text
+    }
+    async fn reply(&self) -> Option<&str> {
+        self.0.reply.as_deref()
+    }
+    async fn created_at(&self, ctx: &Context<'_>) -> async_graphql::Result<DateTime<FixedOffset>> {
+        local(ctx, self.0.created_at)
+    }
+}
