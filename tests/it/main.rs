@@ -14,6 +14,7 @@ mod logs;
 mod media;
 mod meili;
 mod notify;
+mod order_moves;
 mod payments;
 mod platform;
 mod postgres;

@@ -129,10 +129,21 @@ pub async fn confirm(state: &AppState, who: &Principal, tenant: &TenantInfo, id:
     staff_move(state, who, tenant, id, mv, |_| Ok(())).await
 }
 
-/// Staff mark a confirmed order done.
+/// How long before its start an order may be marked done (a session that began a little early).
+const COMPLETES_BEFORE_START: Duration = Duration::hours(1);
+
+/// Staff mark a confirmed order done, from an hour before its start: completing earns the consumer points, so an
+/// appointment days ahead cannot be done yet.
 pub async fn complete(state: &AppState, who: &Principal, tenant: &TenantInfo, id: Uuid) -> AppResult<order::Model> {
     let mv = StaffMove { from: &[CONFIRMED], to: COMPLETED, event: None };
-    staff_move(state, who, tenant, id, mv, |_| Ok(())).await
+    staff_move(state, who, tenant, id, mv, |o| {
+        if state.now() < o.start_at - COMPLETES_BEFORE_START {
+            Err(AppError::conflict_because("NOT_STARTED", "an order can be completed from an hour before its start"))
+        } else {
+            Ok(())
+        }
+    })
+    .await
 }
 
 /// Staff record that the consumer did not come, once the start has passed.

@@ -10,7 +10,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{self as booking, CONFIRMED, PAID, PENDING_PAYMENT, notices};
+use super::{self as booking, COMPLETED, CONFIRMED, NO_SHOW, PAID, PENDING_PAYMENT, notices};
 use crate::{
     booking::{
         entity::{order, slot_claim},
@@ -84,6 +84,9 @@ impl payments::Payee for OrderPayee {
     }
 }
 
+/// The statuses of an order that was paid and keeps the money: a replay of its payment answers the payment.
+const KEEPS_THE_MONEY: [&str; 4] = [PAID, CONFIRMED, COMPLETED, NO_SHOW];
+
 fn key_reused() -> AppError {
     AppError::conflict_because("IDEMPOTENCY_KEY_REUSED", "this Idempotency-Key was used for another request")
 }
@@ -96,7 +99,9 @@ pub struct Paid {
 }
 
 /// Pays an order. The same `Idempotency-Key` answers the same payment (one payment, however often it is
-/// sent); the same key for another request is `CONFLICT`. Without a key, the order id serves as one.
+/// sent); the same key for another request is `CONFLICT`. Without a key, the order id serves as one. An order
+/// that is not awaiting payment is `CONFLICT` (`ORDER_NOT_PAYABLE`), except for the replay of the payment that
+/// paid it while it stays paid.
 pub async fn pay_order(
     state: &AppState,
     who: &Principal,
@@ -124,13 +129,14 @@ pub async fn pay_order(
     let o = booking::get_order_in(&tx, who, order_id).await?;
     let status = booking::effective_status(&o, state.now());
     if status != PENDING_PAYMENT {
-        // A request sent again (it paid the order) answers its payment.
-        let p = payments::by_key(&tx, &key).await?;
+        // Only the very request that paid the order, sent again while the order keeps the money, answers its
+        // payment; anything else (another key, no key after paying with one, a replay after the order was
+        // cancelled or expired) learns that the order is not payable.
+        let p = if KEEPS_THE_MONEY.contains(&status) { payments::by_key(&tx, &key).await? } else { None };
         tx.commit().await?;
         return match p {
-            Some(p) if p.request_hash == request_hash => Ok(answer(p)),
-            Some(_) => Err(key_reused()),
-            None => Err(AppError::conflict_because("ORDER_NOT_PAYABLE", format!("a {status} order cannot be paid"))),
+            Some(p) if p.request_hash == request_hash && p.status == payments::provider::SUCCEEDED => Ok(answer(p)),
+            _ => Err(AppError::conflict_because("ORDER_NOT_PAYABLE", format!("a {status} order cannot be paid"))),
         };
     }
     let payables = [Payable { kind: ORDER, id: o.id, amount_fen: o.amount_fen }];
