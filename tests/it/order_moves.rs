@@ -2,7 +2,7 @@
 //! order days before its start; and dates far outside any booking's or promotion's life.
 
 use chrono::{DateTime, Duration, Utc};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::{
     booking::{ORDER, book, local, open_shop},
@@ -108,4 +108,49 @@ async fn an_order_is_completed_from_an_hour_before_its_start_only() {
     assert_eq!(reason(&r), "NOT_STARTED", "{}", r.body);
     app.state.clock.advance(Duration::minutes(2));
     assert_eq!(st.gql(COMPLETE, json!({ "id": id })).await.data()["completeOrder"]["status"], "COMPLETED");
+}
+
+#[track_caller]
+fn expect_field(r: &Gql, field: &str) {
+    r.expect_code("VALIDATION");
+    assert_eq!(r.body["errors"][0]["extensions"]["field"], field, "{}", r.body);
+}
+
+#[tokio::test]
+async fn dates_outside_2000_to_2100_are_refused_and_answers_are_rfc_3339() {
+    let app = TestApp::spawn().await;
+    let s = open_shop(&app).await;
+    let admin = app.bearer(&s.tenant.api_key);
+    let create = "mutation($i: CreatePromotionInput!) { createPromotion(input: $i) { id startsAt endsAt } }";
+    let promo = |starts: &str, ends: &str| json!({ "i": { "shopId": s.shop, "title": "周年庆", "body": "全场八折", "startsAt": starts, "endsAt": ends } });
+    let now = Utc::now().to_rfc3339();
+    expect_field(&admin.gql(create, promo(&now, "9999-12-31T23:59:59Z")).await, "input.endsAt");
+    expect_field(&admin.gql(create, promo("1999-12-31T23:59:59Z", &now)).await, "input.startsAt");
+    // The last moment allowed is answered in the tenant's offset, still RFC 3339.
+    let r = admin.gql(create, promo(&now, "2100-12-31T23:59:59Z")).await.data();
+    let ends = r["createPromotion"]["endsAt"].as_str().unwrap();
+    assert_eq!(ends, "2101-01-01T07:59:59+08:00");
+    assert!(DateTime::parse_from_rfc3339(ends).is_ok());
+
+    let slots =
+        "query($s: ID!, $v: ID!, $d: Date!) { availableSlots(shopId: $s, serviceItemId: $v, date: $d) { start } }";
+    let anon = app.with_tenant(&s.tenant.slug);
+    for d in ["0001-01-01", "9999-12-31", "1999-12-31", "2101-01-01"] {
+        expect_field(&anon.gql(slots, json!({ "s": s.shop, "v": s.service, "d": d })).await, "date");
+    }
+    let r = anon.gql(slots, json!({ "s": s.shop, "v": s.service, "d": "2100-12-31" })).await.data();
+    for slot in r["availableSlots"].as_array().unwrap() {
+        assert!(DateTime::parse_from_rfc3339(slot["start"].as_str().unwrap()).is_ok(), "{slot}");
+    }
+
+    // A booking's start and a shop's order window are bounded alike.
+    let c = app.consumer(&s.tenant, "o-far").await;
+    expect_field(&book(&app, &c, &s, Some(&s.therapist), "9999-12-31T10:00:00Z").await, "input.start");
+    let staff = app.staff(&s.tenant, "SHOP_STAFF", &[&s.shop]).await;
+    let orders = "query($s: ID!, $f: DateTime, $t: DateTime) { shopOrders(shopId: $s, from: $f, to: $t) { edges { node { id } } } }";
+    let st = app.bearer(&staff.token);
+    expect_field(&st.gql(orders, json!({ "s": s.shop, "t": "9999-12-31T00:00:00Z" })).await, "to");
+    expect_field(&st.gql(orders, json!({ "s": s.shop, "f": "0001-01-01T00:00:00Z" })).await, "from");
+    let ok: Value = st.gql(orders, json!({ "s": s.shop, "f": "2000-01-01T00:00:00Z" })).await.data();
+    assert!(ok["shopOrders"]["edges"].is_array());
 }

@@ -7,7 +7,7 @@ use super::{CONSUMER, ORDER_READERS, Order, Payment, Review, SHOP_STAFF};
 use crate::{
     booking::{payment as payments, review, service as booking},
     error::AppError,
-    graphql::{context::CtxExt, guard::Allow, id_of},
+    graphql::{context::CtxExt, guard::Allow, id_of, scalars::Bounded},
     kernel::Principal,
 };
 
@@ -30,6 +30,7 @@ impl BookingMutation {
     #[graphql(guard = "Allow(CONSUMER)")]
     async fn create_booking(&self, ctx: &Context<'_>, input: CreateBookingInput) -> async_graphql::Result<Order> {
         let Principal::Consumer { id: me, .. } = ctx.principal() else { return Err(AppError::Forbidden.into()) };
+        let start = input.start.bounded("input.start")?;
         let therapist = input.therapist_id.as_ref().map(|t| id_of(t, "therapist")).transpose()?;
         let o = booking::create_booking(
             ctx.state(),
@@ -38,7 +39,7 @@ impl BookingMutation {
             id_of(&input.shop_id, "shop")?,
             id_of(&input.service_item_id, "service item")?,
             therapist,
-            input.start,
+            start,
         )
         .await?;
         Ok(Order(o))

@@ -14,7 +14,7 @@ use crate::{
         id_of,
         pagination::Page,
         plain::PlainList,
-        scalars::Date,
+        scalars::{Bounded, Date},
     },
     kernel::Principal,
     storefront::service::View,
@@ -40,6 +40,7 @@ impl BookingQuery {
         therapist_id: Option<ID>,
         date: Date,
     ) -> async_graphql::Result<PlainList<AvailableSlot>> {
+        let date = date.bounded("date")?;
         let tenant = ctx.tenant()?;
         let therapist = therapist_id.as_ref().map(|t| id_of(t, "therapist")).transpose()?;
         let slots = booking::available_slots(
@@ -108,6 +109,7 @@ impl BookingQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<Connection<String, Order>> {
+        let (from, to) = (from.bounded("from")?, to.bounded("to")?);
         let shop = id_of(&shop_id, "shop")?;
         crate::storefront::service::get_shop(ctx.state(), &View::of(ctx.principal()), ctx.tenant_id()?, shop).await?;
         let page = Page::parse(first, after)?;

@@ -15,6 +15,7 @@ use crate::{
         context::CtxExt,
         guard::{Allow, SHOP_WRITERS, TENANT_ADMIN},
         ids_of,
+        scalars::Bounded,
     },
     storefront::service::{self, PromotionFields, ServiceFields, TherapistFields, View},
 };
@@ -170,8 +171,8 @@ impl StorefrontMutation {
             shop_ids,
             title: input.title,
             body: input.body,
-            starts_at: input.starts_at,
-            ends_at: input.ends_at,
+            starts_at: input.starts_at.bounded("input.startsAt")?,
+            ends_at: input.ends_at.bounded("input.endsAt")?,
             kind: input.kind,
             percent_off: input.percent_off,
             amount_off_fen: input.amount_off_fen,
