@@ -1,6 +1,8 @@
-//! Uploads and reads of images. Who may upload: shop and therapist photos, a tenant admin or shop manager; meter,
-//! ticket and ID photos, consumers and staff. Who may read: public photos, anyone of the tenant (anonymous
-//! H5 pages included); private ones, the consumer who uploaded them and the tenant's admins and agents.
+//! Uploads and reads of images. Which tenants may upload: those whose template offers the purpose (shop and
+//! therapist photos need `storefront`; meter and ID photos, `water_accounts`; ticket photos, `tickets`). Who may
+//! upload: shop and therapist photos, a tenant admin or shop manager; meter, ticket and ID photos, consumers and
+//! staff. Who may read: public photos, anyone of the tenant (anonymous H5 pages included); private ones, the
+//! consumer who uploaded them and the tenant's admins and agents.
 
 use bytes::Bytes;
 
@@ -10,7 +12,7 @@ use uuid::Uuid;
 use super::entity as media;
 use crate::{
     db::TenantTx,
-    error::{AppError, AppResult},
+    error::{AppError, AppResult, Refusal},
     infra::media::{self as images, MediaError, Purpose},
     kernel::TenantId,
     kernel::{Principal, StaffRole},
@@ -34,15 +36,29 @@ impl From<sea_orm::DbErr> for UploadError {
     }
 }
 
+/// Who may upload for `purpose`: a signed-in caller of a tenant whose template offers the purpose's feature
+/// (else `FEATURE_OFF` on `purpose`, whatever the caller's role), with the role the purpose asks for.
 fn may_upload(who: &Principal, purpose: Purpose) -> AppResult<TenantId> {
+    if matches!(who, Principal::Anonymous { .. }) {
+        return Err(AppError::Unauthenticated);
+    }
+    if let Some(t) = who.tenant()
+        && !t.has_feature(purpose.feature())
+    {
+        let message = format!("this tenant's template does not offer {}", purpose.as_str());
+        return Err(AppError::ForbiddenBecause(Refusal {
+            reason: Some("FEATURE_OFF"),
+            field: Some("purpose".into()),
+            ..Refusal::new(message)
+        }));
+    }
     let tenant = who.tenant().map(|t| t.id);
-    let allowed = match (who, purpose.is_public()) {
-        (Principal::Anonymous { .. }, _) => return Err(AppError::Unauthenticated),
-        (Principal::ApiKey { .. }, _) => true,
-        (Principal::Staff { role: StaffRole::TenantAdmin | StaffRole::ShopManager, .. }, true) => true,
-        (Principal::Staff { .. } | Principal::Consumer { .. }, false) => true,
-        _ => false,
-    };
+    let allowed = matches!(
+        (who, purpose.is_public()),
+        (Principal::ApiKey { .. }, _)
+            | (Principal::Staff { role: StaffRole::TenantAdmin | StaffRole::ShopManager, .. }, true)
+            | (Principal::Staff { .. } | Principal::Consumer { .. }, false)
+    );
     match (allowed, tenant) {
         (true, Some(t)) => Ok(t),
         _ => Err(AppError::Forbidden),

@@ -221,3 +221,57 @@ async fn private_photos_are_seen_by_their_uploader_and_the_tenant_staff_only() {
     }
     assert_eq!(get(&app, &format!("{path}?tenant={}", t.slug), None).await.status().as_u16(), 404);
 }
+
+#[track_caller]
+fn expect_feature_off(status: u16, body: &Value, purpose: &str) {
+    assert_eq!(status, 403, "{purpose}: {body}");
+    let ext = &body["errors"][0]["extensions"];
+    assert_eq!(ext["code"], "FORBIDDEN", "{purpose}: {body}");
+    assert_eq!(ext["reason"], "FEATURE_OFF", "{purpose}: {body}");
+    assert_eq!(ext["field"], "purpose", "{purpose}: {body}");
+}
+
+#[tokio::test]
+async fn a_purpose_is_accepted_only_where_the_tenant_template_offers_it() {
+    let app = TestApp::spawn().await;
+    let massage = app.tenant("massage").await;
+    let water = app.tenant("water").await;
+    let massage_consumer = app.consumer(&massage, "o-media-massage").await;
+    let water_consumer = app.consumer(&water, "o-media-water").await;
+    let water_admin = app.staff(&water, "TENANT_ADMIN", &[]).await;
+
+    // Water purposes at a massage centre, by its consumer and by its own key.
+    for purpose in ["meter_photo", "id_document", "ticket_photo"] {
+        for who in [massage_consumer.as_str(), massage.api_key.as_str()] {
+            let (status, body) = upload(&app, Some(who), purpose, "p.jpg", exif_jpeg()).await;
+            expect_feature_off(status, &body, purpose);
+        }
+    }
+    // Storefront purposes at a water utility, by its admin and by its key.
+    for purpose in ["shop_photo", "therapist_photo"] {
+        for who in [water_admin.token.as_str(), water.api_key.as_str()] {
+            let (status, body) = upload(&app, Some(who), purpose, "p.jpg", exif_jpeg()).await;
+            expect_feature_off(status, &body, purpose);
+        }
+    }
+    // Refused before the bytes are looked at: not even an image, still `FEATURE_OFF`.
+    let (status, body) = upload(&app, Some(&water_consumer), "shop_photo", "x.jpg", b"not an image".to_vec()).await;
+    expect_feature_off(status, &body, "shop_photo");
+    // Nothing refused was stored.
+    let stored = walk(&app.state.config.data_dir.join("media"));
+    assert!(stored.is_empty(), "{stored:?}");
+
+    // What each template offers still works.
+    for (who, purpose) in [
+        (water_consumer.as_str(), "meter_photo"),
+        (water_consumer.as_str(), "id_document"),
+        (water_consumer.as_str(), "ticket_photo"),
+        (water_admin.token.as_str(), "ticket_photo"),
+        (massage.api_key.as_str(), "shop_photo"),
+        (massage.api_key.as_str(), "therapist_photo"),
+    ] {
+        let (status, body) = upload(&app, Some(who), purpose, "p.jpg", exif_jpeg()).await;
+        assert_eq!(status, 201, "{purpose}: {body}");
+        assert_eq!(body["purpose"], purpose);
+    }
+}

@@ -97,9 +97,8 @@ async fn the_cli_creates_and_purges_tenants() {
     let keep = app.tenant("massage").await;
     let kept_staff = app.staff(&keep, "TENANT_ADMIN", &[]).await;
     let slug = unique("cli");
-    let out = app
-        .cli(&["tenant", "create", "--slug", &slug, "--name", "命令行", "--template", "massage", "--load-test"])
-        .await;
+    let out =
+        app.cli(&["tenant", "create", "--slug", &slug, "--name", "命令行", "--template", "water", "--load-test"]).await;
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8(out.stdout).unwrap();
     let key = text.split_whitespace().find(|w| w.starts_with("ck_")).expect("the key is printed").to_owned();

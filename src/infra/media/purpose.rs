@@ -1,4 +1,4 @@
-//! What an upload is for, which decides who may see it.
+//! What an upload is for, which decides who may see it and which tenants may upload it.
 
 use crate::error::AppError;
 
@@ -36,6 +36,15 @@ impl Purpose {
         }
     }
 
+    /// The template feature (`tenants/*.toml`) a tenant needs to upload images for this purpose.
+    pub fn feature(self) -> &'static str {
+        match self {
+            Purpose::ShopPhoto | Purpose::TherapistPhoto => "storefront",
+            Purpose::MeterPhoto | Purpose::IdDocument => "water_accounts",
+            Purpose::TicketPhoto => "tickets",
+        }
+    }
+
     /// Storefront images anyone may see; every other purpose is private to the tenant's authorised staff.
     pub fn is_public(self) -> bool {
         matches!(self, Purpose::ShopPhoto | Purpose::TherapistPhoto)
@@ -57,5 +66,17 @@ mod tests {
         for bad in ["", "avatar", "SHOP_PHOTO", "shop_photo "] {
             assert_eq!(Purpose::parse(bad).unwrap_err().code(), "VALIDATION", "{bad:?}");
         }
+    }
+
+    #[test]
+    fn each_purpose_needs_a_feature_a_template_offers() {
+        let templates = [include_str!("../../../tenants/massage.toml"), include_str!("../../../tenants/water.toml")];
+        for purpose in Purpose::ALL {
+            let quoted = format!("\"{}\"", purpose.feature());
+            assert!(templates.iter().any(|t| t.contains(&quoted)), "{purpose:?} needs {quoted}");
+        }
+        assert_eq!(Purpose::ShopPhoto.feature(), "storefront");
+        assert_eq!(Purpose::MeterPhoto.feature(), "water_accounts");
+        assert_eq!(Purpose::TicketPhoto.feature(), "tickets");
     }
 }
