@@ -11,11 +11,17 @@ use async_graphql::{
     parser::types::ExecutableDocument,
 };
 
+use super::schema::MAX_FIELDS;
 use crate::{
     audit::service as audit,
     db::audit_scope::AuditScope,
     error::AppError,
-    graphql::{context::RequestCtx, errors::code_of, extensions::asks_introspection},
+    graphql::{
+        context::RequestCtx,
+        errors::{TOO_MANY_FIELDS, code_of},
+        extensions::asks_introspection,
+        selections,
+    },
     kernel::{Principal, TenantId},
     state::AppState,
 };
@@ -45,6 +51,9 @@ impl Extension for HooksExt {
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         let doc = next.run(ctx, query, variables).await?;
+        if selections::more_than(&doc, MAX_FIELDS) {
+            return Err(ServerError::new(TOO_MANY_FIELDS, None));
+        }
         if self.refuse_introspection && asks_introspection(&doc) {
             return Err(ServerError::new("introspection is disabled", None));
         }

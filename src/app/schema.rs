@@ -19,8 +19,13 @@ pub type CivicSchema = Schema<Query, Mutation, EmptySubscription>;
 
 /// Deepest selection allowed. GraphiQL's introspection query needs 13.
 pub const MAX_DEPTH: usize = 15;
-/// Most fields (each alias counted) one operation may select.
-pub const MAX_COMPLEXITY: usize = 1_000;
+/// Most values one answer may hold: each selected field (each alias) counts 1, and a list counts its selection
+/// once for every entry it may hold (`graphql::pagination::page_cost`), so lists multiply as they nest.
+pub const MAX_COMPLEXITY: usize = 10_000;
+/// Most fields (each alias and each use of a fragment counted) one document may select: what a request may ask
+/// the executor to resolve, whatever its answer holds. Checked by the full schema's hooks; registered queries
+/// are known to be small.
+pub const MAX_FIELDS: usize = 1_000;
 
 fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
     Schema::build(Query::default(), Mutation::default(), EmptySubscription)

@@ -61,7 +61,10 @@ pub struct AuditQuery;
 #[Object]
 impl AuditQuery {
     /// The tenant's audit log, newest first.
-    #[graphql(guard = "Allow(TENANT_ADMIN)")]
+    #[graphql(
+        guard = "Allow(TENANT_ADMIN)",
+        complexity = "crate::graphql::pagination::page_cost(first, child_complexity)"
+    )]
     async fn audit_log(
         &self,
         ctx: &Context<'_>,

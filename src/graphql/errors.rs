@@ -15,6 +15,19 @@ pub fn code_of(err: &ServerError) -> &'static str {
     if err.source.is_some() { "INTERNAL" } else { "BAD_REQUEST" }
 }
 
+/// The refusal of a document that selects more fields than the schema allows.
+pub const TOO_MANY_FIELDS: &str = "Query selects too many fields.";
+
+/// The reason of a request refused by one of the schema's limits (async-graphql's messages, and ours).
+fn limit_reason(message: &str) -> Option<&'static str> {
+    match message {
+        "Query is too complex." => Some("TOO_COMPLEX"),
+        "Query is nested too deep." => Some("TOO_DEEP"),
+        TOO_MANY_FIELDS => Some("TOO_MANY_FIELDS"),
+        _ => None,
+    }
+}
+
 pub fn finish(response: &mut Response, request_id: &str) {
     for err in &mut response.errors {
         let code = code_of(err);
@@ -27,7 +40,7 @@ pub fn finish(response: &mut Response, request_id: &str) {
         }
         let (reason, field) = match err.source::<AppError>() {
             Some(app) => (app.reason(), app.field().map(str::to_owned)),
-            None => (None, None),
+            None => (limit_reason(&err.message), None),
         };
         let ext = err.extensions.get_or_insert_with(ErrorExtensionValues::default);
         ext.set("code", code);

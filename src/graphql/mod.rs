@@ -11,6 +11,7 @@ pub mod pagination;
 pub mod plain;
 pub mod response_cache;
 pub mod scalars;
+pub mod selections;
 
 use async_graphql::ID;
 use uuid::Uuid;

@@ -11,6 +11,23 @@ use crate::error::{AppError, AppResult};
 pub const MAX_PAGE: i32 = 100;
 pub const DEFAULT_PAGE: i32 = 20;
 
+/// What a list field costs in the schema's complexity limit: its selection once for every item it may hold,
+/// so that an operation is refused before it runs when its answer would be large (`first` multiplies, and
+/// lists nest). A `first` out of range costs as the largest page; the resolver refuses it with its own error.
+pub fn page_cost(first: Option<i32>, children: usize) -> usize {
+    let items = first.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE) as usize;
+    list_cost(items, children)
+}
+
+/// The cost of a list of at most `items` entries (or about that many, for lists a parent holds few of).
+pub fn list_cost(items: usize, children: usize) -> usize {
+    items.saturating_mul(children).saturating_add(1)
+}
+
+/// Entries assumed in a list without `first` that a parent holds few of: a shop's photos, therapists, services
+/// or promotions; a service's therapists; an order's payments.
+pub const FEW: usize = 10;
+
 pub struct Page {
     pub after: Option<Uuid>,
     pub first: u64,

@@ -153,7 +153,10 @@ impl IdentityQuery {
     }
 
     /// The tenant's staff accounts, oldest first.
-    #[graphql(guard = "Allow(TENANT_ADMIN)")]
+    #[graphql(
+        guard = "Allow(TENANT_ADMIN)",
+        complexity = "crate::graphql::pagination::page_cost(first, child_complexity)"
+    )]
     async fn staff_members(
         &self,
         ctx: &Context<'_>,

@@ -100,7 +100,7 @@ impl TenancyQuery {
     }
 
     /// Every tenant, oldest first.
-    #[graphql(guard = "Allow(PLATFORM)")]
+    #[graphql(guard = "Allow(PLATFORM)", complexity = "crate::graphql::pagination::page_cost(first, child_complexity)")]
     async fn tenants(
         &self,
         ctx: &Context<'_>,

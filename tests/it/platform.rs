@@ -85,6 +85,50 @@ async fn page_sizes_are_capped_at_100() {
     app.bearer(&t.api_key).gql(q, json!({ "n": 100 })).await.data();
 }
 
+/// `aliases` copies of the H5's nearest-shops card list, each asking for `first` shops.
+fn nearest_flood(aliases: usize, first: &str) -> String {
+    let card = "distanceMeters shop { id name address phone callUrl location { lat lng } rating { average count } photos { thumbUrl } }";
+    let body: Vec<String> = (0..aliases)
+        .map(|i| format!("a{i}: nearestShops(near: {{ lat: 39.9, lng: 116.4, datum: GCJ02 }}, radiusMeters: 5000, first: {first}) {{ {card} }}"))
+        .collect();
+    format!("query($n: Int) {{ {} }}", body.join(" "))
+}
+
+#[tokio::test]
+async fn list_sizes_count_in_the_complexity_limit() {
+    let app = TestApp::spawn().await;
+    let t = app.tenant("massage").await;
+    let key = app.bearer(&t.api_key);
+    // 120 aliased pages of 100 cards (a 17 KB request for a 2 MB answer) are refused before anything runs.
+    let r = key.gql(&nearest_flood(120, "100"), json!({})).await;
+    r.expect_code("BAD_REQUEST");
+    assert!(r.body["data"].is_null(), "nothing was executed: {}", r.body);
+    // So are 40 (680 fields, few enough to select, 4,000 cards to answer): for what the answer would hold.
+    let r = key.gql(&nearest_flood(40, "100"), json!({})).await;
+    assert_eq!(r.body["errors"][0]["extensions"]["reason"], "TOO_COMPLEX", "{}", r.body);
+    assert!(r.body["data"].is_null(), "nothing was executed: {}", r.body);
+    // `first` counts as sent, also through a variable: five pages of 100 cards are too much, of 5 are not.
+    key.gql(&nearest_flood(5, "$n"), json!({ "n": 100 })).await.expect_code("BAD_REQUEST");
+    key.gql(&nearest_flood(5, "$n"), json!({ "n": 5 })).await.data();
+    key.gql(&nearest_flood(4, "$n"), json!({ "n": 100 })).await.data();
+    // Nested lists multiply: every shop of a page with its therapists' weeks and its services' therapists.
+    let nested = "{ shops(first: 100) { edges { node { therapists { schedule { weekday opens closes } } \
+                  services { therapists { id name } } } } } }";
+    let r = key.gql(nested, json!({})).await;
+    assert_eq!(r.body["errors"][0]["extensions"]["reason"], "TOO_COMPLEX", "{}", r.body);
+    let one = "{ shops(first: 5) { edges { node { therapists { schedule { weekday opens closes } } } } } }";
+    key.gql(one, json!({})).await.data();
+    let r = key.gql(&deep_query(30), json!({})).await;
+    assert_eq!(r.body["errors"][0]["extensions"]["reason"], "TOO_DEEP", "{}", r.body);
+    let r = key.gql(&alias_flood(5_000), json!({})).await;
+    assert_eq!(
+        r.body["errors"][0]["extensions"]["reason"],
+        "TOO_MANY_FIELDS",
+        "{}",
+        r.body.to_string().get(..300).unwrap_or_default()
+    );
+}
+
 async fn assert_refused_for(caller: &crate::helpers::Caller<'_>, query: &str, code: &str) {
     let r = caller.gql(query, json!({})).await;
     r.expect_code(code);
@@ -134,8 +178,9 @@ async fn production_mode_hides_the_schema_and_refuses_abuse() {
     r.expect_code("BAD_REQUEST");
 }
 
-/// Every registered operation is valid against the schema: sent without variables, each is either refused for
-/// a missing variable or runs; none names a field, argument or type the schema lacks.
+/// Every registered operation is valid against the schema: sent without variables but `first`, each is either
+/// refused for a missing variable or runs; none names a field, argument or type the schema lacks, and none is
+/// too complex at the largest page.
 #[tokio::test]
 async fn registered_operations_match_the_schema() {
     let app = TestApp::spawn().await;
@@ -145,16 +190,34 @@ async fn registered_operations_match_the_schema() {
     let mut checked = 0;
     for file in std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()) {
         let text = std::fs::read_to_string(&file).unwrap();
-        let doc = async_graphql::parser::parse_query(&text).unwrap();
-        for (name, _) in doc.operations.iter() {
-            let name = name.unwrap().to_string();
-            let r = app.anon().post_raw(json!({ "query": text, "operationName": name }).to_string()).await;
+        // Clients send one operation a document: each starts a line with `query` or `mutation`.
+        let mut sources: Vec<String> = vec![];
+        for line in text.lines() {
+            if line.starts_with("query ") || line.starts_with("mutation ") || sources.is_empty() {
+                sources.push(String::new());
+            }
+            let last = sources.last_mut().unwrap();
+            last.push_str(line);
+            last.push('\n');
+        }
+        for source in sources.iter().filter(|s| s.starts_with("query ") || s.starts_with("mutation ")) {
+            let doc = async_graphql::parser::parse_query(source).unwrap();
+            assert_eq!(doc.operations.iter().count(), 1, "{source}");
+            let name = doc.operations.iter().next().unwrap().0.unwrap().to_string();
+            // At the largest page: what our own clients send fits the complexity limit.
+            let request = json!({ "query": source, "variables": { "first": 100 } });
+            let r = app.anon().post_raw(request.to_string()).await;
             let body: serde_json::Value = r.json().await.unwrap();
             for e in body["errors"].as_array().into_iter().flatten() {
                 let m = e["message"].as_str().unwrap();
-                for bad in
-                    ["Unknown", "Cannot query", "is not defined by operation", "Expected type", "must have a selection"]
-                {
+                for bad in [
+                    "Unknown",
+                    "Cannot query",
+                    "is not defined by operation",
+                    "Expected type",
+                    "must have a selection",
+                    "too complex",
+                ] {
                     assert!(!m.contains(bad), "{}: {name}: {m}", file.display());
                 }
             }

@@ -110,6 +110,7 @@ impl Order {
     async fn created_at(&self, ctx: &Context<'_>) -> async_graphql::Result<DateTime<FixedOffset>> {
         local(ctx, self.0.created_at)
     }
+    #[graphql(complexity = "crate::graphql::pagination::list_cost(crate::graphql::pagination::FEW, child_complexity)")]
     async fn payments(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Payment>> {
         Ok(payments::payments_of(ctx.state(), ctx.tenant_id()?, self.0.id).await?.into_iter().map(Payment).collect())
     }

@@ -24,6 +24,9 @@ fn status_filter(s: Option<OrderStatus>) -> Option<&'static str> {
     s.map(OrderStatus::as_str)
 }
 
+/// Start times a day lists at most on the default 15-minute grid, around the clock.
+const DAY_SLOTS: usize = 96;
+
 #[derive(Default)]
 pub struct BookingQuery;
 
@@ -31,7 +34,7 @@ pub struct BookingQuery;
 impl BookingQuery {
     /// Start times of a service on a date (the tenant's calendar), with a therapist for each: the given one, or
     /// the first free one who performs the service.
-    #[graphql(guard = "Public")]
+    #[graphql(guard = "Public", complexity = "crate::graphql::pagination::list_cost(DAY_SLOTS, child_complexity)")]
     async fn available_slots(
         &self,
         ctx: &Context<'_>,
@@ -73,7 +76,7 @@ impl BookingQuery {
     }
 
     /// The caller's orders, newest first.
-    #[graphql(guard = "Allow(CONSUMER)")]
+    #[graphql(guard = "Allow(CONSUMER)", complexity = "crate::graphql::pagination::page_cost(first, child_complexity)")]
     async fn my_orders(
         &self,
         ctx: &Context<'_>,
@@ -97,7 +100,10 @@ impl BookingQuery {
     }
 
     /// A shop's orders starting in [from, to), newest first: for its staff.
-    #[graphql(guard = "Allow(SHOP_STAFF)")]
+    #[graphql(
+        guard = "Allow(SHOP_STAFF)",
+        complexity = "crate::graphql::pagination::page_cost(first, child_complexity)"
+    )]
     #[allow(clippy::too_many_arguments)]
     async fn shop_orders(
         &self,

@@ -38,7 +38,7 @@ impl StorefrontQuery {
     }
 
     /// The shops the caller sees, oldest first.
-    #[graphql(guard = "Public")]
+    #[graphql(guard = "Public", complexity = "crate::graphql::pagination::page_cost(first, child_complexity)")]
     async fn shops(
         &self,
         ctx: &Context<'_>,
@@ -52,7 +52,7 @@ impl StorefrontQuery {
     }
 
     /// Published shops within `radiusMeters` of a point, nearest first (at most `first`, ≤ 100).
-    #[graphql(guard = "Public")]
+    #[graphql(guard = "Public", complexity = "crate::graphql::pagination::page_cost(first, child_complexity)")]
     async fn nearest_shops(
         &self,
         ctx: &Context<'_>,
@@ -69,7 +69,7 @@ impl StorefrontQuery {
 
     /// Published shops matching the words of `query` in their name, address, introduction, therapists'
     /// names and specialties, or service names; best match first.
-    #[graphql(guard = "Public")]
+    #[graphql(guard = "Public", complexity = "crate::graphql::pagination::page_cost(first, child_complexity)")]
     async fn search_shops(
         &self,
         ctx: &Context<'_>,
@@ -106,7 +106,7 @@ impl StorefrontQuery {
 
     /// Promotions, newest first: for consumers, published ones running now (the tenant's time) in published
     /// shops; for staff, all of the shops they see. `shopId` narrows to one shop.
-    #[graphql(guard = "Public")]
+    #[graphql(guard = "Public", complexity = "crate::graphql::pagination::page_cost(first, child_complexity)")]
     async fn promotions(
         &self,
         ctx: &Context<'_>,

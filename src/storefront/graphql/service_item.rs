@@ -58,6 +58,7 @@ impl ServiceItem {
     }
 
     /// Who performs it.
+    #[graphql(complexity = "crate::graphql::pagination::list_cost(crate::graphql::pagination::FEW, child_complexity)")]
     async fn therapists(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Therapist>> {
         let view = &self.view;
         Ok(if view.is_public() {

@@ -218,6 +218,7 @@ impl Shop {
     async fn location(&self) -> Location {
         Location { lat: self.p.model.lat, lng: self.p.model.lng }
     }
+    #[graphql(complexity = "crate::graphql::pagination::list_cost(7, child_complexity)")]
     async fn opening_hours(&self) -> Vec<OpeningHours> {
         week_out(&self.p.hours)
     }
@@ -236,12 +237,14 @@ impl Shop {
     async fn rating(&self) -> Rating {
         Rating::of(&self.p.model)
     }
+    #[graphql(complexity = "crate::graphql::pagination::list_cost(crate::graphql::pagination::FEW, child_complexity)")]
     async fn photos(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Photo>> {
         let slug = &ctx.tenant()?.slug;
         Ok(self.p.photo_ids.iter().map(|id| photo(slug, id)).collect())
     }
 
     /// The shop's therapists (active ones, for consumers).
+    #[graphql(complexity = "crate::graphql::pagination::list_cost(crate::graphql::pagination::FEW, child_complexity)")]
     async fn therapists(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Therapist>> {
         let view = &self.view;
         Ok(if view.is_public() {
@@ -254,6 +257,7 @@ impl Shop {
     }
 
     /// The shop's service items (active ones, for consumers).
+    #[graphql(complexity = "crate::graphql::pagination::list_cost(crate::graphql::pagination::FEW, child_complexity)")]
     async fn services(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ServiceItem>> {
         let view = &self.view;
         Ok(if view.is_public() {
@@ -266,6 +270,7 @@ impl Shop {
     }
 
     /// Promotions in this shop (for consumers: published ones running now).
+    #[graphql(complexity = "crate::graphql::pagination::list_cost(SHOP_PROMOTIONS as usize, child_complexity)")]
     async fn promotions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Promotion>> {
         let shop = Some(self.p.model.id);
         let rows =

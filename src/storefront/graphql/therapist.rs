@@ -73,6 +73,7 @@ impl Therapist {
     }
 
     /// The weekly hours they work: their own schedule, or else the shop's opening hours.
+    #[graphql(complexity = "crate::graphql::pagination::list_cost(7, child_complexity)")]
     async fn schedule(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<OpeningHours>> {
         if let Some(s) = &self.p.schedule {
             return Ok(week_out(s));
