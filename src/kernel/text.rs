@@ -87,6 +87,7 @@ pub struct Text(String);
 
 impl Text {
     pub fn parse(shape: Shape, value: &str) -> Result<Text, Unfit> {
+        let value = value.trim();
         let mut out = String::with_capacity(value.len());
         let mut chars = value.nfc().peekable();
         while let Some(c) = chars.next() {
@@ -106,15 +107,11 @@ impl Text {
                 Class::Invisible => return Err(Unfit::InvisibleCharacter),
             }
         }
-        let trimmed = out.trim();
-        if trimmed.is_empty() && !shape.empty_ok {
+        if out.is_empty() && !shape.empty_ok {
             return Err(Unfit::Empty);
         }
-        if trimmed.chars().count() > shape.max {
+        if out.chars().count() > shape.max {
             return Err(Unfit::TooLong);
-        }
-        if trimmed.len() != out.len() {
-            out = trimmed.to_owned();
         }
         Ok(Text(out))
     }
@@ -189,7 +186,8 @@ mod tests {
         assert_eq!(Text::parse(line, "Cafe\u{301}").unwrap().as_str(), "Café");
         assert_eq!(Text::parse(line, "Café!").unwrap().as_str().chars().count(), 5);
         assert_eq!(reason(line, "Café!!"), "TOO_LONG");
-        assert_eq!(reason(line, " \t"), "CONTROL_CHARACTER");
+        assert_eq!(reason(line, " \t\n"), "EMPTY");
+        assert_eq!(reason(line, "王\t丽"), "CONTROL_CHARACTER");
         assert_eq!(reason(line, "   "), "EMPTY");
         assert_eq!(Text::parse(line.or_empty(), "  ").unwrap().as_str(), "");
     }
