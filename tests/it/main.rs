@@ -12,12 +12,14 @@ mod isolation;
 mod layers;
 mod logs;
 mod media;
+
 mod meili;
 mod notify;
 mod order_moves;
 mod payments;
 mod platform;
 mod postgres;
+mod redis_start;
 mod refusals;
 mod storefront;
 mod tenancy;
