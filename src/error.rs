@@ -74,6 +74,9 @@ pub enum AppError {
         "this operation is not registered: in production, sessions and anonymous callers send the operations in graphql/operations"
     )]
     OperationNotRegistered,
+    /// Refused for now, for want of capacity; the client may try again shortly.
+    #[error("{0}")]
+    Unavailable(Refusal),
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
@@ -94,6 +97,7 @@ impl AppError {
             AppError::BadRequest(_) => "BAD_REQUEST",
             AppError::OperationNotRegistered => "OPERATION_NOT_REGISTERED",
             AppError::PaymentFailed(_) => "PAYMENT_FAILED",
+            AppError::Unavailable(_) => "UNAVAILABLE",
             AppError::Internal(_) => "INTERNAL",
         }
     }
@@ -110,6 +114,7 @@ impl AppError {
             AppError::Conflict(_) => 409,
             AppError::PaymentFailed(_) => 402,
             AppError::RateLimited(_) => 429,
+            AppError::Unavailable(_) => 503,
             AppError::Internal(_) => 500,
         }
     }
@@ -120,7 +125,8 @@ impl AppError {
             | AppError::Validation(r)
             | AppError::Conflict(r)
             | AppError::RateLimited(r)
-            | AppError::PaymentFailed(r) => Some(r),
+            | AppError::PaymentFailed(r)
+            | AppError::Unavailable(r) => Some(r),
             _ => None,
         }
     }
@@ -169,6 +175,10 @@ impl AppError {
 
     pub fn rate_limited_because(reason: &'static str, msg: impl fmt::Display) -> Self {
         AppError::RateLimited(Refusal { reason: Some(reason), ..Refusal::new(msg) })
+    }
+
+    pub fn unavailable_because(reason: &'static str, msg: impl fmt::Display) -> Self {
+        AppError::Unavailable(Refusal { reason: Some(reason), ..Refusal::new(msg) })
     }
 
     pub fn payment_failed_because(reason: &'static str, msg: impl fmt::Display) -> Self {

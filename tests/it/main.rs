@@ -12,7 +12,7 @@ mod isolation;
 mod layers;
 mod logs;
 mod media;
-
+mod media_limits;
 mod meili;
 mod notify;
 mod order_moves;
