@@ -42,6 +42,14 @@ pub struct Config {
     /// consumer or sign-in name (`CIVIC_RATE_CREDENTIAL_PER_MINUTE`).
     pub rate_ip_per_minute: u32,
     pub rate_credential_per_minute: u32,
+    /// Uploads a minute, per client address (`CIVIC_UPLOAD_IP_PER_MINUTE`) and per consumer
+    /// (`CIVIC_UPLOAD_CREDENTIAL_PER_MINUTE`).
+    pub upload_ip_per_minute: u32,
+    pub upload_credential_per_minute: u32,
+    /// Memory that decoding uploads may take at once, in MiB (`CIVIC_DECODE_BUDGET_MB`), and how long an upload
+    /// waits for its share before it is answered 503 (`CIVIC_DECODE_WAIT_MS`).
+    pub decode_budget_mb: u32,
+    pub decode_wait: std::time::Duration,
     /// Deliver notices (and expire unpaid orders) from this process; `CIVIC_DISPATCH=0` turns it off, e.g. for
     /// a process that only serves reads.
     pub dispatch_notices: bool,
@@ -88,6 +96,14 @@ impl Config {
             rate_credential_per_minute: var("CIVIC_RATE_CREDENTIAL_PER_MINUTE")
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(30),
+            upload_ip_per_minute: var("CIVIC_UPLOAD_IP_PER_MINUTE").and_then(|v| v.parse().ok()).unwrap_or(30),
+            upload_credential_per_minute: var("CIVIC_UPLOAD_CREDENTIAL_PER_MINUTE")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(10),
+            decode_budget_mb: var("CIVIC_DECODE_BUDGET_MB").and_then(|v| v.parse().ok()).unwrap_or(256),
+            decode_wait: std::time::Duration::from_millis(
+                var("CIVIC_DECODE_WAIT_MS").and_then(|v| v.parse().ok()).unwrap_or(2000),
+            ),
             dispatch_notices: var("CIVIC_DISPATCH").is_none_or(|v| v != "0"),
         };
         config.check()?;
@@ -109,8 +125,15 @@ impl Config {
         {
             bail!("CIVIC_PLATFORM_TOKEN must be at least 24 characters");
         }
-        if self.rate_ip_per_minute == 0 || self.rate_credential_per_minute == 0 {
+        if self.rate_ip_per_minute == 0
+            || self.rate_credential_per_minute == 0
+            || self.upload_ip_per_minute == 0
+            || self.upload_credential_per_minute == 0
+        {
             bail!("rate limits must be at least 1 a minute");
+        }
+        if self.decode_budget_mb == 0 {
+            bail!("CIVIC_DECODE_BUDGET_MB must be at least 1");
         }
         if let Some(key) = &self.secret_key {
             decode_secret_key(key.expose_secret())?;

@@ -78,6 +78,9 @@ pub enum AppError {
         "this operation is not registered: in production, sessions and anonymous callers send the operations in graphql/operations"
     )]
     OperationNotRegistered,
+    /// Refused for now, for want of capacity; the client may try again shortly.
+    #[error("{0}")]
+    Unavailable(Refusal),
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
@@ -100,6 +103,7 @@ impl AppError {
             AppError::BodyTooLarge(_) => "BODY_TOO_LARGE",
             AppError::OperationNotRegistered => "OPERATION_NOT_REGISTERED",
             AppError::PaymentFailed(_) => "PAYMENT_FAILED",
+            AppError::Unavailable(_) => "UNAVAILABLE",
             AppError::Internal(_) => "INTERNAL",
         }
     }
@@ -118,6 +122,7 @@ impl AppError {
             AppError::UnsupportedMediaType => 415,
             AppError::PaymentFailed(_) => 402,
             AppError::RateLimited(_) => 429,
+            AppError::Unavailable(_) => 503,
             AppError::Internal(_) => 500,
         }
     }
@@ -128,7 +133,8 @@ impl AppError {
             | AppError::Validation(r)
             | AppError::Conflict(r)
             | AppError::RateLimited(r)
-            | AppError::PaymentFailed(r) => Some(r),
+            | AppError::PaymentFailed(r)
+            | AppError::Unavailable(r) => Some(r),
             _ => None,
         }
     }
@@ -177,6 +183,10 @@ impl AppError {
 
     pub fn rate_limited_because(reason: &'static str, msg: impl fmt::Display) -> Self {
         AppError::RateLimited(Refusal { reason: Some(reason), ..Refusal::new(msg) })
+    }
+
+    pub fn unavailable_because(reason: &'static str, msg: impl fmt::Display) -> Self {
+        AppError::Unavailable(Refusal { reason: Some(reason), ..Refusal::new(msg) })
     }
 
     pub fn payment_failed_because(reason: &'static str, msg: impl fmt::Display) -> Self {

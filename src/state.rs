@@ -22,7 +22,15 @@ use secrecy::{ExposeSecret, SecretString};
 use crate::{
     config::{self, Config},
     db::{Db, PoolOptions, registry::Registry},
-    infra::{cache::Cache, crypto, crypto::Keys, media::MediaStore, meili::Meili, metrics, ratelimit::Limits},
+    infra::{
+        cache::Cache,
+        crypto,
+        crypto::Keys,
+        media::{DecodeBudget, MediaStore},
+        meili::Meili,
+        metrics,
+        ratelimit::Limits,
+    },
     kernel::Clock,
 };
 
@@ -37,6 +45,10 @@ pub struct Inner {
     platform_token: SecretString,
     pub http: reqwest::Client,
     pub limits: Limits,
+    /// Uploads a minute, per client address and per consumer.
+    pub upload_limits: Limits,
+    /// Memory that decoding uploads may take at once.
+    pub decode_budget: DecodeBudget,
     pub metrics: PrometheusHandle,
     /// Each request's tenant, read fresh in shared batches.
     pub tenants: Registry,
@@ -108,6 +120,8 @@ impl AppState {
             .build()?;
         Ok(AppState(Arc::new(Inner {
             limits: Limits::new(config.rate_ip_per_minute, config.rate_credential_per_minute),
+            upload_limits: Limits::new(config.upload_ip_per_minute, config.upload_credential_per_minute),
+            decode_budget: DecodeBudget::new(config.decode_budget_mb, config.decode_wait),
             keys,
             platform_token: secrets.platform_token,
             config,

@@ -1,14 +1,16 @@
 //! `POST /media` (multipart: `file` and `purpose`) and `GET /media/{id}[?thumb=1][&tenant=slug]`.
 
+use std::{net::SocketAddr, time::Duration};
+
 use axum::{
-    Json,
-    extract::{Multipart, Path, Query, State},
+    Extension, Json,
+    extract::{ConnectInfo, Multipart, Path, Query, State},
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use bytes::Bytes;
 
-use super::{REQUEST_ID, Web};
+use super::{REQUEST_ID, Web, client_addr};
 use crate::{
     error::{AppError, error_body},
     identity::principal,
@@ -32,10 +34,24 @@ fn refuse(err: AppError, headers: &HeaderMap) -> Response {
 fn refuse_image(err: MediaError, headers: &HeaderMap) -> Response {
     let id = header(headers, REQUEST_ID.as_str()).unwrap_or("-");
     let status = StatusCode::from_u16(err.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
-    (status, Json(error_body(&AppError::validation(err), id))).into_response()
+    (status, Json(error_body(&AppError::from(err), id))).into_response()
 }
 
-pub async fn upload(State(web): State<Web>, headers: HeaderMap, mut form: Multipart) -> Response {
+/// A refusal for now (429, 503) with `Retry-After` in whole seconds, at least one.
+fn refuse_for(err: AppError, retry_after: Duration, headers: &HeaderMap) -> Response {
+    let seconds = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
+    let mut response = refuse(err, headers);
+    response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
+    response
+}
+
+pub async fn upload(
+    State(web): State<Web>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    mut form: Multipart,
+) -> Response {
+    let ip = client_addr(peer.map(|p| p.0.0));
     let who =
         match principal::resolve(&web.state, header(&headers, "authorization"), header(&headers, "x-tenant")).await {
             Ok(p) => p,
@@ -63,7 +79,7 @@ pub async fn upload(State(web): State<Web>, headers: HeaderMap, mut form: Multip
         Ok(p) => p,
         Err(e) => return refuse(e, &headers),
     };
-    match service::upload(&web.state, &who, purpose, file).await {
+    match service::upload(&web.state, &who, ip, purpose, file).await {
         Ok(m) => {
             let url = format!("/media/{}", m.id);
             let body = serde_json::json!({
@@ -74,6 +90,7 @@ pub async fn upload(State(web): State<Web>, headers: HeaderMap, mut form: Multip
         }
         Err(UploadError::Image(e)) => refuse_image(e, &headers),
         Err(UploadError::Refused(e)) => refuse(e, &headers),
+        Err(UploadError::Later(e, retry_after)) => refuse_for(e, retry_after, &headers),
     }
 }
 

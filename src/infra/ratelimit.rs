@@ -2,9 +2,12 @@
 //! They are per process; the account lockout after wrong passwords lives in the database and holds across
 //! processes.
 
-use std::{net::IpAddr, num::NonZeroU32};
+use std::{net::IpAddr, num::NonZeroU32, time::Duration};
 
-use governor::{DefaultKeyedRateLimiter, Quota};
+use governor::{
+    DefaultKeyedRateLimiter, NotUntil, Quota,
+    clock::{Clock, DefaultClock, QuantaInstant},
+};
 
 pub struct Limits {
     per_ip: DefaultKeyedRateLimiter<IpAddr>,
@@ -13,6 +16,10 @@ pub struct Limits {
 
 fn per_minute(n: u32) -> Quota {
     Quota::per_minute(NonZeroU32::new(n).expect("non-zero quota"))
+}
+
+fn wait(not_until: NotUntil<QuantaInstant>) -> Duration {
+    not_until.wait_time_from(DefaultClock::default().now())
 }
 
 impl Limits {
@@ -25,11 +32,21 @@ impl Limits {
     }
 
     pub fn allow_ip(&self, ip: IpAddr) -> bool {
-        self.per_ip.check_key(&ip).is_ok()
+        self.check_ip(ip).is_ok()
     }
 
     pub fn allow_credential(&self, key: &str) -> bool {
-        self.per_credential.check_key(&key.to_owned()).is_ok()
+        self.check_credential(key).is_ok()
+    }
+
+    /// Counts one from `ip`; when over the limit, how long until the next is allowed.
+    pub fn check_ip(&self, ip: IpAddr) -> Result<(), Duration> {
+        self.per_ip.check_key(&ip).map_err(wait)
+    }
+
+    /// Counts one for the account or consumer `key`; when over the limit, how long until the next is allowed.
+    pub fn check_credential(&self, key: &str) -> Result<(), Duration> {
+        self.per_credential.check_key(&key.to_owned()).map_err(wait)
     }
 
     /// Drops idle keys; called now and then so memory stays bounded.

@@ -4,6 +4,8 @@
 //! staff. Who may read: public photos, anyone of the tenant (anonymous H5 pages included); private ones, the
 //! consumer who uploaded them and the tenant's admins and agents.
 
+use std::{net::IpAddr, time::Duration};
+
 use bytes::Bytes;
 
 use sea_orm::ActiveValue::Set;
@@ -13,7 +15,7 @@ use super::entity as media;
 use crate::{
     db::TenantTx,
     error::{AppError, AppResult, Refusal},
-    infra::media::{self as images, MediaError, Purpose},
+    infra::media::{self as images, BudgetRefused, MediaError, Purpose},
     kernel::TenantId,
     kernel::{Principal, StaffRole},
     state::AppState,
@@ -22,7 +24,12 @@ use crate::{
 pub enum UploadError {
     Refused(AppError),
     Image(MediaError),
+    /// Refused for now (too many uploads, or no memory to decode one): the client may try again after this long.
+    Later(AppError, Duration),
 }
+
+/// How long an upload refused for want of decode memory is asked to wait before it tries again.
+const RETRY_WHEN_BUSY: Duration = Duration::from_secs(2);
 
 impl From<AppError> for UploadError {
     fn from(e: AppError) -> Self {
@@ -85,18 +92,51 @@ fn uploader(who: &Principal) -> String {
     format!("{kind}:{}", id.unwrap_or_default())
 }
 
+/// Consumers' uploads count against a budget per consumer and per client address (the consumer's first, so
+/// that one consumer's refused uploads do not spend the address's budget); staff and API keys are bounded by the
+/// decode budget alone, as their other writes are not limited.
+fn rate_limit(state: &AppState, who: &Principal, ip: IpAddr) -> Result<(), UploadError> {
+    let Principal::Consumer { .. } = who else { return Ok(()) };
+    let credential = who.credential_key().map_or(Ok(()), |key| state.upload_limits.check_credential(&key));
+    credential.and_then(|()| state.upload_limits.check_ip(ip)).map_err(|wait| {
+        let refused = AppError::rate_limited_because("TOO_MANY_UPLOADS", "too many uploads; try again in a minute");
+        UploadError::Later(refused, wait)
+    })
+}
+
+/// Reserves the memory that decoding `data` takes from the shared budget, waiting briefly when it is taken.
+async fn reserve_decode(state: &AppState, data: &[u8]) -> Result<images::Reserved, UploadError> {
+    let cost = images::decode_cost(data).map_err(UploadError::Image)?;
+    state.decode_budget.reserve(cost).await.map_err(|refused| match refused {
+        BudgetRefused::TooLarge => UploadError::Image(MediaError::NeedsTooMuchMemory),
+        BudgetRefused::Busy => {
+            metrics::counter!("civic_uploads_busy_total").increment(1);
+            let busy =
+                AppError::unavailable_because("DECODE_BUSY", "the server is busy with other images; try again shortly");
+            UploadError::Later(busy, RETRY_WHEN_BUSY)
+        }
+    })
+}
+
 /// Checks, cleans and stores an upload; answers its row.
 pub async fn upload(
     state: &AppState,
     who: &Principal,
+    ip: IpAddr,
     purpose: Purpose,
     data: Bytes,
 ) -> Result<media::Model, UploadError> {
     let tenant = may_upload(who, purpose)?;
-    let processed = tokio::task::spawn_blocking(move || images::process(&data))
-        .await
-        .map_err(|e| UploadError::Refused(AppError::internal(e)))?
-        .map_err(UploadError::Image)?;
+    rate_limit(state, who, ip)?;
+    let reserved = reserve_decode(state, &data).await?;
+    let processed = tokio::task::spawn_blocking(move || {
+        let processed = images::process(&data);
+        drop(reserved);
+        processed
+    })
+    .await
+    .map_err(|e| UploadError::Refused(AppError::internal(e)))?
+    .map_err(UploadError::Image)?;
     let id = Uuid::now_v7();
     state.media.put(tenant.0, id, &processed).await.map_err(AppError::Internal)?;
     let row = media::ActiveModel {

@@ -148,6 +148,10 @@ pub fn base_config(data_dir: &std::path::Path) -> Config {
         // Tests make many sign-ins from one address; `identity::rate_limits_*` sets small limits.
         rate_ip_per_minute: 100_000,
         rate_credential_per_minute: 100_000,
+        upload_ip_per_minute: 100_000,
+        upload_credential_per_minute: 100_000,
+        decode_budget_mb: 256,
+        decode_wait: Duration::from_secs(2),
         dispatch_notices: true,
     }
 }

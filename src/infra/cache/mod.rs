@@ -12,7 +12,8 @@
 //!   connection. When a queue is full (Redis slower than this process asks) the read or store is skipped and
 //!   counted. Every Redis call has a short timeout. A failed or late call opens a breaker for a second: requests then
 //!   skip Redis (the in-process cache and the database answer), and the first call after it tries again, so
-//!   caching resumes by itself when Redis returns.
+//!   caching resumes by itself when Redis returns. When Redis does not answer at start, the process starts
+//!   without it (`/readyz` says `degraded`) and connects in the background once it answers.
 //!
 //! Correctness does not depend on Redis: keys carry the tenant and the generations the answer was computed at
 //! (see `tenancy::generation`), so a write makes every process's next read use new keys.
@@ -32,7 +33,7 @@ use std::{
 use bytes::Bytes;
 use rand::Rng;
 
-use remote::Redis;
+use remote::Link;
 use seen::Seen;
 
 /// Weight of the in-process cache: key and body bytes. Sized for the storefront answers of a national
@@ -68,7 +69,7 @@ impl Source {
 #[derive(Clone)]
 pub struct Cache {
     local: moka::future::Cache<String, Arc<Entry>>,
-    redis: Option<Arc<Redis>>,
+    redis: Option<Arc<Link>>,
     seen: Arc<Seen>,
 }
 
@@ -93,7 +94,7 @@ impl Cache {
             .build();
         let redis = match url {
             None => None,
-            Some(url) => Some(remote::connect(url).await?),
+            Some(url) => Some(Link::connect(url).await?),
         };
         Ok(Cache { local, redis, seen: Arc::new(Seen::new()) })
     }

@@ -1,9 +1,9 @@
 //! The Redis layer behind the in-process cache: batched reads, pipelined stores, and the breaker that skips
-//! Redis for a second after it failed.
+//! Redis for a second after it failed, and the link that is made in the background when Redis is down at start.
 
 use std::{
     sync::{
-        Arc,
+        Arc, OnceLock, Weak,
         atomic::{AtomicU64, Ordering},
     },
     time::Duration,
@@ -57,9 +57,56 @@ enum Queued {
     Flush(tokio::sync::oneshot::Sender<()>),
 }
 
+/// The link to Redis: empty until the first connection is made, at start or, when Redis is down then, in the
+/// background. Once made, the connection manager reconnects by itself and the breaker covers outages.
+pub(super) struct Link {
+    redis: OnceLock<Arc<Redis>>,
+}
+
+/// First pause between attempts to reach Redis after it was down at start, and the longest.
+const FIRST_RETRY: Duration = Duration::from_millis(250);
+const LONGEST_RETRY: Duration = Duration::from_secs(2);
+
+impl Link {
+    /// Connects to Redis; when it does not answer, the cache starts without it and keeps trying in the
+    /// background (a process that starts during a Redis outage serves from memory and the database, as a running
+    /// one does). A URL that cannot be parsed is a configuration error.
+    pub(super) async fn connect(url: &str) -> anyhow::Result<Arc<Link>> {
+        let client = redis::Client::open(url)?;
+        let link = Arc::new(Link { redis: OnceLock::new() });
+        match open(client.clone(), url).await {
+            Ok(redis) => _ = link.redis.set(redis),
+            Err(e) => {
+                tracing::warn!(error = %format!("{e:#}"), "Redis unavailable at start; answering without it and connecting in the background");
+                tokio::spawn(connect_later(Arc::downgrade(&link), client, url.to_owned()));
+            }
+        }
+        Ok(link)
+    }
+
+    /// Redis, once connected.
+    pub(super) fn get(&self) -> Option<&Arc<Redis>> {
+        self.redis.get()
+    }
+}
+
+/// Tries to connect until it succeeds, with growing pauses; ends with the cache.
+async fn connect_later(link: Weak<Link>, client: redis::Client, url: String) {
+    let mut pause = FIRST_RETRY;
+    loop {
+        tokio::time::sleep(pause).await;
+        let Some(strong) = link.upgrade() else { return };
+        if let Ok(redis) = open(client.clone(), &url).await {
+            _ = strong.redis.set(redis);
+            tracing::info!("Redis answers; the cache uses it from now on");
+            return;
+        }
+        pause = (pause * 2).min(LONGEST_RETRY);
+    }
+}
+
 /// Connects to Redis and starts the reader and the writer, which end with the cache.
-pub(super) async fn connect(url: &str) -> anyhow::Result<Arc<Redis>> {
-    let client = redis::Client::open(url)?;
+async fn open(client: redis::Client, url: &str) -> anyhow::Result<Arc<Redis>> {
     let config = redis::aio::ConnectionManagerConfig::new()
         .set_connection_timeout(Duration::from_secs(1))
         .set_response_timeout(Duration::from_millis(500))
@@ -89,7 +136,9 @@ pub(super) async fn connect(url: &str) -> anyhow::Result<Arc<Redis>> {
 impl Cache {
     /// True when the cache answers within a short time.
     pub async fn ping(&self) -> bool {
-        let Some(redis) = &self.redis else { return true };
+        let Some(link) = &self.redis else { return true };
+        // Configured but not yet reached: degraded.
+        let Some(redis) = link.get() else { return false };
         let mut conn = redis.conn.clone();
         let cmd = redis::cmd("PING");
         let ping = cmd.query_async::<String>(&mut conn);
@@ -100,7 +149,7 @@ impl Cache {
     /// Stores are written behind the requests that made them; this is for a caller that must know another
     /// process can now read them.
     pub async fn flush(&self) {
-        let Some(redis) = &self.redis else { return };
+        let Some(redis) = self.redis.as_ref().and_then(|l| l.get()) else { return };
         let (done, written) = tokio::sync::oneshot::channel();
         if redis.stores.send(Queued::Flush(done)).await.is_ok() {
             let _ = written.await;
@@ -109,7 +158,7 @@ impl Cache {
 
     /// Redis, unless its breaker is open.
     fn usable_redis(&self) -> Option<&Arc<Redis>> {
-        self.redis.as_ref().filter(|r| now_ms() >= r.open_until.load(Ordering::Relaxed))
+        self.redis.as_ref().and_then(|l| l.get()).filter(|r| now_ms() >= r.open_until.load(Ordering::Relaxed))
     }
 
     pub(super) async fn redis_get(&self, key: &str) -> Option<Arc<Entry>> {

@@ -6,7 +6,7 @@ use std::io::Cursor;
 use bytes::Bytes;
 use image::codecs::jpeg::JpegEncoder;
 use image::metadata::Orientation;
-use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits, Rgb, RgbImage};
+use image::{ColorType, DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits, RgbImage};
 
 use super::MediaError;
 
@@ -49,16 +49,17 @@ impl fmt::Debug for Processed {
     }
 }
 
-/// Checks an upload and re-encodes it: JPEG, PNG or WebP in; upright JPEG without metadata out, with a
-/// thumbnail that fits in 320×320. CPU-bound: call it from `spawn_blocking`.
-pub fn process(upload: &[u8]) -> Result<Processed, MediaError> {
+/// An accepted upload's decoder, made from its header alone (no pixel decoded yet), and its format. Refuses an
+/// upload too large, of another format, or whose dimensions are over the limits.
+fn open(upload: &[u8]) -> Result<(impl ImageDecoder + '_, ImageFormat), MediaError> {
     if upload.len() > MAX_UPLOAD_BYTES {
         return Err(MediaError::TooLarge);
     }
     let mut reader = ImageReader::new(Cursor::new(upload)).with_guessed_format().map_err(|_| MediaError::Corrupt)?;
-    if !matches!(reader.format(), Some(ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::WebP)) {
-        return Err(MediaError::UnsupportedType);
-    }
+    let format = match reader.format() {
+        Some(f @ (ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::WebP)) => f,
+        _ => return Err(MediaError::UnsupportedType),
+    };
 
     // Nothing is decoded yet: making the decoder reads the header only, and refuses a side over the limit;
     // the pixel count is checked next, still from the header.
@@ -67,13 +68,52 @@ pub fn process(upload: &[u8]) -> Result<Processed, MediaError> {
     limits.max_image_height = Some(MAX_SIDE);
     limits.max_alloc = Some(MAX_DECODE_ALLOC);
     reader.limits(limits.clone());
-    let mut decoder = reader.into_decoder().map_err(MediaError::from_image)?;
+    let decoder = reader.into_decoder().map_err(MediaError::from_image)?;
     let (width, height) = decoder.dimensions();
     if width > MAX_SIDE || height > MAX_SIDE || u64::from(width) * u64::from(height) > MAX_PIXELS {
         return Err(MediaError::DimensionsTooLarge);
     }
     // The pixel buffer itself must fit in the allocation budget too (16-bit colour doubles it).
     limits.reserve(decoder.total_bytes()).map_err(MediaError::from_image)?;
+    Ok((decoder, format))
+}
+
+/// The most memory, in bytes, that [`process`] takes at once for this upload, estimated from its header alone
+/// (cheap: no pixel is decoded); or the refusal that `process` would give from the header.
+pub fn decode_cost(upload: &[u8]) -> Result<u64, MediaError> {
+    let (mut decoder, format) = open(upload)?;
+    let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
+    let (width, height) = decoder.dimensions();
+    let pixels = u64::from(width) * u64::from(height);
+    let rgb = 3 * pixels;
+    let decoded = decoder.total_bytes();
+    // Besides its output, a JPEG decoder may keep every coefficient (progressive images) and a WebP decoder
+    // whole colour planes; a PNG decoder keeps a few rows.
+    let decoding = if format == ImageFormat::Png { 0 } else { 3 * pixels };
+    // To 8-bit RGB: in place for 8-bit RGB and RGBA, a new buffer for anything else.
+    let to_rgb = match decoder.color_type() {
+        ColorType::Rgb8 | ColorType::Rgba8 => 0,
+        c if c.has_alpha() => 4 * pixels,
+        _ => rgb,
+    };
+    // Turning by a quarter copies the image; the encoded JPEG is well under half a byte a pixel.
+    let turn = if turns_a_quarter(orientation) { rgb } else { 0 };
+    let peak = [decoded + decoding, decoded + to_rgb, rgb + turn + pixels / 2].into_iter().max().unwrap_or_default();
+    Ok(peak + 1024 * 1024)
+}
+
+fn turns_a_quarter(orientation: Orientation) -> bool {
+    matches!(
+        orientation,
+        Orientation::Rotate90 | Orientation::Rotate270 | Orientation::Rotate90FlipH | Orientation::Rotate270FlipH
+    )
+}
+
+/// Checks an upload and re-encodes it: JPEG, PNG or WebP in; upright JPEG without metadata out, with a
+/// thumbnail that fits in 320×320. CPU-bound: call it from `spawn_blocking`, holding the part of the
+/// [`DecodeBudget`](super::DecodeBudget) that [`decode_cost`] asks.
+pub fn process(upload: &[u8]) -> Result<Processed, MediaError> {
+    let (mut decoder, _) = open(upload)?;
     // Unreadable metadata is no reason to refuse the pixels: the image is then taken as it is.
     let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
     let decoded = DynamicImage::from_decoder(decoder).map_err(MediaError::from_image)?;
@@ -93,19 +133,26 @@ pub fn process(upload: &[u8]) -> Result<Processed, MediaError> {
     Ok(Processed { width, height, image, thumb, thumb_width, thumb_height })
 }
 
-/// JPEG has no alpha: composite any transparency onto white, as a browser shows it on a white page.
+/// JPEG has no alpha: composite any transparency onto white, as a browser shows it on a white page. 8-bit RGBA
+/// is flattened in its own buffer, so that the largest images are not held twice.
 fn flatten_onto_white(image: DynamicImage) -> RgbImage {
     if !image.color().has_alpha() {
         return image.into_rgb8();
     }
-    let rgba = image.into_rgba8();
-    RgbImage::from_fn(rgba.width(), rgba.height(), |x, y| {
-        let [r, g, b, a] = rgba.get_pixel(x, y).0;
+    let (width, height) = (image.width(), image.height());
+    let mut bytes = image.into_rgba8().into_raw();
+    let pixels = bytes.len() / 4;
+    for i in 0..pixels {
+        let [r, g, b, a] = [bytes[4 * i], bytes[4 * i + 1], bytes[4 * i + 2], bytes[4 * i + 3]];
         let (a, white_share) = (u16::from(a), 255 * (255 - u16::from(a)));
         // At most (255·255 + 127) / 255 = 255, so the narrowing cannot lose anything.
         let over_white = |c: u8| ((u16::from(c) * a + white_share + 127) / 255) as u8;
-        Rgb([over_white(r), over_white(g), over_white(b)])
-    })
+        // Pixel i's RGB goes where pixel i's RGBA began or earlier: nothing not yet read is overwritten.
+        bytes[3 * i..3 * i + 3].copy_from_slice(&[over_white(r), over_white(g), over_white(b)]);
+    }
+    bytes.truncate(3 * pixels);
+    bytes.shrink_to_fit();
+    RgbImage::from_raw(width, height, bytes).expect("three bytes a pixel")
 }
 
 /// A baseline JPEG carrying nothing but the pixels (the encoder writes only a JFIF header).
@@ -121,7 +168,7 @@ mod tests {
 
     use exif::{In, Tag};
     use image::codecs::webp::WebPEncoder;
-    use image::{ImageEncoder, Rgba, RgbaImage};
+    use image::{ImageEncoder, Rgb, Rgba, RgbaImage};
 
     use super::*;
     use crate::error::AppError;
@@ -228,5 +275,20 @@ mod tests {
 
         let err: AppError = MediaError::Corrupt.into();
         assert_eq!((err.code(), err.http_status()), ("VALIDATION", 400));
+    }
+
+    #[test]
+    fn the_decode_cost_is_read_from_the_header_and_covers_the_decoded_pixels() {
+        // A few dozen bytes that claim 8000×5000 RGBA: 160 MB once decoded.
+        let claimed = png_claiming(8000, 5000);
+        let cost = decode_cost(&claimed).unwrap();
+        assert!((160_000_000..200_000_000).contains(&cost), "{cost}");
+        let small = decode_cost(&jpeg(&two_halves())).unwrap();
+        assert!(small < 2 * 1024 * 1024, "{small}");
+        // A quarter turn (EXIF orientation 6) needs a second copy of the pixels.
+        let turned = decode_cost(&with_exif(&jpeg(&RgbImage::new(2000, 1000)), &exif_with_orientation_and_gps()));
+        let straight = decode_cost(&jpeg(&RgbImage::new(2000, 1000)));
+        assert!(turned.unwrap() > straight.unwrap());
+        assert_eq!(decode_cost(&png_claiming(60_000, 60_000)), Err(MediaError::DimensionsTooLarge));
     }
 }

@@ -2,7 +2,7 @@
 
 use image::ImageError;
 
-use crate::error::AppError;
+use crate::error::{AppError, Refusal};
 
 /// Why an upload was refused. Every message is safe to show to the uploader.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
@@ -15,6 +15,8 @@ pub enum MediaError {
     DimensionsTooLarge,
     #[error("the image could not be read: it is damaged or uses an unsupported encoding")]
     Corrupt,
+    #[error("the image has too many pixels to be processed here; send a smaller one")]
+    NeedsTooMuchMemory,
 }
 
 impl MediaError {
@@ -23,7 +25,17 @@ impl MediaError {
         match self {
             MediaError::TooLarge => 413,
             MediaError::UnsupportedType => 415,
-            MediaError::DimensionsTooLarge | MediaError::Corrupt => 422,
+            MediaError::DimensionsTooLarge | MediaError::Corrupt | MediaError::NeedsTooMuchMemory => 422,
+        }
+    }
+
+    /// What a client may branch on (`extensions.reason`).
+    pub fn reason(&self) -> &'static str {
+        match self {
+            MediaError::TooLarge => "FILE_TOO_LARGE",
+            MediaError::UnsupportedType => "UNSUPPORTED_TYPE",
+            MediaError::DimensionsTooLarge | MediaError::NeedsTooMuchMemory => "IMAGE_TOO_LARGE",
+            MediaError::Corrupt => "IMAGE_UNREADABLE",
         }
     }
 
@@ -39,6 +51,6 @@ impl MediaError {
 /// Outside the upload endpoint (e.g. GraphQL), a refused image is a validation error (400).
 impl From<MediaError> for AppError {
     fn from(err: MediaError) -> Self {
-        AppError::validation(err)
+        AppError::Validation(Refusal { reason: Some(err.reason()), ..Refusal::new(err) })
     }
 }

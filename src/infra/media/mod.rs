@@ -6,6 +6,7 @@
 //! a polyglot file could smuggle. The stored objects are named by id only. All decoding is the `image`
 //! crate's; nothing here parses an image format by hand.
 
+mod budget;
 mod clean;
 mod error;
 #[cfg(test)]
@@ -13,7 +14,8 @@ mod fixtures;
 mod purpose;
 mod store;
 
-pub use clean::{MAX_UPLOAD_BYTES, Processed, process};
+pub use budget::{DecodeBudget, Refused as BudgetRefused, Reserved};
+pub use clean::{MAX_UPLOAD_BYTES, Processed, decode_cost, process};
 pub use error::MediaError;
 pub use purpose::Purpose;
 pub use store::MediaStore;
