@@ -143,6 +143,11 @@ impl Plans {
         Plans { memo, roots, registry, policies, features }
     }
 
+    /// The registered operation of this name, alone, and its plan (for in-process clients: the web pages).
+    pub fn registered(&self, name: &str) -> Option<Arc<Plan>> {
+        self.registry.text(name).map(|text| self.plan(text))
+    }
+
     pub fn plan(&self, query: &str) -> Arc<Plan> {
         if let Some(plan) = self.memo.get(query) {
             return plan;

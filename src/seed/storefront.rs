@@ -99,7 +99,8 @@ fn week(h: &[Hours]) -> anyhow::Result<Week> {
 }
 
 /// Loads the Beijing shops into `tenant`; answers how many shops it made.
-pub async fn beijing(state: &AppState, tenant: &Arc<TenantInfo>) -> anyhow::Result<usize> {
+/// The Beijing shops, published, in the file's order: their ids.
+pub async fn beijing(state: &AppState, tenant: &Arc<TenantInfo>) -> anyhow::Result<Vec<uuid::Uuid>> {
     let file: File = toml::from_str(include_str!("../../seed/beijing_shops.toml"))?;
     let admin = Principal::ApiKey { tenant: tenant.clone() };
     let tz = tenant.time_zone;
@@ -111,6 +112,7 @@ pub async fn beijing(state: &AppState, tenant: &Arc<TenantInfo>) -> anyhow::Resu
             .ok_or_else(|| anyhow::anyhow!("ambiguous {d}"))?;
         Ok(local.with_timezone(&chrono::Utc))
     };
+    let mut ids = vec![];
     for s in &file.shop {
         let fields = ShopFields {
             name: s.name.clone(),
@@ -174,6 +176,7 @@ pub async fn beijing(state: &AppState, tenant: &Arc<TenantInfo>) -> anyhow::Resu
             storefront::create_promotion(state, &admin, tenant.id, f).await?;
         }
         storefront::set_shop_status(state, &admin, tenant.id, shop.id, storefront::PUBLISHED).await?;
+        ids.push(shop.id);
     }
-    Ok(file.shop.len())
+    Ok(ids)
 }

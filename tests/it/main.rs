@@ -15,6 +15,7 @@ mod media;
 mod meili;
 mod notify;
 mod order_moves;
+mod pages;
 mod payments;
 mod platform;
 mod postgres;
