@@ -1,5 +1,6 @@
 //! Demo data (`seed/demo.toml`).
 
+mod bookings;
 mod storefront;
 pub mod volume;
 
@@ -72,12 +73,14 @@ pub async fn demo(state: &AppState) -> anyhow::Result<()> {
         };
         if !shops.is_empty() {
             println!("demo tenant {}: {} shops with therapists, services and promotions", t.slug, shops.len());
+            let n = bookings::demo(state, &tenant, &shops[0]).await?;
+            println!("demo tenant {}: {n} paid bookings in its first shop, today and tomorrow", t.slug);
         }
         println!("demo tenant {} ({}):", t.slug, t.name);
         println!("  API key:       {api_key}");
         println!("  administrator: {} / {password}", t.admin_username);
         for s in t.staff {
-            let shop = *shops.get(s.shop.wrapping_sub(1)).ok_or_else(|| anyhow::anyhow!("no demo shop {}", s.shop))?;
+            let shop = shops.get(s.shop.wrapping_sub(1)).ok_or_else(|| anyhow::anyhow!("no demo shop {}", s.shop))?.id;
             let password = crypto::random_token(12);
             let role = StaffRole::parse(&s.role)?;
             let new = NewStaff {
