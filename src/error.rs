@@ -68,6 +68,10 @@ pub enum AppError {
     TenantSuspended,
     #[error("{0}")]
     BadRequest(String),
+    #[error("send the request as JSON, with the header Content-Type: application/json")]
+    UnsupportedMediaType,
+    #[error("the request body is larger than {0} bytes")]
+    BodyTooLarge(usize),
     #[error("{0}")]
     PaymentFailed(Refusal),
     #[error(
@@ -92,6 +96,8 @@ impl AppError {
             AppError::TenantUnknown => "TENANT_UNKNOWN",
             AppError::TenantSuspended => "TENANT_SUSPENDED",
             AppError::BadRequest(_) => "BAD_REQUEST",
+            AppError::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
+            AppError::BodyTooLarge(_) => "BODY_TOO_LARGE",
             AppError::OperationNotRegistered => "OPERATION_NOT_REGISTERED",
             AppError::PaymentFailed(_) => "PAYMENT_FAILED",
             AppError::Internal(_) => "INTERNAL",
@@ -108,6 +114,8 @@ impl AppError {
             | AppError::TenantUnknown
             | AppError::OperationNotRegistered => 400,
             AppError::Conflict(_) => 409,
+            AppError::BodyTooLarge(_) => 413,
+            AppError::UnsupportedMediaType => 415,
             AppError::PaymentFailed(_) => 402,
             AppError::RateLimited(_) => 429,
             AppError::Internal(_) => 500,

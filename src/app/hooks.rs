@@ -126,3 +126,53 @@ fn rate_limit(state: &AppState, req: &RequestCtx) -> Result<(), AppError> {
         _ => Ok(()),
     }
 }
+
+/// Audits the root mutations of a request refused before it ran (a NUL in its strings) as the hook audits a
+/// refused mutation: in the caller's tenant, or, for a caller without one, in the tenant its `tenant` argument
+/// names (a sign-in). The row names no target: what the request sent is what was refused.
+pub async fn audit_unrun(
+    state: &AppState,
+    who: &Principal,
+    request_id: &str,
+    query: &str,
+    body: &[u8],
+    err: &AppError,
+) {
+    use async_graphql::parser::types::OperationType;
+    let Ok(doc) = async_graphql::parser::parse_query(query) else { return };
+    let variables = serde_json::from_slice::<serde_json::Value>(body).ok().map(|mut b| b["variables"].take());
+    let variable = |name: async_graphql::Name| {
+        let value = variables.as_ref().and_then(|v| v.get(name.as_str())).cloned().unwrap_or_default();
+        Ok::<_, ()>(Value::from_json(value).unwrap_or(Value::Null))
+    };
+    let mut fields = vec![];
+    for (_, op) in doc.operations.iter().filter(|(_, op)| op.node.ty == OperationType::Mutation) {
+        for s in &op.node.selection_set.node.items {
+            if let async_graphql::parser::types::Selection::Field(f) = &s.node {
+                fields.push(&f.node);
+            }
+        }
+    }
+    let (actor_kind, actor_id) = who.actor();
+    for field in fields {
+        let tenant = match who {
+            Principal::Staff { tenant, .. } | Principal::ApiKey { tenant } => Some(tenant.id),
+            Principal::Platform => Some(TenantId::PLATFORM),
+            Principal::Anonymous { .. } | Principal::Consumer { .. } => {
+                let named = field.arguments.iter().find(|(n, _)| n.node == "tenant");
+                match named.and_then(|(_, v)| v.node.clone().into_const_with(variable).ok()) {
+                    Some(Value::String(slug)) => {
+                        crate::tenancy::service::by_slug(state, &slug).await.ok().flatten().map(|t| t.id)
+                    }
+                    _ => None,
+                }
+            }
+        };
+        let Some(tenant) = tenant else { continue };
+        let action = field.name.node.to_string();
+        let row = audit::Row::new(actor_kind, actor_id.clone(), action, request_id, state.clock.clone());
+        if let Err(e) = row.record(state, tenant, None, err.code()).await {
+            tracing::error!(alert = true, error = %format!("{e:#}"), "audit row not written");
+        }
+    }
+}

@@ -19,7 +19,11 @@ use uuid::Uuid;
 use super::{Db, TenantTx, tenant_row as tenant};
 use crate::kernel::{Area, TenantId, TenantInfo, template};
 
+/// A slug with a NUL (from a URL path, say) names no tenant: PostgreSQL cannot even compare it.
 pub async fn tenant_by_slug(db: &Db, slug: &str) -> Result<Option<tenant::Model>, DbErr> {
+    if slug.contains('\0') {
+        return Ok(None);
+    }
     tenant::Entity::find().filter(tenant::Column::Slug.eq(slug)).one(db.raw()).await
 }
 

@@ -6,6 +6,7 @@ pub mod context;
 pub mod errors;
 pub mod extensions;
 pub mod guard;
+pub mod nul;
 pub mod operations;
 pub mod pagination;
 pub mod plain;

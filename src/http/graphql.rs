@@ -8,17 +8,16 @@ use std::{
 };
 
 use axum::{
-    Json,
     extract::{ConnectInfo, Request, State},
     http::{HeaderMap, HeaderValue, StatusCode, header::CONTENT_TYPE},
     response::{Html, IntoResponse, Response},
 };
 
-use super::{MAX_BODY, OpLabel, REQUEST_ID, Web, client_addr};
+use super::{MAX_BODY, OpLabel, REQUEST_ID, Web, body::refuse, client_addr};
 use crate::{
     app::exec,
     error::{AppError, error_body},
-    graphql::{context::RequestCtx, response_cache::Plan},
+    graphql::{context::RequestCtx, nul, response_cache::Plan},
     identity::principal,
     infra::cache::Source,
     kernel::Principal,
@@ -30,24 +29,13 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
-fn refuse(err: AppError, request_id: &str) -> Response {
-    let status = StatusCode::from_u16(err.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
-    if let AppError::Internal(cause) = &err {
-        tracing::error!(error = %format!("{cause:#}"), "internal error before execution");
-    }
-    (status, Json(error_body(&err, request_id))).into_response()
-}
-
 pub async fn graphql(State(web): State<Web>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
     let request_id = header(&parts.headers, REQUEST_ID.as_str()).unwrap_or("-").to_owned();
     let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
     let bytes = match axum::body::to_bytes(body, MAX_BODY).await {
         Ok(b) => b,
-        Err(_) => {
-            let err = AppError::BadRequest(format!("the request body is larger than {MAX_BODY} bytes"));
-            return (StatusCode::PAYLOAD_TOO_LARGE, Json(error_body(&err, &request_id))).into_response();
-        }
+        Err(_) => return refuse(AppError::BodyTooLarge(MAX_BODY), &request_id),
     };
     if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
         return refuse(
@@ -56,6 +44,7 @@ pub async fn graphql(State(web): State<Web>, req: Request) -> Response {
         );
     }
     let Ok(envelope) = serde_json::from_slice::<Envelope>(&bytes) else { return not_graphql(&request_id) };
+    let nul = nul::check(&bytes, &envelope.query, envelope.operation_name.as_deref());
     let who = match principal::resolve(
         &web.state,
         header(&parts.headers, "authorization"),
@@ -66,6 +55,10 @@ pub async fn graphql(State(web): State<Web>, req: Request) -> Response {
         Ok(p) => p,
         Err(err) => return refuse(err, &request_id),
     };
+    if let Err(err) = nul {
+        crate::app::hooks::audit_unrun(&web.state, &who, &request_id, &envelope.query, &bytes, &err).await;
+        return refuse(err, &request_id);
+    }
     let machine = matches!(who, Principal::Platform | Principal::ApiKey { .. });
     let plan = web.plans.plan(&envelope.query);
     // Before the cache, so that no caller reads what its tenant's template does not offer.

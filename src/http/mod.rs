@@ -1,5 +1,6 @@
 //! The HTTP surface: routes, request ids, tracing, limits, metrics.
 
+mod body;
 mod graphql;
 mod health;
 mod media;
@@ -66,15 +67,17 @@ pub fn router(state: AppState) -> anyhow::Result<Router> {
     let uploads = Router::new()
         .route("/media", post(media::upload))
         .layer(DefaultBodyLimit::max(media::MAX_UPLOAD_BODY))
-        .layer(RequestBodyLimitLayer::new(media::MAX_UPLOAD_BODY));
+        .layer(RequestBodyLimitLayer::new(media::MAX_UPLOAD_BODY))
+        .layer(middleware::from_fn_with_state(media::MAX_UPLOAD_BODY, body::too_large_as_json));
     Ok(Router::new()
-        .route("/graphql", get(graphql::graphiql).post(graphql::graphql))
+        .route("/graphql", get(graphql::graphiql).post(graphql::graphql).layer(middleware::from_fn(body::json_only)))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
         .route("/media/{id}", get(media::read))
         .route("/webhooks/pay/{provider}/{tenant}", post(webhooks::pay))
         .layer(RequestBodyLimitLayer::new(MAX_BODY))
+        .layer(middleware::from_fn_with_state(MAX_BODY, body::too_large_as_json))
         .merge(uploads)
         .merge(crate::web::routes().layer(middleware::from_fn_with_state(web.clone(), crate::web::csrf_guard)))
         .fallback(crate::web::not_found)

@@ -7,7 +7,7 @@ use crate::{
     db::{tenant_row as tenant, unscoped},
     error::{AppError, AppResult, unique_or},
     infra::crypto,
-    kernel::{TenantId, TenantInfo, template},
+    kernel::{Shape, TenantId, TenantInfo, template},
     state::AppState,
 };
 
@@ -38,10 +38,7 @@ pub struct NewTenant<'a> {
 /// Creates a tenant from a template. Answers the tenant and its API key, which is shown only this once.
 pub async fn create(state: &AppState, new: NewTenant<'_>) -> AppResult<(Arc<TenantInfo>, String)> {
     let slug = parse_slug(new.slug)?;
-    let name = new.name.trim();
-    if name.is_empty() || name.chars().count() > 200 {
-        return Err(AppError::invalid_field("input.name", "name must be 1-200 characters"));
-    }
+    let name = Shape::line(200).parse("input.name", new.name)?;
     let tpl = template::find(new.template).ok_or_else(|| {
         AppError::invalid_field("input.template", format!("template must be one of: {}", template::names().join(", ")))
     })?;
@@ -50,7 +47,7 @@ pub async fn create(state: &AppState, new: NewTenant<'_>) -> AppResult<(Arc<Tena
     let row = tenant::ActiveModel {
         id: Set(Uuid::now_v7()),
         slug: Set(slug.to_owned()),
-        name: Set(name.to_owned()),
+        name: Set(name.into_string()),
         template: Set(new.template.to_owned()),
         kind: Set(tpl.kind.clone()),
         time_zone: Set(tpl.time_zone.clone()),

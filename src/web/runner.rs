@@ -8,8 +8,11 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::{
-    app::exec::{self, Web},
-    graphql::context::RequestCtx,
+    app::{
+        exec::{self, Web},
+        hooks,
+    },
+    graphql::{context::RequestCtx, nul},
     kernel::Principal,
 };
 
@@ -46,7 +49,7 @@ impl Runner {
     }
 
     async fn run_value(&self, name: &str, variables: Value) -> Result<Value, Failure> {
-        let Some(plan) = self.web.plans.registered(name) else {
+        let Some((text, plan)) = self.web.plans.registered(name) else {
             return Err(Failure::internal(format!("{name} is not a registered operation")));
         };
         if let Some(tenant) = self.who.tenant()
@@ -56,6 +59,18 @@ impl Runner {
                 code: "FORBIDDEN".into(),
                 reason: Some("FEATURE_OFF".into()),
                 ..Failure::internal("")
+            });
+        }
+        // What a client's request would be refused for before it runs (a NUL in a form field), refused alike.
+        let body =
+            serde_json::to_vec(&serde_json::json!({ "query": text, "variables": &variables })).unwrap_or_default();
+        if let Err(err) = nul::check(&body, text, Some(name)) {
+            hooks::audit_unrun(&self.web.state, &self.who, &self.request_id, text, &body, &err).await;
+            return Err(Failure {
+                code: err.code().into(),
+                message: err.to_string(),
+                reason: err.reason().map(str::to_owned),
+                field: err.field().map(str::to_owned),
             });
         }
         let ctx = RequestCtx::new(self.who.clone(), self.request_id.clone(), self.ip, None);

@@ -371,7 +371,7 @@ async fn an_order_is_seen_by_its_consumer_and_its_shop_only() {
     assert_eq!(app.bearer(&mine).gql(ORDER, json!({ "id": id })).await.data()["order"]["status"], "PAID");
 }
 
-fn simulated(app: &TestApp) -> civic::payments::SimulatedProvider {
+pub fn simulated(app: &TestApp) -> civic::payments::SimulatedProvider {
     use secrecy::ExposeSecret;
     let secret =
         civic::config::decode_secret_key(app.state.config.secret_key.as_ref().unwrap().expose_secret()).unwrap();

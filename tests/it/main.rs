@@ -20,5 +20,7 @@ mod payments;
 mod platform;
 mod postgres;
 mod refusals;
+mod requests;
 mod storefront;
 mod tenancy;
+mod text;

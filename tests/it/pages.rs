@@ -223,6 +223,10 @@ async fn a_wrong_password_shows_the_error_summary_and_the_field_error() {
     let username = html.select(&Selector::parse("#username").unwrap()).next().unwrap();
     assert_eq!(username.value().attr("value"), Some(staff.username.as_str()));
     assert_eq!(input.value().attr("value"), Some(""));
+    // A NUL typed into a form is refused like any client's, and the page says what to fix.
+    let nul = b.post("/admin/login", &[("tenant", &t.slug), ("username", "ad\0min"), ("password", "x")]).await;
+    assert_eq!(nul.status, StatusCode::OK, "{}", nul.body);
+    assert_eq!(nul.texts(".error-summary li").len(), 1);
     // Empty fields are named one by one.
     let empty = b.post("/admin/login", &[("tenant", ""), ("username", ""), ("password", "")]).await;
     assert_eq!(empty.texts(".error-summary li").len(), 3);

@@ -16,7 +16,7 @@ use crate::{
     },
     db::TenantTx,
     error::{AppError, AppResult},
-    kernel::{Area, Principal, TenantId, TenantInfo},
+    kernel::{Area, Principal, Shape, TenantId, TenantInfo},
     payments,
     state::AppState,
 };
@@ -169,7 +169,10 @@ pub async fn cancel(
     id: Uuid,
     reason: Option<String>,
 ) -> AppResult<order::Model> {
-    let reason = reason.map(|r| r.trim().chars().take(200).collect::<String>()).filter(|r| !r.is_empty());
+    let reason = match reason {
+        Some(r) => Some(Shape::line(200).or_empty().parse("reason", &r)?.into_string()).filter(|r| !r.is_empty()),
+        None => None,
+    };
     let tx = state.db.begin(tenant.id).await?;
     let o = load_for_update(&tx, who, id).await?;
     let now = state.now();

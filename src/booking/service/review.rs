@@ -8,6 +8,7 @@ use crate::{
     booking::entity::{order, review},
     error::{AppError, AppResult, unique_or},
     kernel::Principal,
+    kernel::Shape,
     kernel::TenantId,
     state::AppState,
     storefront::service as storefront,
@@ -25,10 +26,7 @@ pub async fn review(
     if !(1..=5).contains(&rating) {
         return Err(AppError::invalid_field("rating", "rating must be 1 to 5"));
     }
-    let text = text.trim();
-    if text.chars().count() > 1000 {
-        return Err(AppError::invalid_field("text", "text must be at most 1000 characters"));
-    }
+    let text = Shape::paragraph(1000).or_empty().parse("text", text)?;
     let tx = state.db.begin(tenant).await?;
     let o: order::Model = booking::get_order_in(&tx, who, order_id).await?;
     if o.status != COMPLETED {
@@ -41,7 +39,7 @@ pub async fn review(
         consumer_id: Set(*consumer),
         shop_id: Set(o.shop_id),
         rating: Set(rating as i16),
-        text: Set(text.to_owned()),
+        text: Set(text.into_string()),
         reply: Set(None),
         replied_at: Set(None),
         created_at: Set(state.now()),
@@ -66,10 +64,7 @@ pub async fn reply(
     if matches!(who, Principal::Consumer { .. }) {
         return Err(AppError::Forbidden);
     }
-    let text = text.trim();
-    if text.is_empty() || text.chars().count() > 1000 {
-        return Err(AppError::invalid_field("text", "reply must be 1-1000 characters"));
-    }
+    let text = Shape::paragraph(1000).parse("text", text)?;
     let tx = state.db.begin(tenant).await?;
     let r = tx.get_for_update::<review::Entity>(review_id).await?.ok_or(AppError::NotFound("review"))?;
     booking::get_order_in(&tx, who, r.order_id).await.map_err(|_| AppError::NotFound("review"))?;
@@ -77,7 +72,7 @@ pub async fn reply(
         return Err(AppError::conflict_because("ALREADY_REPLIED", "this review has a reply"));
     }
     let mut row = r.into_active_model();
-    row.reply = Set(Some(text.to_owned()));
+    row.reply = Set(Some(text.into_string()));
     row.replied_at = Set(Some(state.now()));
     let saved = tx.update(row).await?;
     tx.commit().await?;

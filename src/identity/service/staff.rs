@@ -8,7 +8,7 @@ use crate::{
     error::{AppError, AppResult, unique_or},
     identity::entity::staff,
     infra::{crypto, phone::PhoneNumber},
-    kernel::{StaffRole, TenantId},
+    kernel::{Shape, StaffRole, TenantId},
     state::AppState,
 };
 
@@ -36,11 +36,7 @@ fn check_password(field: &str, password: &str) -> AppResult<()> {
 }
 
 fn check_display_name(name: &str) -> AppResult<String> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
-        return Err(AppError::invalid_field("input.displayName", "displayName must be 1-100 characters"));
-    }
-    Ok(name.to_owned())
+    Ok(Shape::line(100).parse("input.displayName", name)?.into())
 }
 
 fn check_shops(role: StaffRole, shop_ids: &[Uuid]) -> AppResult<serde_json::Value> {

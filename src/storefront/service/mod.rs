@@ -14,7 +14,7 @@ use super::entity::shop;
 use crate::{
     db::TenantTx,
     error::{AppError, AppResult},
-    kernel::{Area, TenantInfo},
+    kernel::{Area, Shape, TenantInfo},
     kernel::{Principal, StaffRole},
     state::AppState,
 };
@@ -121,21 +121,12 @@ async fn writable_shop(tx: &TenantTx, who: &Principal, id: Uuid) -> AppResult<sh
     Ok(s)
 }
 
-/// The text of the input's `field`, trimmed, of `min`-`max` characters.
-fn text(field: &str, value: &str, min: usize, max: usize) -> AppResult<String> {
-    text_at(format!("input.{field}"), field, value, min, max)
+/// The human text of the input's `field` (see `kernel::text`).
+fn text(field: &str, value: &str, shape: Shape) -> AppResult<String> {
+    Ok(shape.parse(&format!("input.{field}"), value)?.into())
 }
 
-fn text_at(path: String, field: &str, value: &str, min: usize, max: usize) -> AppResult<String> {
-    let v = value.trim();
-    let n = v.chars().count();
-    if n < min || n > max {
-        return Err(AppError::invalid_field(path, format!("{field} must be {min}-{max} characters")));
-    }
-    Ok(v.to_owned())
-}
-
-fn list(field: &str, items: &[String], max_items: usize, max_len: usize) -> AppResult<Vec<String>> {
+fn list(field: &str, items: &[String], max_items: usize, shape: Shape) -> AppResult<Vec<String>> {
     if items.len() > max_items {
         return Err(AppError::invalid_field(
             format!("input.{field}"),
@@ -145,7 +136,7 @@ fn list(field: &str, items: &[String], max_items: usize, max_len: usize) -> AppR
     let mut out: Vec<String> = items
         .iter()
         .enumerate()
-        .map(|(i, t)| text_at(format!("input.{field}.{i}"), field, t, 1, max_len))
+        .map(|(i, t)| Ok(shape.parse(&format!("input.{field}.{i}"), t)?.into()))
         .collect::<AppResult<_>>()?;
     out.dedup();
     Ok(out)

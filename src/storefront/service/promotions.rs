@@ -11,7 +11,7 @@ use crate::{
     db::TenantTx,
     db::audit_scope,
     error::{AppError, AppResult},
-    kernel::{Area, Principal, TenantId, TenantInfo},
+    kernel::{Area, Principal, Shape, TenantId, TenantInfo},
     state::AppState,
     storefront::entity::{promotion, promotion_shop, shop},
 };
@@ -105,8 +105,8 @@ pub async fn create_promotion(
         .insert(promotion::ActiveModel {
             tenant_id: Set(tenant.0),
             id: Set(audit_scope::new_target()),
-            title: Set(text("title", &f.title, 1, 100)?),
-            body: Set(text("body", &f.body, 0, 2000)?),
+            title: Set(text("title", &f.title, Shape::line(100))?),
+            body: Set(text("body", &f.body, Shape::paragraph(2000).or_empty())?),
             kind: Set(f.kind.as_str().into()),
             percent_off: Set(percent),
             amount_off_fen: Set(amount),

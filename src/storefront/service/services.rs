@@ -8,7 +8,7 @@ use crate::{
     db::TenantTx,
     db::audit_scope,
     error::{AppError, AppResult},
-    kernel::{Principal, TenantId},
+    kernel::{Principal, Shape, TenantId},
     state::AppState,
     storefront::entity::{service_item, service_therapist, shop, therapist},
 };
@@ -26,13 +26,13 @@ pub struct ServiceFields {
 
 fn apply_service(row: &mut service_item::ActiveModel, f: &ServiceFields) -> AppResult<()> {
     if let Some(v) = &f.name {
-        row.name = Set(text("name", v, 1, 100)?);
+        row.name = Set(text("name", v, Shape::line(100))?);
     }
     if let Some(v) = &f.description {
-        row.description = Set(text("description", v, 0, 1000)?);
+        row.description = Set(text("description", v, Shape::paragraph(1000).or_empty())?);
     }
     if let Some(v) = &f.category {
-        row.category = Set(text("category", v, 1, 50)?);
+        row.category = Set(text("category", v, Shape::line(50))?);
     }
     if let Some(v) = f.duration_minutes {
         if !(10..=480).contains(&v) || v % 5 != 0 {

@@ -10,7 +10,7 @@ use crate::{
     db::audit_scope,
     error::{AppError, AppResult},
     infra::geo::GeoPoint,
-    kernel::{Area, Principal, TenantId},
+    kernel::{Area, Principal, Shape, TenantId},
     state::AppState,
     storefront::{entity::shop, hours::Week},
 };
@@ -53,16 +53,16 @@ pub(super) fn new_shop_row(tenant: Uuid, id: Uuid, status: &str, now: DateTime<U
 }
 
 pub(super) fn apply_fields(row: &mut shop::ActiveModel, f: ShopFields, creating: bool) -> AppResult<()> {
-    row.name = Set(text("name", &f.name, 1, 100)?);
-    row.address = Set(text("address", &f.address, 1, 200)?);
+    row.name = Set(text("name", &f.name, Shape::line(100))?);
+    row.address = Set(text("address", &f.address, Shape::line(200))?);
     row.phone = Set(parse_phone(&f.phone)?);
     row.lat = Set(f.location.lat());
     row.lng = Set(f.location.lng());
     if let Some(v) = f.intro.as_deref().or(creating.then_some("")) {
-        row.intro = Set(text("intro", v, 0, 2000)?);
+        row.intro = Set(text("intro", v, Shape::paragraph(2000).or_empty())?);
     }
     if let Some(v) = f.district.as_deref().or(creating.then_some("")) {
-        row.district = Set(text("district", v, 0, 50)?);
+        row.district = Set(text("district", v, Shape::line(50).or_empty())?);
     }
     if let Some(h) = f.hours.or(creating.then(Week::default)) {
         row.opening_hours = Set(h.to_json());
@@ -71,7 +71,7 @@ pub(super) fn apply_fields(row: &mut shop::ActiveModel, f: ShopFields, creating:
         row.closed_dates = Set(serde_json::json!(d));
     }
     if let Some(t) = f.tags.or(creating.then(Vec::new)) {
-        row.tags = Set(serde_json::json!(list("tags", &t, 20, 20)?));
+        row.tags = Set(serde_json::json!(list("tags", &t, 20, Shape::line(20))?));
     }
     if let Some(a) = f.accessibility.or(creating.then(Accessibility::default)) {
         row.step_free = Set(a.step_free);

@@ -8,7 +8,7 @@ use crate::{
     db::TenantTx,
     db::audit_scope,
     error::{AppError, AppResult},
-    kernel::{Principal, TenantId},
+    kernel::{Principal, Shape, TenantId},
     state::AppState,
     storefront::{
         entity::{shop, therapist},
@@ -57,16 +57,16 @@ pub struct TherapistFields {
 
 async fn apply_therapist(tx: &TenantTx, row: &mut therapist::ActiveModel, f: TherapistFields) -> AppResult<()> {
     if let Some(v) = f.name {
-        row.name = Set(text("name", &v, 1, 50)?);
+        row.name = Set(text("name", &v, Shape::line(50))?);
     }
     if let Some(v) = f.specialties {
-        row.specialties = Set(serde_json::json!(list("specialties", &v, 20, 30)?));
+        row.specialties = Set(serde_json::json!(list("specialties", &v, 20, Shape::line(30))?));
     }
     if let Some(v) = f.gender {
         row.gender = Set(v.as_str().into());
     }
     if let Some(v) = f.title {
-        row.title = Set(text("title", &v, 0, 50)?);
+        row.title = Set(text("title", &v, Shape::line(50).or_empty())?);
     }
     if let Some(v) = f.years_of_practice {
         if !(0..=70).contains(&v) {
@@ -75,7 +75,7 @@ async fn apply_therapist(tx: &TenantTx, row: &mut therapist::ActiveModel, f: The
         row.years_of_practice = Set(v);
     }
     if let Some(v) = f.intro {
-        row.intro = Set(text("intro", &v, 0, 1000)?);
+        row.intro = Set(text("intro", &v, Shape::paragraph(1000).or_empty())?);
     }
     if let Some(v) = f.photo_id {
         if let Some(id) = v {

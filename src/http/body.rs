@@ -1,0 +1,70 @@
+//! What a request body may be, refused in JSON like every other error: `POST /graphql` takes `application/json`
+//! only (415 `UNSUPPORTED_MEDIA_TYPE` otherwise: the simple types a hostile page may send cross-site, form data,
+//! multipart and `text/plain`, and a body without a type), and a body over its route's limit is 413
+//! `BODY_TOO_LARGE`, whether its length was announced (refused by `RequestBodyLimitLayer` before the handler)
+//! or found while reading it.
+
+use axum::{
+    Json,
+    body::Body,
+    extract::State,
+    http::{Method, Request, StatusCode, header::CONTENT_TYPE},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+
+use super::REQUEST_ID;
+use crate::error::{AppError, error_body};
+
+/// An error answered before or outside GraphQL execution, as a GraphQL-shaped JSON body.
+pub fn refuse(err: AppError, request_id: &str) -> Response {
+    let status = StatusCode::from_u16(err.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
+    if let AppError::Internal(cause) = &err {
+        tracing::error!(error = %format!("{cause:#}"), "internal error before execution");
+    }
+    (status, Json(error_body(&err, request_id))).into_response()
+}
+
+fn request_id<B>(req: &Request<B>) -> String {
+    req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-").to_owned()
+}
+
+/// `application/json`, with or without parameters (`; charset=utf-8`).
+fn is_json(content_type: Option<&str>) -> bool {
+    content_type
+        .and_then(|t| t.split(';').next())
+        .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"))
+}
+
+/// Refuses a `POST` whose body is not declared JSON.
+pub async fn json_only(req: Request<Body>, next: Next) -> Response {
+    let content_type = req.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    if req.method() == Method::POST && !is_json(content_type) {
+        return refuse(AppError::UnsupportedMediaType, &request_id(&req));
+    }
+    next.run(req).await
+}
+
+/// Answers the body limit's own refusal (413, plain text) as JSON with a code.
+pub async fn too_large_as_json(State(limit): State<usize>, req: Request<Body>, next: Next) -> Response {
+    let id = request_id(&req);
+    let response = next.run(req).await;
+    let json = is_json(response.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()));
+    if response.status() == StatusCode::PAYLOAD_TOO_LARGE && !json {
+        return refuse(AppError::BodyTooLarge(limit), &id);
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn json_is_application_json_with_any_parameters() {
+        use super::is_json;
+        assert!(is_json(Some("application/json")));
+        assert!(is_json(Some("Application/JSON ; charset=utf-8")));
+        for other in [None, Some("text/plain"), Some("application/jsonp"), Some("multipart/form-data; boundary=x")] {
+            assert!(!is_json(other), "{other:?}");
+        }
+    }
+}
