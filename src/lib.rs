@@ -21,6 +21,7 @@ pub mod seed;
 pub mod state;
 pub mod storefront;
 pub mod tenancy;
+pub mod web;
 
 use std::{
     future::{Future, IntoFuture},

@@ -131,6 +131,7 @@ async fn main() -> anyhow::Result<()> {
                 cache = state.cache.kind(), "civic is listening");
             if !state.config.is_production() {
                 println!("civic: GraphQL and GraphiQL at http://{addr}/graphql");
+                println!("civic: the admin console at http://{addr}/admin/ (sign in with an account printed above)");
             }
             let drain = env_secs("CIVIC_SHUTDOWN_DRAIN_SECS", 0);
             let grace = env_secs("CIVIC_SHUTDOWN_GRACE_SECS", 20);

@@ -5,6 +5,7 @@
 
 pub mod cache;
 pub mod domains;
+pub mod exec;
 pub mod hooks;
 pub mod jobs;
 pub mod schema;

@@ -5,7 +5,7 @@
 //! A request matches a registered operation when both parse to the same syntax tree (so white space, commas
 //! and comments do not matter), compared by a digest of the tree without source positions.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use async_graphql::parser::{parse_query, types::ExecutableDocument};
 use sha2::{Digest, Sha256};
@@ -17,6 +17,8 @@ mod sources {
 pub struct Registry {
     digests: HashSet<[u8; 32]>,
     pub names: Vec<String>,
+    /// Each operation's own text, by name: what in-process clients (the web pages) send.
+    texts: HashMap<String, String>,
 }
 
 fn strip_positions(v: &mut serde_json::Value) {
@@ -43,6 +45,17 @@ fn digests(doc: &ExecutableDocument) -> Vec<(Option<String>, [u8; 32])> {
         .collect()
 }
 
+/// Each named operation's lines of the file: from its first line to the next operation's (comments between
+/// them do not change what it is).
+fn operation_texts(doc: &ExecutableDocument, text: &str) -> Vec<(String, String)> {
+    let mut starts: Vec<(usize, String)> =
+        doc.operations.iter().filter_map(|(name, op)| Some((op.pos.line, name?.to_string()))).collect();
+    starts.sort();
+    let lines: Vec<&str> = text.lines().collect();
+    let ends = starts.iter().skip(1).map(|(line, _)| line - 1).chain([lines.len()]);
+    starts.iter().zip(ends).map(|((start, name), end)| (name.clone(), lines[start - 1..end].join("\n"))).collect()
+}
+
 impl Registry {
     /// Parses the embedded files; each operation must be named, and fragments are not used.
     pub fn load() -> anyhow::Result<Registry> {
@@ -52,6 +65,7 @@ impl Registry {
     pub fn from_sources(sources: &[(&str, &str)]) -> anyhow::Result<Registry> {
         let mut set = HashSet::new();
         let mut names = vec![];
+        let mut texts = HashMap::new();
         for (file, text) in sources {
             let doc = parse_query(text).map_err(|e| anyhow::anyhow!("{file}: {e}"))?;
             anyhow::ensure!(doc.fragments.is_empty(), "{file}: registered operations use no fragments");
@@ -60,9 +74,15 @@ impl Registry {
                 set.insert(digest);
                 names.push(name);
             }
+            texts.extend(operation_texts(&doc, text));
         }
         names.sort();
-        Ok(Registry { digests: set, names })
+        Ok(Registry { digests: set, names, texts })
+    }
+
+    /// The text of the registered operation of this name, alone.
+    pub fn text(&self, name: &str) -> Option<&str> {
+        self.texts.get(name).map(String::as_str)
     }
 
     /// True when the document is one registered operation and nothing else.
@@ -96,6 +116,16 @@ mod tests {
         assert!(!allows(&r, "{ me { kind } }"));
         assert!(!allows(&r, "query a { me { kind } }"), "the name is part of the operation");
         assert!(!allows(&r, "mutation B($x: String!) { f(x: $x y: 2) { id } }"), "so are literal values");
+    }
+
+    #[test]
+    fn each_operation_text_is_registered_alone() {
+        let r = Registry::load().unwrap();
+        for name in &r.names {
+            let text = r.text(name).unwrap();
+            assert!(allows(&r, text), "{name}: {text}");
+        }
+        assert_eq!(r.text("Nope"), None);
     }
 
     #[test]

@@ -143,6 +143,12 @@ impl Plans {
         Plans { memo, roots, registry, policies, features }
     }
 
+    /// The text of the registered operation of this name, alone, and its plan (for in-process clients: the web
+    /// pages).
+    pub fn registered(&self, name: &str) -> Option<(&str, Arc<Plan>)> {
+        self.registry.text(name).map(|text| (text, self.plan(text)))
+    }
+
     pub fn plan(&self, query: &str) -> Arc<Plan> {
         if let Some(plan) = self.memo.get(query) {
             return plan;

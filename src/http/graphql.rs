@@ -15,8 +15,9 @@ use axum::{
 
 use super::{MAX_BODY, OpLabel, REQUEST_ID, Web, body::refuse, client_addr};
 use crate::{
+    app::exec,
     error::{AppError, error_body},
-    graphql::{context::RequestCtx, errors, nul, response_cache::Plan},
+    graphql::{context::RequestCtx, nul, response_cache::Plan},
     identity::principal,
     infra::cache::Source,
     kernel::Principal,
@@ -149,22 +150,9 @@ struct Exec<'a> {
 impl Exec<'_> {
     /// The serialized response, and whether it holds errors. A registered document is not parsed again; a plain
     /// query runs on the schema without hooks.
-    async fn run(&self, mut gql: async_graphql::Request, plan: &Plan) -> (Bytes, bool) {
+    async fn run(&self, gql: async_graphql::Request, plan: &Plan) -> (Bytes, bool) {
         let ctx = RequestCtx::new(self.who.clone(), self.request_id.to_owned(), self.ip, self.idempotency_key.clone());
-        if let Some(fixed) = plan.fixed {
-            gql = gql.data(fixed);
-        }
-        let schema = match &plan.document {
-            Some(doc) => {
-                gql.set_parsed_query(doc.clone());
-                if plan.plain { &self.web.schemas.queries } else { &self.web.schemas.full }
-            }
-            None => &self.web.schemas.full,
-        };
-        // Boxed: the execution's state is large, and every request's future (answered from the cache or not)
-        // would otherwise carry it and be copied with it.
-        let mut response = Box::pin(schema.execute(gql.data(ctx))).await;
-        errors::finish(&mut response, self.request_id);
+        let response = exec::execute(self.web, ctx, gql, plan).await;
         let errors = !response.errors.is_empty();
         // Most answers are a few kilobytes: start there rather than grow by doubling from nothing.
         let mut body = Vec::with_capacity(4096);

@@ -13,7 +13,7 @@ use axum::{
     body::Body,
     extract::DefaultBodyLimit,
     extract::MatchedPath,
-    http::{HeaderName, Request},
+    http::Request,
     middleware::{self, Next},
     response::Response,
     routing::{get, post},
@@ -25,29 +25,11 @@ use tower_http::{
     trace::TraceLayer,
 };
 
-use crate::{app::schema::Schemas, state::AppState};
+pub use crate::app::exec::{REQUEST_ID, Web, WebParts};
+use crate::state::AppState;
 
-pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// Largest request body: GraphQL documents and variables. Uploads (`/media`) get their own limit.
 pub const MAX_BODY: usize = 256 * 1024;
-
-/// What the handlers share; one reference count for every request to raise and drop.
-#[derive(Clone)]
-pub struct Web(std::sync::Arc<WebParts>);
-
-pub struct WebParts {
-    pub state: AppState,
-    pub schemas: Schemas,
-    /// What each document is: registered (enforced in production only), its label, its cache policy.
-    pub plans: crate::graphql::response_cache::Plans,
-}
-
-impl std::ops::Deref for Web {
-    type Target = WebParts;
-    fn deref(&self) -> &WebParts {
-        &self.0
-    }
-}
 
 /// The metrics label of a request, set by the handler that knows it (the GraphQL operation).
 #[derive(Clone, Copy)]
@@ -81,7 +63,7 @@ async fn drop_unfit_request_id(mut req: Request<Body>) -> Request<Body> {
 
 pub fn router(state: AppState) -> anyhow::Result<Router> {
     let (schemas, plans) = crate::app::schema::build(state.clone())?;
-    let web = Web(std::sync::Arc::new(WebParts { state, schemas, plans }));
+    let web = Web::new(WebParts { state, schemas, plans });
     let uploads = Router::new()
         .route("/media", post(media::upload))
         .layer(DefaultBodyLimit::max(media::MAX_UPLOAD_BODY))
@@ -97,6 +79,8 @@ pub fn router(state: AppState) -> anyhow::Result<Router> {
         .layer(RequestBodyLimitLayer::new(MAX_BODY))
         .layer(middleware::from_fn_with_state(MAX_BODY, body::too_large_as_json))
         .merge(uploads)
+        .merge(crate::web::routes().layer(middleware::from_fn_with_state(web.clone(), crate::web::csrf_guard)))
+        .fallback(crate::web::not_found)
         .layer(middleware::from_fn(record_metrics))
         .layer(CatchPanicLayer::new())
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<Body>| {

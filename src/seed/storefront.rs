@@ -99,7 +99,14 @@ fn week(h: &[Hours]) -> anyhow::Result<Week> {
 }
 
 /// Loads the Beijing shops into `tenant`; answers how many shops it made.
-pub async fn beijing(state: &AppState, tenant: &Arc<TenantInfo>) -> anyhow::Result<usize> {
+/// A demo shop: its id and its services' ids.
+pub struct Seeded {
+    pub id: uuid::Uuid,
+    pub services: Vec<uuid::Uuid>,
+}
+
+/// The Beijing shops, published, in the file's order.
+pub async fn beijing(state: &AppState, tenant: &Arc<TenantInfo>) -> anyhow::Result<Vec<Seeded>> {
     let file: File = toml::from_str(include_str!("../../seed/beijing_shops.toml"))?;
     let admin = Principal::ApiKey { tenant: tenant.clone() };
     let tz = tenant.time_zone;
@@ -111,6 +118,7 @@ pub async fn beijing(state: &AppState, tenant: &Arc<TenantInfo>) -> anyhow::Resu
             .ok_or_else(|| anyhow::anyhow!("ambiguous {d}"))?;
         Ok(local.with_timezone(&chrono::Utc))
     };
+    let mut ids = vec![];
     for s in &file.shop {
         let fields = ShopFields {
             name: s.name.clone(),
@@ -146,6 +154,7 @@ pub async fn beijing(state: &AppState, tenant: &Arc<TenantInfo>) -> anyhow::Resu
             let row = storefront::create_therapist(state, &admin, tenant.id, shop.id, f).await?;
             therapist_ids.insert(t.name.clone(), row.id);
         }
+        let mut services = vec![];
         for x in &s.service {
             let f = ServiceFields {
                 name: Some(x.name.clone()),
@@ -156,7 +165,7 @@ pub async fn beijing(state: &AppState, tenant: &Arc<TenantInfo>) -> anyhow::Resu
                 therapist_ids: Some(x.therapists.iter().filter_map(|n| therapist_ids.get(n).copied()).collect()),
                 active: None,
             };
-            storefront::create_service(state, &admin, tenant.id, shop.id, f).await?;
+            services.push(storefront::create_service(state, &admin, tenant.id, shop.id, f).await?.id);
         }
         for p in &s.promotion {
             let f = PromotionFields {
@@ -174,6 +183,7 @@ pub async fn beijing(state: &AppState, tenant: &Arc<TenantInfo>) -> anyhow::Resu
             storefront::create_promotion(state, &admin, tenant.id, f).await?;
         }
         storefront::set_shop_status(state, &admin, tenant.id, shop.id, storefront::PUBLISHED).await?;
+        ids.push(Seeded { id: shop.id, services });
     }
-    Ok(file.shop.len())
+    Ok(ids)
 }

@@ -22,6 +22,7 @@ const LAYERS: &[&[&str]] = &[
     &["booking"],
     &["app"],
     &["seed"],
+    &["web"],
     &["http"],
     &["lib", "main"],
 ];

@@ -16,6 +16,7 @@ mod media_limits;
 mod meili;
 mod notify;
 mod order_moves;
+mod pages;
 mod payments;
 mod platform;
 mod postgres;

@@ -68,6 +68,12 @@ pub async fn load_test_consumer_session(state: &AppState, tenant: &TenantInfo, o
     Ok(issue(state, tenant.id, id, SessionKind::Consumer, 0, LOAD_TEST_SESSION))
 }
 
+/// A demo consumer (`civic seed demo`), found or made by `openid` as a WeChat sign-in would.
+pub async fn demo_consumer(state: &AppState, tenant: TenantId, openid: &str) -> AppResult<Uuid> {
+    let user = wechat::WechatUser { openid: openid.to_owned(), unionid: None };
+    find_or_create_consumer(state, tenant, "demo", &user).await
+}
+
 /// The consumer of (tenant, app id, openid), made on first sign-in; the openid is kept encrypted with a lookup
 /// hash. Two first sign-ins at once make one consumer.
 async fn find_or_create_consumer(

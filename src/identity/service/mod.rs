@@ -14,7 +14,8 @@ use crate::{
 };
 
 pub use consumer::{
-    LOAD_TEST_APP_ID, LOAD_TEST_SESSION, get_consumer, load_test_consumer_session, wechat_authorize_url, wechat_login,
+    LOAD_TEST_APP_ID, LOAD_TEST_SESSION, demo_consumer, get_consumer, load_test_consumer_session, wechat_authorize_url,
+    wechat_login,
 };
 pub use login::{FAILURE_WINDOW, LOCK_TIME, Lockout, MAX_FAILURES, staff_login};
 pub use staff::{

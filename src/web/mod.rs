@@ -1,0 +1,33 @@
+//! The pages: the admin console under `/admin/` (and the WeChat H5 pages under `/h5/{tenant}/`).
+//!
+//! Server-rendered HTML (askama templates in `templates/`), plain forms posted and answered by a redirect, and
+//! a little JavaScript that only enhances. A page is a client of the GraphQL API in process: it runs registered
+//! operations (`runner`) with the caller's session (`session`), so authorization, tenant scope, limits and audit
+//! are the API's own. Static files are embedded in the binary (`assets`).
+
+mod admin;
+pub mod assets;
+mod format;
+mod forms;
+mod page;
+mod runner;
+mod session;
+
+use axum::{Router, routing::get};
+
+pub use session::csrf_guard;
+
+use crate::app::exec::Web;
+
+/// The routes of every page and of the static files.
+pub fn routes() -> Router<Web> {
+    Router::new().route("/static/{hash}/{*file}", get(assets::serve)).merge(admin::routes())
+}
+
+/// The page for an address nothing answers.
+pub async fn not_found(
+    axum::extract::State(web): axum::extract::State<Web>,
+    visit: session::Visit,
+) -> axum::response::Response {
+    page::error_status(&web, &visit, 404)
+}
