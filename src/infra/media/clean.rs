@@ -5,8 +5,9 @@ use std::io::Cursor;
 
 use bytes::Bytes;
 use image::codecs::jpeg::JpegEncoder;
+use image::imageops::FilterType;
 use image::metadata::Orientation;
-use image::{ColorType, DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits, RgbImage};
+use image::{ColorType, DynamicImage, GrayImage, ImageDecoder, ImageFormat, ImageReader, Limits, RgbImage};
 
 use super::MediaError;
 
@@ -18,6 +19,9 @@ const MAX_SIDE: u32 = 8192;
 const MAX_PIXELS: u64 = 40_000_000;
 /// What a decoder may allocate for one image, so that a header that lies about the image cannot exhaust memory.
 const MAX_DECODE_ALLOC: u64 = 256 * 1024 * 1024;
+/// The longest side of a stored image: a larger upload is scaled down (a shop photo, an identity document or a
+/// meter's dial reads well at this size), a JPEG while it is decoded.
+const MAX_STORED_SIDE: u32 = 4096;
 /// A thumbnail fits in a square of this side.
 const THUMB_SIDE: u32 = 320;
 const JPEG_QUALITY: u8 = 85;
@@ -81,10 +85,30 @@ fn open(upload: &[u8]) -> Result<(impl ImageDecoder + '_, ImageFormat), MediaErr
 /// The most memory, in bytes, that [`process`] takes at once for this upload, estimated from its header alone
 /// (cheap: no pixel is decoded); or the refusal that `process` would give from the header.
 pub fn decode_cost(upload: &[u8]) -> Result<u64, MediaError> {
+    decode_cost_within(upload, MAX_STORED_SIDE)
+}
+
+fn decode_cost_within(upload: &[u8], max_side: u32) -> Result<u64, MediaError> {
     let (mut decoder, format) = open(upload)?;
     let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
     let (width, height) = decoder.dimensions();
     let pixels = u64::from(width) * u64::from(height);
+    let (fit_w, fit_h) = fitted(width, height, max_side);
+    let stored = 3 * u64::from(fit_w) * u64::from(fit_h);
+    // Turning by a quarter copies the image; the encoded JPEG is well under half a byte a pixel.
+    let turn = if turns_a_quarter(orientation) { stored } else { 0 };
+    let finish = stored + turn + stored / 6;
+    if format == ImageFormat::Jpeg
+        && let Some(scaled) = jpeg_scaled_header(upload, width, height, max_side)
+    {
+        // Decoded at a fraction of its size; a progressive JPEG still keeps every coefficient (two bytes each,
+        // up to three components a pixel) until its last scan.
+        let coefficients = if scaled.progressive { 6 * pixels } else { 0 };
+        let decoded = 3 * u64::from(scaled.width) * u64::from(scaled.height);
+        let resize = if (scaled.width, scaled.height) == (fit_w, fit_h) { 0 } else { stored };
+        let peak = [decoded + coefficients, decoded + resize, finish].into_iter().max().unwrap_or_default();
+        return Ok(peak + 1024 * 1024);
+    }
     let rgb = 3 * pixels;
     let decoded = decoder.total_bytes();
     // Besides its output, a JPEG decoder may keep every coefficient (progressive images) and a WebP decoder
@@ -96,10 +120,69 @@ pub fn decode_cost(upload: &[u8]) -> Result<u64, MediaError> {
         c if c.has_alpha() => 4 * pixels,
         _ => rgb,
     };
-    // Turning by a quarter copies the image; the encoded JPEG is well under half a byte a pixel.
-    let turn = if turns_a_quarter(orientation) { rgb } else { 0 };
-    let peak = [decoded + decoding, decoded + to_rgb, rgb + turn + pixels / 2].into_iter().max().unwrap_or_default();
+    let resize = if (fit_w, fit_h) == (width, height) { 0 } else { stored };
+    let peak = [decoded + decoding, decoded + to_rgb, rgb + resize, finish].into_iter().max().unwrap_or_default();
     Ok(peak + 1024 * 1024)
+}
+
+/// The size that fits in a square of `max_side`, never larger than the image.
+fn fitted(width: u32, height: u32, max_side: u32) -> (u32, u32) {
+    let long = width.max(height);
+    if long <= max_side {
+        return (width, height);
+    }
+    let scale = |side: u32| ((u64::from(side) * u64::from(max_side)).div_ceil(u64::from(long)) as u32).max(1);
+    (scale(width), scale(height))
+}
+
+/// What the JPEG decoder will produce when asked for at least the fitted size of a larger JPEG.
+struct ScaledJpeg {
+    width: u32,
+    height: u32,
+    progressive: bool,
+}
+
+/// The JPEG decoder's header of an upload larger than `max_side`, scaled (by an eighth, a quarter or a half)
+/// to the smallest size that still covers the fitted size; `None` when it would not be scaled.
+fn jpeg_scaled_header(upload: &[u8], width: u32, height: u32, max_side: u32) -> Option<ScaledJpeg> {
+    let (fit_w, fit_h) = fitted(width, height, max_side);
+    if (fit_w, fit_h) == (width, height) {
+        return None;
+    }
+    let mut decoder = jpeg_decoder::Decoder::new(Cursor::new(upload));
+    decoder.read_info().ok()?;
+    let info = decoder.info()?;
+    if !matches!(info.pixel_format, jpeg_decoder::PixelFormat::L8 | jpeg_decoder::PixelFormat::RGB24) {
+        return None;
+    }
+    let (w, h) = decoder.scale(u16::try_from(fit_w).ok()?, u16::try_from(fit_h).ok()?).ok()?;
+    let progressive = info.coding_process == jpeg_decoder::CodingProcess::DctProgressive;
+    (u32::from(w) < width).then_some(ScaledJpeg { width: w.into(), height: h.into(), progressive })
+}
+
+/// Decodes a large JPEG at a fraction of its size (the decoder's scaled inverse DCT): a quarter, a sixteenth or
+/// a sixty-fourth of the memory and time. `None` when the decoder cannot scale this one (CMYK, 16-bit).
+fn decode_jpeg_scaled(
+    upload: &[u8],
+    width: u32,
+    height: u32,
+    max_side: u32,
+) -> Result<Option<DynamicImage>, MediaError> {
+    let Some(header) = jpeg_scaled_header(upload, width, height, max_side) else { return Ok(None) };
+    let mut decoder = jpeg_decoder::Decoder::new(Cursor::new(upload));
+    decoder.set_max_decoding_buffer_size(MAX_DECODE_ALLOC as usize);
+    decoder.read_info().map_err(|_| MediaError::Corrupt)?;
+    let (fit_w, fit_h) = fitted(width, height, max_side);
+    let (w, h) = decoder.scale(fit_w as u16, fit_h as u16).map_err(|_| MediaError::Corrupt)?;
+    debug_assert_eq!((u32::from(w), u32::from(h)), (header.width, header.height));
+    let pixels = decoder.decode().map_err(|_| MediaError::Corrupt)?;
+    let (w, h) = (u32::from(w), u32::from(h));
+    let image = match decoder.info().map(|i| i.pixel_format) {
+        Some(jpeg_decoder::PixelFormat::RGB24) => RgbImage::from_raw(w, h, pixels).map(DynamicImage::ImageRgb8),
+        Some(jpeg_decoder::PixelFormat::L8) => GrayImage::from_raw(w, h, pixels).map(DynamicImage::ImageLuma8),
+        _ => None,
+    };
+    image.map(Some).ok_or(MediaError::Corrupt)
 }
 
 fn turns_a_quarter(orientation: Orientation) -> bool {
@@ -113,12 +196,28 @@ fn turns_a_quarter(orientation: Orientation) -> bool {
 /// thumbnail that fits in 320×320. CPU-bound: call it from `spawn_blocking`, holding the part of the
 /// [`DecodeBudget`](super::DecodeBudget) that [`decode_cost`] asks.
 pub fn process(upload: &[u8]) -> Result<Processed, MediaError> {
-    let (mut decoder, _) = open(upload)?;
+    process_within(upload, MAX_STORED_SIDE)
+}
+
+fn process_within(upload: &[u8], max_side: u32) -> Result<Processed, MediaError> {
+    let (mut decoder, format) = open(upload)?;
     // Unreadable metadata is no reason to refuse the pixels: the image is then taken as it is.
     let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
-    let decoded = DynamicImage::from_decoder(decoder).map_err(MediaError::from_image)?;
-
-    let mut upright = DynamicImage::ImageRgb8(flatten_onto_white(decoded));
+    let (width, height) = decoder.dimensions();
+    let scaled = match format {
+        ImageFormat::Jpeg => decode_jpeg_scaled(upload, width, height, max_side)?,
+        _ => None,
+    };
+    let decoded = match scaled {
+        Some(image) => image,
+        None => DynamicImage::from_decoder(decoder).map_err(MediaError::from_image)?,
+    };
+    let mut rgb = flatten_onto_white(decoded);
+    let (fit_w, fit_h) = fitted(rgb.width(), rgb.height(), max_side);
+    if (fit_w, fit_h) != rgb.dimensions() {
+        rgb = image::imageops::resize(&rgb, fit_w, fit_h, FilterType::Triangle);
+    }
+    let mut upright = DynamicImage::ImageRgb8(rgb);
     upright.apply_orientation(orientation);
     let image = encode_jpeg(&upright)?;
     let (width, height) = (upright.width(), upright.height());
@@ -290,5 +389,32 @@ mod tests {
         let straight = decode_cost(&jpeg(&RgbImage::new(2000, 1000)));
         assert!(turned.unwrap() > straight.unwrap());
         assert_eq!(decode_cost(&png_claiming(60_000, 60_000)), Err(MediaError::DimensionsTooLarge));
+    }
+
+    #[test]
+    fn a_large_jpeg_is_decoded_scaled_down_and_stored_within_the_longest_side() {
+        // 1,000 × 600 against a longest side of 200: decoded at a quarter (250 × 150), then fitted to 200 × 120.
+        let big =
+            jpeg(&RgbImage::from_fn(1000, 600, |x, _| if x < 500 { Rgb([200, 30, 30]) } else { Rgb([30, 30, 200]) }));
+        let header = jpeg_scaled_header(&big, 1000, 600, 200).unwrap();
+        assert_eq!((header.width, header.height, header.progressive), (250, 150, false));
+        let out = process_within(&big, 200).unwrap();
+        assert_eq!((out.width, out.height), (200, 120));
+        let stored = image::load_from_memory(&out.image).unwrap().to_rgb8();
+        assert!(close_to(*stored.get_pixel(20, 60), Rgb([200, 30, 30])));
+        assert!(close_to(*stored.get_pixel(180, 60), Rgb([30, 30, 200])));
+        // Scaled decoding costs a fraction of the full decode.
+        let scaled = decode_cost_within(&big, 200).unwrap();
+        let full = decode_cost_within(&big, 4096).unwrap();
+        assert!(scaled < full / 2, "{scaled} vs {full}");
+        // A PNG is decoded whole and then fitted; an image within the side is kept as it is.
+        let mut png = vec![];
+        DynamicImage::ImageRgba8(RgbaImage::new(1000, 600))
+            .write_to(&mut Cursor::new(&mut png), ImageFormat::Png)
+            .unwrap();
+        let png = process_within(&png, 200).unwrap();
+        assert_eq!((png.width, png.height), (200, 120));
+        let small = process_within(&big, 4096).unwrap();
+        assert_eq!((small.width, small.height), (1000, 600));
     }
 }
