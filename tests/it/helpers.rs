@@ -138,6 +138,7 @@ pub fn base_config(data_dir: &std::path::Path) -> Config {
         platform_token: Some(format!("cpt_{}", random_secret()).into()),
         secret_key: Some(random_secret().into()),
         metrics_token: None,
+        public_origin: None,
         wechat_api_base: "http://127.0.0.1:9".into(),
         wechatpay_api_base: "http://127.0.0.1:9".into(),
         meili_url: None,
