@@ -80,7 +80,7 @@ async fn personal_data_and_secrets_never_reach_the_log() {
         &base,
         Some(&api_key),
         "mutation($i: ConfigureWechatInput!) { configureWechat(input: $i) { id } }",
-        json!({ "i": { "appId": app_id, "appSecret": secret } }),
+        json!({ "i": { "appId": app_id, "appSecret": secret, "h5Origin": "https://h5.cn" } }),
     )
     .await;
     let r = gql(

@@ -19,5 +19,7 @@ mod payments;
 mod platform;
 mod postgres;
 mod refusals;
+mod sign_in;
 mod storefront;
 mod tenancy;
+mod wechat;
