@@ -124,7 +124,10 @@ pub async fn configure_wechat(
     let h5_origin = h5_origin
         .map(|o| {
             origin::parse_origin(o).ok_or_else(|| {
-                AppError::invalid_field("input.h5Origin", "h5Origin must be an http(s) origin, like https://h5.example.cn")
+                AppError::invalid_field(
+                    "input.h5Origin",
+                    "h5Origin must be an http(s) origin, like https://h5.example.cn",
+                )
             })
         })
         .transpose()?;

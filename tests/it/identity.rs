@@ -28,8 +28,7 @@ async fn staff_input_is_validated() {
     let app = TestApp::spawn().await;
     let t = app.tenant("massage").await;
     let q = "mutation($i: CreateStaffInput!) { createStaff(input: $i) { id } }";
-    let base =
-        json!({ "username": "wang.li", "password": "tea kettle harbor 71", "displayName": "王丽", "role": "TENANT_ADMIN" });
+    let base = json!({ "username": "wang.li", "password": "tea kettle harbor 71", "displayName": "王丽", "role": "TENANT_ADMIN" });
     let with = |k: &str, v: serde_json::Value| {
         let mut i = base.clone();
         i[k] = v;
@@ -269,10 +268,8 @@ async fn staff_name_only_shops_of_their_tenant() {
     let list = admin.gql("{ staffMembers { edges { node { username } } } }", json!({})).await.data();
     assert_eq!(list["staffMembers"]["edges"], json!([]), "a refused account is not stored");
 
-    let id = admin.gql(CREATE, manager("li.own", &[&a_shop])).await.data()["createStaff"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id =
+        admin.gql(CREATE, manager("li.own", &[&a_shop])).await.data()["createStaff"]["id"].as_str().unwrap().to_owned();
     for shops in [vec![b_shop.clone()], vec![random.clone()]] {
         let r = admin.gql(UPDATE, json!({ "id": id, "i": { "shopIds": shops } })).await;
         r.expect_code("VALIDATION");
@@ -288,10 +285,8 @@ async fn a_role_change_keeps_the_shops_left_out() {
     let t = app.tenant("massage").await;
     let admin = app.bearer(&t.api_key);
     let shop = crate::storefront::shop(&admin, "东直门店", 39.93, 116.43, false).await;
-    let id = admin.gql(CREATE, manager("wang.mgr", &[&shop])).await.data()["createStaff"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id =
+        admin.gql(CREATE, manager("wang.mgr", &[&shop])).await.data()["createStaff"]["id"].as_str().unwrap().to_owned();
     let r = admin.gql(UPDATE, json!({ "id": id, "i": { "role": "SHOP_STAFF" } })).await.data();
     assert_eq!(r["updateStaff"], json!({ "role": "SHOP_STAFF", "shopIds": [shop] }));
     let r = admin.gql(UPDATE, json!({ "id": id, "i": { "role": "CS_AGENT" } })).await.data();

@@ -142,7 +142,8 @@ async fn an_unknown_name_costs_a_password_check() {
 async fn trivial_passwords_are_refused() {
     let app = TestApp::spawn().await;
     let (t, s) = admin(&app).await;
-    let create = "mutation($p: String!) { createStaff(input: { username: \"zhao.liu\", password: $p, displayName: \"赵六\",
+    let create =
+        "mutation($p: String!) { createStaff(input: { username: \"zhao.liu\", password: $p, displayName: \"赵六\",
                     role: CS_AGENT }) { id } }";
     let reset = "mutation($id: ID!, $p: String!) { resetStaffPassword(id: $id, password: $p) }";
     let change = "mutation($c: String!, $p: String!) { changePassword(currentPassword: $c, newPassword: $p) }";

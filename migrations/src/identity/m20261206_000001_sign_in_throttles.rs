@@ -32,7 +32,7 @@ impl MigrationTrait for Migration {
             "sign_in_throttles",
         )
         .await?;
-        index(manager, "ux_sign_in_throttles_key", "sign_in_throttles", &["tenant_id", "key_hash"], true).await?;
+        index(manager, "ux_sign_in_throttles_hash", "sign_in_throttles", &["tenant_id", "key_hash"], true).await?;
         index(manager, "ix_sign_in_throttles_updated", "sign_in_throttles", &["tenant_id", "updated_at"], false)
             .await?;
 

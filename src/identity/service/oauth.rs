@@ -44,10 +44,8 @@ pub async fn issue_state(state: &AppState, tenant: &TenantInfo) -> AppResult<Str
     let expires_at = now + STATE_TTL;
     let nonce = Uuid::now_v7();
     let tx = state.db.begin_unaudited(tenant.id).await?;
-    tx.exec_delete(
-        tx.delete_many::<oauth_state::Entity>().map(|q| q.filter(oauth_state::Column::ExpiresAt.lte(now))),
-    )
-    .await?;
+    tx.exec_delete(tx.delete_many::<oauth_state::Entity>().map(|q| q.filter(oauth_state::Column::ExpiresAt.lte(now))))
+        .await?;
     tx.insert(oauth_state::ActiveModel {
         tenant_id: Set(tenant.id.0),
         id: Set(nonce),
@@ -68,9 +66,10 @@ pub async fn consume_state(state: &AppState, tenant: &TenantInfo, oauth_state: &
     };
     let tx = state.db.begin_unaudited(tenant.id).await?;
     let taken = tx
-        .exec_delete(tx.delete_many::<oauth_state::Entity>().map(|q| {
-            q.filter(oauth_state::Column::Id.eq(nonce)).filter(oauth_state::Column::ExpiresAt.gt(now))
-        }))
+        .exec_delete(
+            tx.delete_many::<oauth_state::Entity>()
+                .map(|q| q.filter(oauth_state::Column::Id.eq(nonce)).filter(oauth_state::Column::ExpiresAt.gt(now))),
+        )
         .await?;
     tx.commit().await?;
     if taken == 1 { Ok(()) } else { Err(refused) }

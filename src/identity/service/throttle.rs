@@ -95,7 +95,11 @@ async fn rows(tx: &TenantTx, keys: &Keys, now: DateTime<Utc>) -> AppResult<(thro
         }))
         .await?;
     let take = |key: &str| {
-        found.iter().find(|r| r.key_hash == key).cloned().ok_or_else(|| AppError::internal(anyhow::anyhow!("throttle row missing")))
+        found
+            .iter()
+            .find(|r| r.key_hash == key)
+            .cloned()
+            .ok_or_else(|| AppError::internal(anyhow::anyhow!("throttle row missing")))
     };
     Ok((take(&keys.pair)?, take(&keys.name)?))
 }
