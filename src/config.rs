@@ -29,6 +29,9 @@ pub struct Config {
     /// without it; in development it is open.
     pub metrics_token: Option<SecretString>,
     pub wechat_api_base: String,
+    /// The origin of the service's own pages (`CIVIC_PUBLIC_URL`, e.g. `https://civic.example.cn`): a WeChat
+    /// sign-in may return there, besides a tenant's configured H5 origin.
+    pub public_origin: Option<String>,
     pub wechatpay_api_base: String,
     pub meili_url: Option<String>,
     pub meili_api_key: Option<SecretString>,
@@ -39,7 +42,7 @@ pub struct Config {
     pub db_pool_max: u32,
     pub db_pool_min: u32,
     /// Consumer and anonymous mutations a minute, per client address (`CIVIC_RATE_IP_PER_MINUTE`) and per
-    /// consumer or sign-in name (`CIVIC_RATE_CREDENTIAL_PER_MINUTE`).
+    /// consumer (`CIVIC_RATE_CREDENTIAL_PER_MINUTE`).
     pub rate_ip_per_minute: u32,
     pub rate_credential_per_minute: u32,
     /// Uploads a minute, per client address (`CIVIC_UPLOAD_IP_PER_MINUTE`) and per consumer
@@ -84,6 +87,7 @@ impl Config {
             platform_token: var("CIVIC_PLATFORM_TOKEN").map(Into::into),
             secret_key: var("CIVIC_SECRET_KEY").map(Into::into),
             metrics_token: var("CIVIC_METRICS_TOKEN").map(Into::into),
+            public_origin: var("CIVIC_PUBLIC_URL").map(|u| public_origin(&u)).transpose()?,
             wechat_api_base: var("CIVIC_WECHAT_API_BASE").unwrap_or_else(|| "https://api.weixin.qq.com".into()),
             wechatpay_api_base: var("CIVIC_WECHATPAY_API_BASE")
                 .unwrap_or_else(|| "https://api.mch.weixin.qq.com".into()),
@@ -148,6 +152,15 @@ impl Config {
     pub fn is_postgres(&self) -> bool {
         self.database_url.expose_secret().starts_with("postgres")
     }
+}
+
+/// `CIVIC_PUBLIC_URL` as an origin (`scheme://host[:port]`).
+fn public_origin(text: &str) -> anyhow::Result<String> {
+    let url = reqwest::Url::parse(text.trim()).context("CIVIC_PUBLIC_URL must be an http(s) URL")?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        bail!("CIVIC_PUBLIC_URL must be an http(s) URL");
+    }
+    Ok(url.origin().ascii_serialization())
 }
 
 pub fn decode_secret_key(text: &str) -> anyhow::Result<Vec<u8>> {

@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 
 // Grouped by the domain whose tables they make; run in the order of `Migrator::migrations`.
 mod booking;
+mod identity;
 mod notify;
 mod payments;
 mod platform;
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(platform::m20261125_000001_generations::Migration),
             Box::new(notify::m20261205_000001_outbox::Migration),
             Box::new(payments::m20261205_000002_payables::Migration),
+            Box::new(identity::m20261206_000001_sign_in_throttles::Migration),
         ]
     }
 }

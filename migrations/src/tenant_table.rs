@@ -21,6 +21,8 @@ pub const TENANT_TABLES: &[&str] = &[
     "shops",
     "media",
     "audit_log",
+    "oauth_states",
+    "sign_in_throttles",
     "consumers",
     "staff",
 ];

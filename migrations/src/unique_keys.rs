@@ -20,6 +20,7 @@ pub const UNIQUE_KEYS: &[UniqueKey] = &[
     key("tenants_slug_key", "tenants", &["slug"]),
     key("tenants_api_key_hash_key", "tenants", &["api_key_hash"]),
     key("ux_staff_username", "staff", &["tenant_id", "username"]),
+    key("ux_sign_in_throttles_hash", "sign_in_throttles", &["tenant_id", "key_hash"]),
     key("ux_consumers_openid", "consumers", &["tenant_id", "app_id", "openid_hash"]),
     key("ux_service_therapists", "service_therapists", &["tenant_id", "service_item_id", "therapist_id"]),
     key("ux_promotion_shops", "promotion_shops", &["tenant_id", "promotion_id", "shop_id"]),

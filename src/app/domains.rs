@@ -53,7 +53,7 @@ pub const DOMAINS: &[Domain] = &[
     Domain {
         name: "identity",
         feature: None,
-        tables: &["consumers", "staff"],
+        tables: &["oauth_states", "sign_in_throttles", "consumers", "staff"],
         areas: &[],
         roots: roots_of::<IdentityQuery, IdentityMutation>,
     },

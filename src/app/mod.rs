@@ -15,6 +15,7 @@ use std::sync::Arc;
 use crate::{
     booking,
     config::Config,
+    identity,
     kernel::Clock,
     notify, payments,
     state::{AppState, Parts},
@@ -33,6 +34,7 @@ pub async fn state_with_clock(config: Config, clock: Clock) -> anyhow::Result<Ap
             .with(payments::Provider::simulated(keys.payment_notify_key()))
             .with(payments::Payees::default().with(booking::payment::ORDER, booking::payment::OrderPayee))
             .with(notify::Outbox::new(Arc::new(notify::LogNotifier)))
+            .with(identity::service::Shops(Arc::new(storefront::staff_shops::StaffShops)))
             .with(storefront::index::Indexes::default())
             .with(storefront::search_sync::Pending::default())
             .with(booking::claims::Claims::default())

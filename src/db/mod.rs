@@ -96,6 +96,12 @@ impl Db {
         Ok(tx)
     }
 
+    /// A writing transaction for `tenant` that carries no audit row: for bookkeeping that must commit whatever
+    /// becomes of the running mutation (a failed sign-in's count), whose own audit row is written apart.
+    pub async fn begin_unaudited(&self, tenant: TenantId) -> Result<TenantTx, DbErr> {
+        self.scoped(tenant, Some(SqliteTransactionMode::Immediate)).await
+    }
+
     /// A transaction for `tenant` that only reads.
     pub async fn read(&self, tenant: TenantId) -> Result<TenantTx, DbErr> {
         self.scoped(tenant, None).await

@@ -15,6 +15,8 @@ pub struct Model {
     pub api_key_hash: Option<String>,
     pub wechat_app_id: Option<String>,
     pub wechat_secret_enc: Option<String>,
+    /// The origin (`https://h5.example.cn`) of the tenant's H5 pages: where a WeChat sign-in may return to.
+    pub wechat_h5_origin: Option<String>,
     pub is_load_test: bool,
     /// Cache generations: see `kernel::tenant`.
     pub storefront_generation: i64,

@@ -6,7 +6,7 @@ use super::{
     service::{self, NewStaff, StaffPatch},
 };
 use crate::{
-    error::AppResult,
+    error::{AppError, AppResult},
     graphql::{
         context::CtxExt,
         guard::{Allow, Public, STAFF, TENANT_ADMIN},
@@ -97,11 +97,12 @@ pub struct Me {
 #[derive(InputObject)]
 pub struct CreateStaffInput {
     pub username: String,
-    /// 10–128 characters.
+    /// 10–128 characters, not easy to guess (`VALIDATION`, reason `WEAK_PASSWORD`).
     pub password: String,
     pub display_name: String,
     pub role: StaffRole,
-    /// Required for SHOP_MANAGER and SHOP_STAFF, empty otherwise.
+    /// Required for SHOP_MANAGER and SHOP_STAFF, empty otherwise; each a shop of the tenant (`VALIDATION`,
+    /// reason `UNKNOWN_SHOP`).
     #[graphql(default)]
     pub shop_ids: Vec<ID>,
     /// A mainland mobile number; stored encrypted.
@@ -113,6 +114,7 @@ pub struct UpdateStaffInput {
     pub display_name: Option<String>,
     /// A change of role, shops or a deactivation ends the account's sessions.
     pub role: Option<StaffRole>,
+    /// Left out, a SHOP_MANAGER or SHOP_STAFF keeps their shops.
     pub shop_ids: Option<Vec<ID>>,
     pub active: Option<bool>,
     /// null removes the number.
@@ -170,7 +172,9 @@ impl IdentityQuery {
         Ok(page.connection(rows))
     }
 
-    /// Where a WeChat H5 page sends the user to sign in; the `state` in it is what `wechatLogin` expects back.
+    /// Where a WeChat H5 page sends the user to sign in; the `state` in it is what `wechatLogin` expects back,
+    /// once, within 10 minutes. `redirectUri` must lie on the tenant's H5 origin or the service's public URL
+    /// (`VALIDATION`, reason `REDIRECT_NOT_ALLOWED`).
     #[graphql(guard = "Public")]
     async fn wechat_authorize_url(
         &self,
@@ -178,6 +182,11 @@ impl IdentityQuery {
         tenant: String,
         redirect_uri: String,
     ) -> async_graphql::Result<String> {
+        // Each answer keeps a state for 10 minutes: a budget per client address, like anonymous mutations.
+        if !ctx.state().limits.allow_ip(ctx.req().ip) {
+            let err = AppError::rate_limited_because("TOO_MANY_REQUESTS", "too many requests; try again in a minute");
+            return Err(err.into());
+        }
         Ok(service::wechat_authorize_url(ctx.state(), &tenant, &redirect_uri).await?)
     }
 }
@@ -221,7 +230,7 @@ impl IdentityMutation {
         Ok(staff_out(state, service::update_staff(state, ctx.tenant_id()?, id, patch).await?)?)
     }
 
-    /// Sets a staff member's password, lifts a lockout and ends their sessions.
+    /// Sets a staff member's password and ends their sessions.
     #[graphql(guard = "Allow(TENANT_ADMIN)")]
     async fn reset_staff_password(&self, ctx: &Context<'_>, id: ID, password: String) -> async_graphql::Result<bool> {
         let id = id_of(&id, "staff")?;
@@ -246,7 +255,9 @@ impl IdentityMutation {
         Ok(true)
     }
 
-    /// Staff sign-in. Five wrong passwords within 15 minutes lock the account for 15 minutes.
+    /// Staff sign-in. Five attempts for a name from one address within 15 minutes, or twenty from addresses where
+    /// it has not signed in lately, pause it there (`RATE_LIMITED`, reason `TOO_MANY_SIGN_INS`) for the rest of
+    /// the 15 minutes.
     #[graphql(guard = "Public")]
     async fn staff_login(
         &self,
@@ -260,7 +271,7 @@ impl IdentityMutation {
             ctx.audit_tenant(t.id);
         }
         ctx.audit_target(username.trim().to_lowercase().chars().take(64).collect::<String>());
-        Ok(service::staff_login(state, &tenant, &username, password).await?.into())
+        Ok(service::staff_login(state, &tenant, &username, password, ctx.req().ip).await?.into())
     }
 
     /// Consumer sign-in with the code and state WeChat sent back to the page.

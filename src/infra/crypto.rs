@@ -12,6 +12,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
+use uuid::Uuid;
 
 use crate::error::{AppError, AppResult};
 
@@ -88,25 +89,27 @@ impl Keys {
         hex(&mac.finalize().into_bytes())
     }
 
-    /// Signs an OAuth `state` value for a tenant, valid until `expires` (unix seconds).
-    pub fn sign_state(&self, tenant_slug: &str, expires: i64) -> String {
-        let payload = format!("{tenant_slug}.{expires}");
+    /// Signs an OAuth `state` for a tenant: the one-time `nonce` the service keeps for it, valid until `expires`
+    /// (unix seconds).
+    pub fn sign_state(&self, tenant_slug: &str, nonce: Uuid, expires: i64) -> String {
+        let payload = format!("{tenant_slug}.{expires}.{}", nonce.simple());
         let mut mac = <HmacSha256 as Mac>::new_from_slice(&self.state).expect("HMAC takes any key length");
         mac.update(payload.as_bytes());
         format!("{}.{}", B64.encode(payload), B64.encode(mac.finalize().into_bytes()))
     }
 
-    pub fn verify_state(&self, state: &str, tenant_slug: &str, now: i64) -> bool {
-        let Some((payload, tag)) = state.split_once('.') else { return false };
-        let (Ok(payload), Ok(tag)) = (B64.decode(payload), B64.decode(tag)) else { return false };
+    /// The nonce of a `state` this service signed for the tenant, unexpired at `now`.
+    pub fn verify_state(&self, state: &str, tenant_slug: &str, now: i64) -> Option<Uuid> {
+        let (payload, tag) = state.split_once('.')?;
+        let (payload, tag) = (B64.decode(payload).ok()?, B64.decode(tag).ok()?);
         let mut mac = <HmacSha256 as Mac>::new_from_slice(&self.state).expect("HMAC takes any key length");
         mac.update(&payload);
-        if mac.verify_slice(&tag).is_err() {
-            return false;
-        }
-        let Ok(payload) = String::from_utf8(payload) else { return false };
-        let Some((slug, expires)) = payload.rsplit_once('.') else { return false };
-        slug == tenant_slug && expires.parse::<i64>().is_ok_and(|e| e >= now)
+        mac.verify_slice(&tag).ok()?;
+        let payload = String::from_utf8(payload).ok()?;
+        let mut parts = payload.rsplitn(3, '.');
+        let (nonce, expires, slug) = (parts.next()?, parts.next()?, parts.next()?);
+        let fresh = slug == tenant_slug && expires.parse::<i64>().is_ok_and(|e| e >= now);
+        if fresh { Uuid::parse_str(nonce).ok() } else { None }
     }
 
     pub fn sign_session(&self, claims: &SessionClaims) -> String {
@@ -206,11 +209,12 @@ mod tests {
     #[test]
     fn oauth_state_is_bound_to_tenant_and_time() {
         let k = keys();
-        let s = k.sign_state("acme", 1000);
-        assert!(k.verify_state(&s, "acme", 999));
-        assert!(!k.verify_state(&s, "other", 999));
-        assert!(!k.verify_state(&s, "acme", 1001));
-        assert!(!k.verify_state(&format!("{s}x"), "acme", 999));
+        let nonce = Uuid::now_v7();
+        let s = k.sign_state("acme", nonce, 1000);
+        assert_eq!(k.verify_state(&s, "acme", 999), Some(nonce));
+        assert_eq!(k.verify_state(&s, "other", 999), None);
+        assert_eq!(k.verify_state(&s, "acme", 1001), None);
+        assert_eq!(k.verify_state(&format!("{s}x"), "acme", 999), None);
     }
 
     #[test]

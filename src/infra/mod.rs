@@ -6,6 +6,7 @@ pub mod geo;
 pub mod media;
 pub mod meili;
 pub mod metrics;
+pub mod origin;
 pub mod phone;
 pub mod ratelimit;
 pub mod snapshots;

@@ -10,6 +10,7 @@ pub mod profile;
 pub mod search;
 pub mod search_sync;
 pub mod service;
+pub mod staff_shops;
 pub mod timetable;
 
 /// A service item as other domains see it (booking offers one).

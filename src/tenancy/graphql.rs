@@ -86,6 +86,9 @@ pub struct ConfigureWechatInput {
     pub app_id: String,
     /// Stored encrypted; never shown again.
     pub app_secret: String,
+    /// The origin of the tenant's H5 pages (`https://h5.example.cn`): a WeChat sign-in may send the user back
+    /// only there (or to the service's own public URL). Left out, it keeps its value.
+    pub h5_origin: Option<String>,
 }
 
 #[derive(Default)]
@@ -178,7 +181,14 @@ impl TenancyMutation {
     async fn configure_wechat(&self, ctx: &Context<'_>, input: ConfigureWechatInput) -> async_graphql::Result<Tenant> {
         let tenant = ctx.tenant_id()?;
         ctx.audit_target(tenant);
-        let t = service::configure_wechat(ctx.state(), tenant, &input.app_id, &input.app_secret).await?;
+        let t = service::configure_wechat(
+            ctx.state(),
+            tenant,
+            &input.app_id,
+            &input.app_secret,
+            input.h5_origin.as_deref(),
+        )
+        .await?;
         Ok(Tenant::from(t.as_ref()))
     }
 }

@@ -6,7 +6,7 @@ use uuid::Uuid;
 use crate::{
     db::{tenant_row as tenant, unscoped},
     error::{AppError, AppResult, unique_or},
-    infra::crypto,
+    infra::{crypto, origin},
     kernel::{Shape, TenantId, TenantInfo, template},
     state::AppState,
 };
@@ -55,6 +55,7 @@ pub async fn create(state: &AppState, new: NewTenant<'_>) -> AppResult<(Arc<Tena
         api_key_hash: Set(Some(key_hash)),
         wechat_app_id: Set(None),
         wechat_secret_enc: Set(None),
+        wechat_h5_origin: Set(None),
         is_load_test: Set(new.is_load_test),
         storefront_generation: Set(0),
         booking_generation: Set(0),
@@ -98,12 +99,14 @@ pub async fn set_status(state: &AppState, id: TenantId, status: &str) -> AppResu
     Ok(Arc::new(unscoped::tenant_info(&update(state, row).await?)?))
 }
 
-/// Sets the tenant's WeChat official account. The secret is stored encrypted.
+/// Sets the tenant's WeChat official account (the secret is stored encrypted) and, when given, the origin of its
+/// H5 pages.
 pub async fn configure_wechat(
     state: &AppState,
     id: TenantId,
     app_id: &str,
     secret: &str,
+    h5_origin: Option<&str>,
 ) -> AppResult<Arc<TenantInfo>> {
     let app_id = app_id.trim();
     if !(app_id.starts_with("wx")
@@ -115,8 +118,21 @@ pub async fn configure_wechat(
     if !(16..=64).contains(&secret.len()) || !secret.bytes().all(|b| b.is_ascii_alphanumeric()) {
         return Err(AppError::invalid_field("input.appSecret", "appSecret must be 16-64 letters and digits"));
     }
+    let h5_origin = h5_origin
+        .map(|o| {
+            origin::parse_origin(o).ok_or_else(|| {
+                AppError::invalid_field(
+                    "input.h5Origin",
+                    "h5Origin must be an http(s) origin, like https://h5.example.cn",
+                )
+            })
+        })
+        .transpose()?;
     let t = load(state, id).await?;
     let mut row: tenant::ActiveModel = t.into();
+    if let Some(o) = h5_origin {
+        row.wechat_h5_origin = Set(Some(o));
+    }
     row.wechat_app_id = Set(Some(app_id.to_owned()));
     row.wechat_secret_enc = Set(Some(state.keys.encrypt(secret)));
     row.updated_at = Set(state.now());
@@ -130,6 +146,11 @@ pub async fn wechat_credentials(state: &AppState, id: TenantId) -> AppResult<Opt
         (Some(app_id), Some(enc)) => Ok(Some((app_id, state.keys.decrypt(&enc)?))),
         _ => Ok(None),
     }
+}
+
+/// The origin of the tenant's H5 pages, if configured.
+pub async fn wechat_h5_origin(state: &AppState, id: TenantId) -> AppResult<Option<String>> {
+    Ok(load(state, id).await?.wechat_h5_origin)
 }
 
 /// An active tenant by slug; `TENANT_UNKNOWN` or `TENANT_SUSPENDED` otherwise.

@@ -44,6 +44,12 @@ pub fn explain(f: &Failure) -> String {
     match (f.code.as_str(), f.reason.as_deref()) {
         ("VALIDATION", Some("EMPTY")) => "请填写此项".into(),
         ("VALIDATION", Some("TOO_LONG")) => "内容太长".into(),
+        ("VALIDATION", Some("WEAK_PASSWORD")) => {
+            "密码太简单：至少 10 个字符，不要用常见密码、重复的字符或自己的名字".into()
+        }
+        ("VALIDATION", Some("CONTROL_CHARACTER" | "LINE_BREAK" | "BIDI_OVERRIDE" | "INVISIBLE_CHARACTER")) => {
+            "包含不能使用的字符（如控制字符或换行），请删除后重试".into()
+        }
         ("VALIDATION", _) => format!("填写的内容无效：{}", f.message),
         ("RATE_LIMITED", _) => "尝试次数过多，请稍后再试".into(),
         ("CONFLICT", _) => format!("无法完成：{}", f.message),

@@ -23,14 +23,14 @@ async fn mutations_are_audited_with_actor_target_outcome_and_request_id() {
     let created = app
         .bearer(&t.api_key)
         .post_raw(
-            json!({ "query": "mutation { createStaff(input: { username: \"audit.me\", password: \"long enough 1\", displayName: \"审计\", role: TENANT_ADMIN }) { id } }" })
+            json!({ "query": "mutation { createStaff(input: { username: \"audit.me\", password: \"tea kettle harbor 71\", displayName: \"审计\", role: TENANT_ADMIN }) { id } }" })
                 .to_string(),
         )
         .await;
     let created = crate::helpers::Gql::from(created).await;
     let request_id = created.request_id.clone().unwrap();
     let staff_id = created.data()["createStaff"]["id"].as_str().unwrap().to_owned();
-    let token = app.login(&t.slug, "audit.me", "long enough 1").await.data()["staffLogin"]["token"]
+    let token = app.login(&t.slug, "audit.me", "tea kettle harbor 71").await.data()["staffLogin"]["token"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -194,7 +194,7 @@ async fn a_client_request_id_is_kept_only_when_short_and_plain() {
     let t = app.tenant("massage").await;
     let admin = app.staff(&t, "TENANT_ADMIN", &[]).await;
     let create = |n: usize| {
-        json!({ "query": format!("mutation {{ createStaff(input: {{ username: \"rid.{n}\", password: \"long enough 1\", displayName: \"号\", role: CS_AGENT }}) {{ id }} }}") })
+        json!({ "query": format!("mutation {{ createStaff(input: {{ username: \"rid.{n}\", password: \"tea kettle harbor 71\", displayName: \"号\", role: CS_AGENT }}) {{ id }} }}") })
             .to_string()
     };
     let audited_id = |entries: &[Value], staff: &str| {

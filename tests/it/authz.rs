@@ -120,7 +120,8 @@ fn table() -> Vec<(&'static str, String, &'static [Caller])> {
 async fn every_root_field_is_guarded_by_role() {
     let app = TestApp::spawn().await;
     let t = app.tenant("massage").await;
-    let shop = "0190f0f0-0000-7000-8000-0000000000bb";
+    let shop = crate::storefront::shop(&app.bearer(&t.api_key), "守卫店", 39.93, 116.43, false).await;
+    let shop = shop.as_str();
     let (app, t) = (&app, &t);
     let credential = |c: Caller| async move {
         match c {

@@ -333,7 +333,8 @@ async fn an_order_is_seen_by_its_consumer_and_its_shop_only() {
     let mine = app.consumer(&s.tenant, "o-mine").await;
     let id = paid_order(&app, &s, &mine, &local(1, 9, 0)).await;
     let other_consumer = app.consumer(&s.tenant, "o-other").await;
-    let other_shop_staff = app.staff(&s.tenant, "SHOP_STAFF", &["0190f0f0-0000-7000-8000-00000000000c"]).await;
+    let other_shop = crate::storefront::shop(&app.bearer(&s.tenant.api_key), "别家店", 39.95, 116.40, false).await;
+    let other_shop_staff = app.staff(&s.tenant, "SHOP_STAFF", &[&other_shop]).await;
     let own_staff = app.staff(&s.tenant, "SHOP_STAFF", &[&s.shop]).await;
     let b = open_shop(&app).await;
     let b_consumer = app.consumer(&b.tenant, "o-mine").await;

@@ -17,6 +17,9 @@ use civic::{
 use serde_json::{Value, json};
 use tokio::sync::OnceCell;
 
+/// The H5 origin `TestApp::consumer` configures for a tenant's WeChat sign-ins.
+pub const H5_ORIGIN: &str = "https://h5.example.cn";
+
 pub fn random_secret() -> String {
     use base64::Engine;
     let bytes: [u8; 32] = rand::random();
@@ -138,6 +141,7 @@ pub fn base_config(data_dir: &std::path::Path) -> Config {
         platform_token: Some(format!("cpt_{}", random_secret()).into()),
         secret_key: Some(random_secret().into()),
         metrics_token: None,
+        public_origin: None,
         wechat_api_base: "http://127.0.0.1:9".into(),
         wechatpay_api_base: "http://127.0.0.1:9".into(),
         meili_url: None,
@@ -294,15 +298,25 @@ impl TestApp {
     }
 
     pub fn anon(&self) -> Caller<'_> {
-        Caller { app: self, headers: vec![] }
+        Caller { app: self, headers: vec![], client: None }
+    }
+
+    /// An anonymous caller whose requests come from `ip`, a loopback address (`127.0.0.2`): another client.
+    pub fn anon_from(&self, ip: &str) -> Caller<'_> {
+        let client = reqwest::Client::builder()
+            .local_address(Some(ip.parse().expect("an IP address")))
+            .timeout(Duration::from_secs(30))
+            .build()
+            .unwrap();
+        Caller { app: self, headers: vec![], client: Some(client) }
     }
 
     pub fn with_tenant(&self, slug: &str) -> Caller<'_> {
-        Caller { app: self, headers: vec![("x-tenant".into(), slug.into())] }
+        Caller { app: self, headers: vec![("x-tenant".into(), slug.into())], client: None }
     }
 
     pub fn bearer(&self, credential: &str) -> Caller<'_> {
-        Caller { app: self, headers: vec![("authorization".into(), format!("Bearer {credential}"))] }
+        Caller { app: self, headers: vec![("authorization".into(), format!("Bearer {credential}"))], client: None }
     }
 
     pub fn platform(&self) -> Caller<'_> {
@@ -349,7 +363,16 @@ impl TestApp {
     }
 
     pub async fn login(&self, tenant: &str, username: &str, password: &str) -> Gql {
-        self.anon()
+        self.login_as(self.anon(), tenant, username, password).await
+    }
+
+    /// A sign-in from the address `ip` (see [`TestApp::anon_from`]).
+    pub async fn login_from(&self, ip: &str, tenant: &str, username: &str, password: &str) -> Gql {
+        self.login_as(self.anon_from(ip), tenant, username, password).await
+    }
+
+    async fn login_as(&self, caller: Caller<'_>, tenant: &str, username: &str, password: &str) -> Gql {
+        caller
             .gql(
                 "mutation StaffLogin($tenant: String!, $username: String!, $password: String!) {
                    staffLogin(tenant: $tenant, username: $username, password: $password) { token expiresAt } }",
@@ -366,7 +389,7 @@ impl TestApp {
             self.bearer(&tenant.api_key)
                 .gql(
                     "mutation($i: ConfigureWechatInput!) { configureWechat(input: $i) { wechatAppId } }",
-                    json!({ "i": { "appId": app_id, "appSecret": secret } }),
+                    json!({ "i": { "appId": app_id, "appSecret": secret, "h5Origin": H5_ORIGIN } }),
                 )
                 .await
                 .data();
@@ -393,7 +416,7 @@ impl TestApp {
             .gql(
                 "query WechatAuthorizeUrl($tenant: String!, $redirectUri: String!) {
                    wechatAuthorizeUrl(tenant: $tenant, redirectUri: $redirectUri) }",
-                json!({ "tenant": slug, "redirectUri": "https://h5.example.cn/cb" }),
+                json!({ "tenant": slug, "redirectUri": format!("{H5_ORIGIN}/h5/{slug}/") }),
             )
             .await
             .data()["wechatAuthorizeUrl"]
@@ -437,6 +460,8 @@ pub struct TestStaff {
 pub struct Caller<'a> {
     app: &'a TestApp,
     headers: Vec<(String, String)>,
+    /// A client of its own (another client address), else the app's.
+    client: Option<reqwest::Client>,
 }
 
 impl Caller<'_> {
@@ -446,7 +471,8 @@ impl Caller<'_> {
     }
 
     pub async fn post_raw(&self, body: impl Into<reqwest::Body>) -> reqwest::Response {
-        let mut req = self.app.client.post(self.app.url("/graphql")).header("content-type", "application/json");
+        let client = self.client.as_ref().unwrap_or(&self.app.client);
+        let mut req = client.post(self.app.url("/graphql")).header("content-type", "application/json");
         for (k, v) in &self.headers {
             req = req.header(k, v);
         }

@@ -1,4 +1,4 @@
-//! Staff accounts, sign-in, lockout, sessions, WeChat consumers, personal data.
+//! Staff accounts and their shops, sessions, WeChat consumers, personal data (sign-in throttles: `sign_in`).
 
 use serde_json::json;
 
@@ -28,8 +28,7 @@ async fn staff_input_is_validated() {
     let app = TestApp::spawn().await;
     let t = app.tenant("massage").await;
     let q = "mutation($i: CreateStaffInput!) { createStaff(input: $i) { id } }";
-    let base =
-        json!({ "username": "wang.li", "password": "long enough 1", "displayName": "王丽", "role": "TENANT_ADMIN" });
+    let base = json!({ "username": "wang.li", "password": "tea kettle harbor 71", "displayName": "王丽", "role": "TENANT_ADMIN" });
     let with = |k: &str, v: serde_json::Value| {
         let mut i = base.clone();
         i[k] = v;
@@ -52,33 +51,6 @@ async fn staff_input_is_validated() {
 }
 
 #[tokio::test]
-async fn eight_wrong_passwords_lock_the_account() {
-    let app = TestApp::spawn().await;
-    let t = app.tenant("massage").await;
-    let s = app.staff(&t, "SHOP_MANAGER", &["0190f0f0-0000-7000-8000-000000000001"]).await;
-    let mut codes = vec![];
-    for _ in 0..8 {
-        codes.push(app.login(&t.slug, &s.username, "not the password").await.code().unwrap().to_owned());
-    }
-    assert_eq!(&codes[..4], ["UNAUTHENTICATED"; 4]);
-    assert_eq!(&codes[4..], ["RATE_LIMITED"; 4], "the fifth wrong password locks the account");
-    let r = app.login(&t.slug, &s.username, &s.password).await;
-    r.expect_code("RATE_LIMITED");
-    assert!(r.message().contains("locked"), "{}", r.message());
-    assert!(!r.body.to_string().contains("token"), "no session while locked");
-
-    // An administrator's reset lifts the lock.
-    app.bearer(&t.api_key)
-        .gql(
-            "mutation($id: ID!) { resetStaffPassword(id: $id, password: \"a brand new password\") }",
-            json!({ "id": s.id }),
-        )
-        .await
-        .data();
-    app.login(&t.slug, &s.username, "a brand new password").await.data();
-}
-
-#[tokio::test]
 async fn a_password_change_ends_earlier_sessions() {
     let app = TestApp::spawn().await;
     let t = app.tenant("water").await;
@@ -87,15 +59,15 @@ async fn a_password_change_ends_earlier_sessions() {
         app.login(&t.slug, &s.username, &s.password).await.data()["staffLogin"]["token"].as_str().unwrap().to_owned();
     let change = "mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) }";
     app.bearer(&second)
-        .gql(change, json!({ "c": "wrong current pw", "n": "another password" }))
+        .gql(change, json!({ "c": "wrong current pw", "n": "another violet teapot 9" }))
         .await
         .expect_code("UNAUTHENTICATED");
-    app.bearer(&second).gql(change, json!({ "c": s.password, "n": "another password" })).await.data();
+    app.bearer(&second).gql(change, json!({ "c": s.password, "n": "another violet teapot 9" })).await.data();
     for token in [&s.token, &second] {
         app.bearer(token).gql(ME, json!({})).await.expect_code("UNAUTHENTICATED");
     }
     app.login(&t.slug, &s.username, &s.password).await.expect_code("UNAUTHENTICATED");
-    let fresh = app.login(&t.slug, &s.username, "another password").await.data()["staffLogin"]["token"]
+    let fresh = app.login(&t.slug, &s.username, "another violet teapot 9").await.data()["staffLogin"]["token"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -155,10 +127,12 @@ async fn a_wechat_code_works_once() {
         consumer_id.as_str(),
         "the same openid is the same consumer"
     );
-    let reuse = app.anon().gql(login, json!({ "t": t.slug, "c": code, "s": state })).await;
+    let fresh = app.oauth_state(&t.slug).await;
+    let reuse = app.anon().gql(login, json!({ "t": t.slug, "c": code, "s": fresh })).await;
     reuse.expect_code("UNAUTHENTICATED");
     assert!(!reuse.body.to_string().contains("openid-one"), "the openid never appears in an error");
-    app.anon().gql(login, json!({ "t": t.slug, "c": "made-up", "s": state })).await.expect_code("UNAUTHENTICATED");
+    let fresh = app.oauth_state(&t.slug).await;
+    app.anon().gql(login, json!({ "t": t.slug, "c": "made-up", "s": fresh })).await.expect_code("UNAUTHENTICATED");
 
     // A state this service did not sign never reaches WeChat.
     let calls = app.wechat.calls();
@@ -203,7 +177,7 @@ async fn personal_data_is_encrypted_at_rest_and_masked() {
     let r = app
         .bearer(&t.api_key)
         .gql(
-            "mutation { createStaff(input: { username: \"zhao\", password: \"long enough 1\", displayName: \"赵\",
+            "mutation { createStaff(input: { username: \"zhao\", password: \"tea kettle harbor 71\", displayName: \"赵\",
                role: CS_AGENT, phone: \"+86 138 1234 5678\" }) { id phone } }",
             json!({}),
         )
@@ -263,4 +237,58 @@ async fn consumer_and_anonymous_mutations_are_rate_limited() {
             .await;
         r.expect_code("VALIDATION");
     }
+}
+
+const CREATE: &str = "mutation($i: CreateStaffInput!) { createStaff(input: $i) { id shopIds } }";
+const UPDATE: &str = "mutation($id: ID!, $i: UpdateStaffInput!) { updateStaff(id: $id, input: $i) { role shopIds } }";
+
+fn manager(username: &str, shops: &[&str]) -> serde_json::Value {
+    json!({ "i": { "username": username, "password": "tea kettle harbor 71", "displayName": "店长",
+                   "role": "SHOP_MANAGER", "shopIds": shops } })
+}
+
+#[tokio::test]
+async fn staff_name_only_shops_of_their_tenant() {
+    let app = TestApp::spawn().await;
+    let a = app.tenant("massage").await;
+    let b = app.tenant("massage").await;
+    let a_shop = crate::storefront::shop(&app.bearer(&a.api_key), "甲店", 39.93, 116.43, false).await;
+    let b_shop = crate::storefront::shop(&app.bearer(&b.api_key), "乙店", 39.94, 116.44, false).await;
+    let random = uuid::Uuid::now_v7().to_string();
+    let admin = app.bearer(&a.api_key);
+
+    let foreign = admin.gql(CREATE, manager("li.foreign", &[&a_shop, &b_shop])).await;
+    let made_up = admin.gql(CREATE, manager("li.random", &[&a_shop, &random])).await;
+    for r in [&foreign, &made_up] {
+        r.expect_code("VALIDATION");
+        assert_eq!(r.body["errors"][0]["extensions"]["reason"], "UNKNOWN_SHOP", "{}", r.body);
+        assert_eq!(r.body["errors"][0]["extensions"]["field"], "input.shopIds", "{}", r.body);
+    }
+    assert_eq!(foreign.body["errors"], made_up.body["errors"], "another tenant's shop is answered like no shop");
+    let list = admin.gql("{ staffMembers { edges { node { username } } } }", json!({})).await.data();
+    assert_eq!(list["staffMembers"]["edges"], json!([]), "a refused account is not stored");
+
+    let id =
+        admin.gql(CREATE, manager("li.own", &[&a_shop])).await.data()["createStaff"]["id"].as_str().unwrap().to_owned();
+    for shops in [vec![b_shop.clone()], vec![random.clone()]] {
+        let r = admin.gql(UPDATE, json!({ "id": id, "i": { "shopIds": shops } })).await;
+        r.expect_code("VALIDATION");
+        assert_eq!(r.body["errors"][0]["extensions"]["reason"], "UNKNOWN_SHOP");
+    }
+    let r = admin.gql("query($id: ID!) { staff(id: $id) { shopIds } }", json!({ "id": id })).await.data();
+    assert_eq!(r["staff"]["shopIds"], json!([a_shop]), "a refused update changes nothing");
+}
+
+#[tokio::test]
+async fn a_role_change_keeps_the_shops_left_out() {
+    let app = TestApp::spawn().await;
+    let t = app.tenant("massage").await;
+    let admin = app.bearer(&t.api_key);
+    let shop = crate::storefront::shop(&admin, "东直门店", 39.93, 116.43, false).await;
+    let id =
+        admin.gql(CREATE, manager("wang.mgr", &[&shop])).await.data()["createStaff"]["id"].as_str().unwrap().to_owned();
+    let r = admin.gql(UPDATE, json!({ "id": id, "i": { "role": "SHOP_STAFF" } })).await.data();
+    assert_eq!(r["updateStaff"], json!({ "role": "SHOP_STAFF", "shopIds": [shop] }));
+    let r = admin.gql(UPDATE, json!({ "id": id, "i": { "role": "CS_AGENT" } })).await.data();
+    assert_eq!(r["updateStaff"], json!({ "role": "CS_AGENT", "shopIds": [] }), "a role without shops carries none");
 }

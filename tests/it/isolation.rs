@@ -28,7 +28,7 @@ const ID_TAKING: &[(&str, &str)] = &[
     ("publishPromotion", "storefront::tenant_b_never_sees_or_changes_a_storefront"),
     ("unpublishPromotion", "storefront::tenant_b_never_sees_or_changes_a_storefront"),
     ("createShop", "storefront::bad_input_is_refused_and_writes_nothing (photoIds of no upload of this tenant)"),
-    ("createStaff", "identity::staff_input_is_validated (shopIds are not checked against shops yet)"),
+    ("createStaff", "identity::staff_name_only_shops_of_their_tenant"),
     ("availableSlots", "booking::tenant_b_reaches_no_booking_of_a"),
     ("order", "booking::an_order_is_seen_by_its_consumer_and_its_shop_only"),
     ("shopOrders", "booking::tenant_b_reaches_no_booking_of_a"),
@@ -88,7 +88,8 @@ async fn b_reads_and_changes_nothing_of_a() {
     let a = app.tenant("massage").await;
     let b = app.tenant("massage").await;
     let alice = app.staff(&a, "TENANT_ADMIN", &[]).await;
-    let a_shop_staff = app.staff(&a, "SHOP_STAFF", &["0190f0f0-0000-7000-8000-0000000000aa"]).await;
+    let a_shop = crate::storefront::shop(&app.bearer(&a.api_key), "甲店", 39.93, 116.43, false).await;
+    let a_shop_staff = app.staff(&a, "SHOP_STAFF", &[&a_shop]).await;
     let b_admin = app.staff(&b, "TENANT_ADMIN", &[]).await;
     // Some history in A's audit log.
     app.bearer(&alice.token)

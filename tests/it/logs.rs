@@ -80,24 +80,28 @@ async fn personal_data_and_secrets_never_reach_the_log() {
         &base,
         Some(&api_key),
         "mutation($i: ConfigureWechatInput!) { configureWechat(input: $i) { id } }",
-        json!({ "i": { "appId": app_id, "appSecret": secret } }),
+        json!({ "i": { "appId": app_id, "appSecret": secret, "h5Origin": "https://h5.cn" } }),
     )
     .await;
-    let r = gql(
-        &client,
-        &base,
-        None,
-        "query($t: String!) { wechatAuthorizeUrl(tenant: $t, redirectUri: \"https://h5.cn/cb\") }",
-        json!({ "t": slug }),
-    )
-    .await;
-    let url = reqwest::Url::parse(r["data"]["wechatAuthorizeUrl"].as_str().unwrap()).unwrap();
-    let state = url.query_pairs().find(|(k, _)| k == "state").unwrap().1.into_owned();
+    let new_state = || async {
+        let r = gql(
+            &client,
+            &base,
+            None,
+            "query($t: String!) { wechatAuthorizeUrl(tenant: $t, redirectUri: \"https://h5.cn/cb\") }",
+            json!({ "t": slug }),
+        )
+        .await;
+        let url = reqwest::Url::parse(r["data"]["wechatAuthorizeUrl"].as_str().unwrap()).unwrap();
+        url.query_pairs().find(|(k, _)| k == "state").unwrap().1.into_owned()
+    };
+    let state = new_state().await;
     let code = app.wechat.issue_code(app_id, openid);
     let wlogin =
         "mutation($t: String!, $c: String!, $s: String!) { wechatLogin(tenant: $t, code: $c, state: $s) { token } }";
     let r = gql(&client, &base, None, wlogin, json!({ "t": slug, "c": code, "s": state })).await;
     let consumer_token = r["data"]["wechatLogin"]["token"].as_str().unwrap().to_owned();
+    let state = new_state().await;
     let r = gql(&client, &base, None, wlogin, json!({ "t": slug, "c": code, "s": state })).await;
     assert_eq!(r["errors"][0]["extensions"]["code"], "UNAUTHENTICATED", "a reused code is refused (and logged)");
 

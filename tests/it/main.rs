@@ -23,6 +23,8 @@ mod postgres;
 mod redis_start;
 mod refusals;
 mod requests;
+mod sign_in;
 mod storefront;
 mod tenancy;
 mod text;
+mod wechat;

@@ -198,6 +198,11 @@ async fn a_shop_manager_signs_in_sees_the_day_and_confirms_a_booking() {
 
     let password = b.get("/admin/password").await;
     lint("/admin/password", &password);
+    let fields = [("current", manager.password.as_str()), ("new", "aaaaaaaaaaaa"), ("again", "aaaaaaaaaaaa")];
+    let weak = b.post("/admin/password", &fields).await;
+    lint("/admin/password (error)", &weak);
+    assert_eq!(weak.title(), "错误：修改密码 - Civic 管理后台");
+    assert!(weak.texts(".error-summary a[href='#new']")[0].starts_with("密码太简单"), "{}", weak.body);
     let out = b.post("/admin/logout", &[]).await;
     assert_eq!(out.location.as_deref(), Some("/admin/login"));
     assert_eq!(b.get("/admin/").await.status, StatusCode::SEE_OTHER, "signed out");

@@ -73,7 +73,7 @@ async fn a_taken_username_and_a_taken_slug_say_so() {
     let app = TestApp::spawn().await;
     let t = app.tenant("massage").await;
     let q = "mutation($i: CreateStaffInput!) { createStaff(input: $i) { id } }";
-    let vars = json!({ "i": { "username": "wang.li", "password": "long enough 1", "displayName": "王丽",
+    let vars = json!({ "i": { "username": "wang.li", "password": "tea kettle harbor 71", "displayName": "王丽",
                               "role": "TENANT_ADMIN" } });
     app.bearer(&t.api_key).gql(q, vars.clone()).await.data();
     let r = app.bearer(&t.api_key).gql(q, vars).await;

@@ -17,9 +17,6 @@ pub struct Model {
     pub phone_hash: Option<String>,
     pub active: bool,
     pub session_epoch: i32,
-    /// JSON array of the times of wrong passwords within the last 15 minutes.
-    pub recent_failures: Json,
-    pub locked_until: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -4,7 +4,7 @@ use chrono::Duration;
 use sea_orm::{ActiveValue::Set, ColumnTrait, IntoActiveModel, QueryFilter};
 use uuid::Uuid;
 
-use super::{CONSUMER_SESSION, Session, issue};
+use super::{CONSUMER_SESSION, Session, issue, oauth};
 use crate::{
     error::{AppError, AppResult, unique_or},
     identity::entity::consumer,
@@ -14,16 +14,14 @@ use crate::{
     tenancy::service as tenancy,
 };
 
-/// The URL that starts WeChat web-page authorisation for a tenant, with a signed `state` that
-/// `wechat_login` checks (10 minutes).
+/// The URL that starts WeChat web-page authorisation for a tenant, returning to `redirect_uri` (on the tenant's
+/// H5 origin or the service's public URL), with a `state` that one `wechat_login` within 10 minutes consumes.
 pub async fn wechat_authorize_url(state: &AppState, tenant_slug: &str, redirect_uri: &str) -> AppResult<String> {
     let tenant = tenancy::active_by_slug(state, tenant_slug).await?;
     let app_id =
         tenant.wechat_app_id.clone().ok_or_else(|| AppError::validation("WeChat is not configured for this tenant"))?;
-    if !(redirect_uri.starts_with("https://") || redirect_uri.starts_with("http://")) || redirect_uri.len() > 512 {
-        return Err(AppError::invalid_field("redirectUri", "redirectUri must be an http(s) URL"));
-    }
-    let st = state.keys.sign_state(&tenant.slug, (state.now() + Duration::minutes(10)).timestamp());
+    oauth::check_redirect(state, &tenant, redirect_uri).await?;
+    let st = oauth::issue_state(state, &tenant).await?;
     let mut url =
         reqwest::Url::parse("https://open.weixin.qq.com/connect/oauth2/authorize").map_err(AppError::internal)?;
     url.query_pairs_mut()
@@ -38,12 +36,10 @@ pub async fn wechat_authorize_url(state: &AppState, tenant_slug: &str, redirect_
 /// Consumer sign-in with a WeChat OAuth code. The consumer is found or created by (tenant, appid, openid).
 pub async fn wechat_login(state: &AppState, tenant_slug: &str, code: &str, oauth_state: &str) -> AppResult<Session> {
     let tenant = tenancy::active_by_slug(state, tenant_slug).await?;
-    if !state.keys.verify_state(oauth_state, &tenant.slug, state.now().timestamp()) {
-        return Err(AppError::UnauthenticatedBecause("the state does not match a sign-in this service started"));
-    }
     if code.is_empty() || code.len() > 256 {
         return Err(AppError::invalid_field("code", "code must be 1-256 characters"));
     }
+    oauth::consume_state(state, &tenant, oauth_state).await?;
     let (app_id, secret) = tenancy::wechat_credentials(state, tenant.id)
         .await?
         .ok_or_else(|| AppError::validation("WeChat is not configured for this tenant"))?;

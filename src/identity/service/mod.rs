@@ -1,8 +1,12 @@
-//! Staff accounts, logins, lockout, WeChat consumers.
+//! Staff accounts, sign-in and its throttles, WeChat consumers.
 
 mod consumer;
 mod login;
+mod oauth;
+mod password;
+mod shops;
 mod staff;
+mod throttle;
 
 use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
@@ -17,7 +21,8 @@ pub use consumer::{
     LOAD_TEST_APP_ID, LOAD_TEST_SESSION, demo_consumer, get_consumer, load_test_consumer_session, wechat_authorize_url,
     wechat_login,
 };
-pub use login::{FAILURE_WINDOW, LOCK_TIME, Lockout, MAX_FAILURES, staff_login};
+pub use login::staff_login;
+pub use shops::{ShopDirectory, Shops};
 pub use staff::{
     NewStaff, StaffPatch, change_password, create_staff, get_staff, list_staff, masked_phone, reset_password, shop_ids,
     update_staff,

@@ -3,6 +3,7 @@
 use sea_orm::{ActiveValue::Set, ColumnTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
+use super::{password, shops};
 use crate::{
     db::audit_scope,
     error::{AppError, AppResult, unique_or},
@@ -25,14 +26,6 @@ fn parse_username(text: &str) -> AppResult<String> {
     } else {
         Err(AppError::invalid_field("input.username", "username must be 3-64 of a-z, 0-9, '.', '_' and '-'"))
     }
-}
-
-fn check_password(field: &str, password: &str) -> AppResult<()> {
-    let n = password.chars().count();
-    if !(10..=128).contains(&n) {
-        return Err(AppError::invalid_field(field, "password must be 10-128 characters"));
-    }
-    Ok(())
 }
 
 fn check_display_name(name: &str) -> AppResult<String> {
@@ -84,12 +77,13 @@ pub fn masked_phone(state: &AppState, phone_enc: Option<&str>) -> AppResult<Opti
 pub async fn create_staff(state: &AppState, tenant: TenantId, new: NewStaff) -> AppResult<staff::Model> {
     let username = parse_username(&new.username)?;
     let display_name = check_display_name(&new.display_name)?;
-    check_password("input.password", &new.password)?;
+    password::check("input.password", &new.password, &[&username, &display_name])?;
     let shop_ids = check_shops(new.role, &new.shop_ids)?;
     let (phone_enc, phone_hash) = phone_columns(state, new.phone.as_deref())?;
     let password_hash = hash_password(new.password).await?;
     let now = state.now();
     let tx = state.db.begin(tenant).await?;
+    shops::check_known(state, &tx, &new.shop_ids).await?;
     let row = staff::ActiveModel {
         tenant_id: Set(tenant.0),
         id: Set(audit_scope::new_target()),
@@ -102,8 +96,6 @@ pub async fn create_staff(state: &AppState, tenant: TenantId, new: NewStaff) -> 
         phone_hash: Set(phone_hash),
         active: Set(true),
         session_epoch: Set(0),
-        recent_failures: Set(serde_json::json!([])),
-        locked_until: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     };
@@ -151,14 +143,20 @@ pub struct StaffPatch {
     pub phone: Option<Option<String>>,
 }
 
-/// Changes an account. A change of role, shops or active flag ends the account's sessions.
+/// Changes an account; what the patch leaves out keeps its value. A change of role, shops or active flag ends
+/// the account's sessions.
 pub async fn update_staff(state: &AppState, tenant: TenantId, id: Uuid, patch: StaffPatch) -> AppResult<staff::Model> {
     let tx = state.db.begin(tenant).await?;
     let current = tx.get::<staff::Entity>(id).await?.ok_or(AppError::NotFound("staff"))?;
     let role = patch.role.unwrap_or(StaffRole::parse(&current.role)?);
-    let shops =
-        patch.shop_ids.clone().unwrap_or_else(|| if patch.role.is_some() { vec![] } else { shop_ids(&current) });
+    // Shops left out are kept while the role carries shops; a role without shops carries none.
+    let shops = match &patch.shop_ids {
+        Some(ids) => ids.clone(),
+        None if role.has_shops() => shop_ids(&current),
+        None => vec![],
+    };
     let shop_json = check_shops(role, &shops)?;
+    shops::check_known(state, &tx, &shops).await?;
     let ends_sessions = patch.role.is_some() || patch.shop_ids.is_some() || patch.active == Some(false);
     let epoch = current.session_epoch + i32::from(ends_sessions);
     let mut row = current.into_active_model();
@@ -182,8 +180,8 @@ pub async fn update_staff(state: &AppState, tenant: TenantId, id: Uuid, patch: S
     Ok(model)
 }
 
-/// Sets a new password (by an administrator, or by the holder after proving the current one), lifts any
-/// lockout and ends every earlier session.
+/// Sets a new password (by an administrator, or by the holder after proving the current one) and ends every
+/// earlier session.
 async fn set_password(
     state: &AppState,
     tenant: TenantId,
@@ -191,7 +189,9 @@ async fn set_password(
     current: Option<String>,
     new: String,
 ) -> AppResult<()> {
-    check_password(if current.is_some() { "newPassword" } else { "password" }, &new)?;
+    let account = get_staff(state, tenant, id).await?;
+    let field = if current.is_some() { "newPassword" } else { "password" };
+    password::check(field, &new, &[&account.username, &account.display_name])?;
     let new_hash = hash_password(new).await?;
     let tx = state.db.begin(tenant).await?;
     let row = tx.get::<staff::Entity>(id).await?.ok_or(AppError::NotFound("staff"))?;
@@ -204,8 +204,6 @@ async fn set_password(
     let mut row = row.into_active_model();
     row.password_hash = Set(new_hash);
     row.session_epoch = Set(epoch);
-    row.recent_failures = Set(serde_json::json!([]));
-    row.locked_until = Set(None);
     row.updated_at = Set(state.now());
     tx.update(row).await?;
     tx.commit().await?;

@@ -1,0 +1,1 @@
+pub mod m20261206_000001_sign_in_throttles;
