@@ -60,13 +60,13 @@ def vm(pid: int, field: str) -> int:
         return int(re.search(rf"^{field}:\s+(\d+) kB", f.read(), re.M).group(1))
 
 
-def upload(base: str, key: str, png: bytes) -> tuple[int, float, str]:
+def upload(base: str, key: str, image: bytes, mime: str) -> tuple[int, float, str]:
     boundary = uuid.uuid4().hex
     body = (
         f"--{boundary}\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nmeter_photo\r\n"
-        f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.png\"\r\n"
-        f"Content-Type: image/png\r\n\r\n"
-    ).encode() + png + f"\r\n--{boundary}--\r\n".encode()
+        f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big\"\r\n"
+        f"Content-Type: {mime}\r\n\r\n"
+    ).encode() + image + f"\r\n--{boundary}--\r\n".encode()
     req = urllib.request.Request(
         f"{base}/media",
         data=body,
@@ -92,9 +92,15 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=1, help="rounds of uploads, one after the other")
     parser.add_argument("--width", type=int, default=8000)
     parser.add_argument("--height", type=int, default=5000)
+    parser.add_argument("--file", help="upload this image (JPEG, PNG or WebP) instead of the generated PNG")
     args = parser.parse_args()
 
-    png = palette_png(args.width, args.height)
+    if args.file:
+        with open(args.file, "rb") as f:
+            image = f.read()
+        mime = {b"\xff\xd8": "image/jpeg", b"\x89P": "image/png"}.get(image[:2], "image/webp")
+    else:
+        image, mime = palette_png(args.width, args.height), "image/png"
     data_dir = tempfile.mkdtemp(prefix="civic-upload-bench-")
     port = free_port()
     env = dict(os.environ, CIVIC_DATA_DIR=data_dir, CIVIC_BIND=f"127.0.0.1:{port}", RUST_LOG="warn")
@@ -128,7 +134,7 @@ def main() -> int:
             lock = threading.Lock()
 
             def one():
-                r = upload(base, key, png)
+                r = upload(base, key, image, mime)
                 with lock:
                     results.append(r)
 
@@ -146,7 +152,7 @@ def main() -> int:
         for status, seconds, _ in results:
             by_status[status].append(seconds)
         retry = sorted({r for _, _, r in results if r})
-        print(f"upload: {len(png):,} bytes of PNG decoding to {args.width}x{args.height}; "
+        print(f"upload: {len(image):,} bytes of {mime} ({args.file or f'PNG decoding to {args.width}x{args.height}'}); "
               f"{args.uploads} at once x {args.rounds} round(s); "
               f"CIVIC_DECODE_BUDGET_MB={os.environ.get('CIVIC_DECODE_BUDGET_MB', 'default')}")
         print(f"server RSS idle {idle_kb / 1024:.0f} MB, peak (VmHWM) {peak_kb / 1024:.0f} MB")
