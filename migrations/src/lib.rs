@@ -30,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(platform::m20261125_000001_generations::Migration),
             Box::new(notify::m20261205_000001_outbox::Migration),
             Box::new(payments::m20261205_000002_payables::Migration),
+            Box::new(booking::m20261206_000001_counter_bookings::Migration),
         ]
     }
 }
