@@ -5,6 +5,7 @@ mod audit;
 mod authz;
 mod booking;
 mod cache;
+mod counter;
 mod features;
 mod helpers;
 mod identity;
