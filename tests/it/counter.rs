@@ -84,7 +84,8 @@ async fn staff_book_a_caller_confirmed_with_nothing_paid_and_the_slot_taken() {
     let consumer = app.consumer(&s.tenant, &unique("o")).await;
     let again = book(&app, &consumer, &s, Some(&therapist), &start).await;
     again.expect_code("CONFLICT");
-    let again = app.bearer(&staff.token).gql(COUNTER, input(&s, Some(&therapist), &start, "李先生", "13900139000")).await;
+    let again =
+        app.bearer(&staff.token).gql(COUNTER, input(&s, Some(&therapist), &start, "李先生", "13900139000")).await;
     again.expect_code("CONFLICT");
     assert_eq!(reason(&again), "SLOT_TAKEN", "{}", again.body);
 
