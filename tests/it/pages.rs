@@ -407,7 +407,7 @@ fn hidden_fields(page: &Page, action: &str) -> Vec<(String, String)> {
     let html = page.html();
     let form = html
         .select(&Selector::parse(&format!("form[action=\"{action}\"]")).unwrap())
-        .last()
+        .next_back()
         .unwrap_or_else(|| panic!("no form to {action}: {}", page.body));
     form.select(&Selector::parse("input[type=hidden]").unwrap())
         .filter(|e| e.value().attr("name") != Some("csrf"))
@@ -487,7 +487,6 @@ async fn a_receptionist_books_a_caller_step_by_step_without_javascript() {
         all.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         all
     };
-    let refs = |all: &[(String, String)]| all.iter().map(|(k, v)| (k.clone(), v.clone())).collect::<Vec<_>>();
     let wrong = with(&fields, &[("name", " "), ("phone", "12345"), ("channel", "PHONE")]);
     let wrong_refs: Vec<(&str, &str)> = wrong.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let refused = b.post(check, &wrong_refs).await;
@@ -501,7 +500,7 @@ async fn a_receptionist_books_a_caller_step_by_step_without_javascript() {
     assert_eq!(phone.value().attr("value"), Some("12345"), "what was typed is kept");
 
     // Check your answers, then book.
-    fields = refs(&with(&fields, &[("name", "王女士"), ("phone", "138 0013 8000"), ("channel", "PHONE")]));
+    fields = with(&fields, &[("name", "王女士"), ("phone", "138 0013 8000"), ("channel", "PHONE")]);
     let good: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let answers = b.post(check, &good).await;
     lint("check", &answers);
