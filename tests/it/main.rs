@@ -6,6 +6,7 @@ mod authz;
 mod booking;
 mod cache;
 mod counter;
+mod counter_pages;
 mod features;
 mod helpers;
 mod identity;
