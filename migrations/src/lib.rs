@@ -32,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(notify::m20261205_000001_outbox::Migration),
             Box::new(payments::m20261205_000002_payables::Migration),
             Box::new(identity::m20261206_000001_sign_in_throttles::Migration),
+            Box::new(booking::m20261206_000001_counter_bookings::Migration),
         ]
     }
 }

@@ -59,6 +59,9 @@ impl Chrome {
         let mut chrome = Chrome::new(title, visit);
         chrome.user = Some((staff.display_name.clone(), staff.tenant_name.clone()));
         let mut nav = vec![("/admin/", "今日预约")];
+        if staff.role != StaffRole::CsAgent {
+            nav.push(("/admin/bookings/new", "电话/到店预约"));
+        }
         if staff.role == StaffRole::TenantAdmin {
             nav.push(("/admin/shops", "门店"));
         }

@@ -95,4 +95,113 @@ describe('admin console', { skip: skipReason ?? false }, () => {
     assert.deepEqual(page.offsite, []);
     await page.context().close();
   });
+  test('by keyboard alone a receptionist books a caller and checks them in', async (t) => {
+    const page = await openPage(browser);
+    await page.goto(`${demo.base}/admin/login`);
+    await tabTo(page, '机构代码');
+    await page.keyboard.type(demo.tenant);
+    await tabTo(page, '用户名');
+    await page.keyboard.type(demo.staff.username);
+    await tabTo(page, '密码');
+    await page.keyboard.type(demo.staff.password);
+    await page.keyboard.press('Enter');
+    await page.waitForURL(`${demo.base}/admin/`);
+    await tabTo(page, '电话/到店预约');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/admin\/bookings\/new$/);
+    await checkAxe(page, 'booking: service');
+
+    // Going on without a choice: the error summary takes focus and names what to choose.
+    await tabTo(page, '继续');
+    await page.keyboard.press('Enter');
+    await page.getByRole('alert').getByRole('link', { name: '请选择服务项目' }).waitFor();
+    assert.equal((await focused(page)).tag, 'div', 'the error summary has focus');
+    await checkAxe(page, 'booking: service with an error');
+    await tabTo(page, '中医推拿 60 分钟');
+    await page.keyboard.press('Space');
+    await tabTo(page, '继续');
+    await page.keyboard.press('Enter');
+    await page.getByRole('group', { name: '选择日期' }).waitFor();
+    await checkAxe(page, 'booking: date');
+
+    // Today if a time is still free, else tomorrow (ArrowDown moves to the next day and chooses it).
+    const today = (await page.locator('label[for="date-1"]').textContent()).trim();
+    await tabTo(page, today);
+    await page.keyboard.press('Space');
+    await tabTo(page, '继续');
+    await page.keyboard.press('Enter');
+    await page.getByRole('group', { name: '选择时间' }).waitFor();
+    let isToday = true;
+    if ((await page.locator('input[name=time]').count()) === 0) {
+      isToday = false;
+      await tabTo(page, '返回');
+      await page.keyboard.press('Enter');
+      await page.getByRole('group', { name: '选择日期' }).waitFor();
+      await tabTo(page, today);
+      await page.keyboard.press('ArrowDown');
+      await tabTo(page, '继续');
+      await page.keyboard.press('Enter');
+      await page.getByRole('group', { name: '选择时间' }).waitFor();
+    }
+    await checkAxe(page, 'booking: time');
+    const time = (await page.locator('label[for="time-1"]').textContent()).trim();
+    await tabTo(page, time);
+    await page.keyboard.press('Space');
+    await tabTo(page, '继续');
+    await page.keyboard.press('Enter');
+    await page.getByRole('group', { name: '选择技师' }).waitFor();
+    await checkAxe(page, 'booking: therapist');
+    await tabTo(page, '不指定');
+    await page.keyboard.press('Space');
+    await tabTo(page, '继续');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: '顾客信息' }).waitFor();
+    await checkAxe(page, 'booking: customer');
+
+    await tabTo(page, '继续');
+    await page.keyboard.press('Enter');
+    await page.getByRole('alert').getByRole('link', { name: '请输入顾客姓名' }).waitFor();
+    await checkAxe(page, 'booking: customer with errors');
+    await tabTo(page, '顾客姓名');
+    await page.keyboard.type('王女士');
+    await tabTo(page, '手机号码');
+    await page.keyboard.type('13800138000');
+    await tabTo(page, '电话预约');
+    await page.keyboard.press('Space');
+    await tabTo(page, '继续');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: '确认预约信息' }).waitFor();
+    await checkAxe(page, 'booking: check your answers');
+    const answers = await page.locator('.summary-list').textContent();
+    for (const expected of ['中医推拿 60 分钟', time, '不指定', '王女士', '13800138000', '电话预约']) {
+      assert.ok(answers.includes(expected), `${expected} in ${answers}`);
+    }
+    await tabTo(page, '确认预约');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/done=booked/);
+    await page.getByRole('status').getByText('预约成功，已确认。顾客到店后付款。').waitFor();
+    assert.equal((await focused(page)).name, '预约成功，已确认。顾客到店后付款。', 'the notification takes focus');
+    await checkAxe(page, 'the new booking');
+    const facts = await page.locator('.summary').textContent();
+    for (const expected of ['王女士', '138****8000', '电话预约', '已确认']) {
+      assert.ok(facts.includes(expected), `${expected} in ${facts}`);
+    }
+
+    // Checking the customer in: a booking is completed from an hour before its start.
+    const [hh, mm] = time.slice(0, 5).split(':').map(Number);
+    const nowInShanghai = new Date(Date.now() + 8 * 3600_000);
+    const minutesAhead = hh * 60 + mm - (nowInShanghai.getUTCHours() * 60 + nowInShanghai.getUTCMinutes());
+    if (isToday && minutesAhead <= 60) {
+      await tabTo(page, '完成服务');
+      await page.keyboard.press('Enter');
+      await page.waitForURL(/done=complete/);
+      await page.getByRole('status').getByText('已完成服务').waitFor();
+      assert.equal((await focused(page)).name, '已完成服务');
+      assert.ok((await page.locator('.summary').textContent()).includes('已完成'));
+    } else {
+      t.diagnostic(`the first free time (${time}, ${isToday ? 'today' : 'tomorrow'}) is more than an hour ahead: not completed`);
+    }
+    assert.deepEqual(page.offsite, []);
+    await page.context().close();
+  });
 });

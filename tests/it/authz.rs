@@ -106,6 +106,11 @@ fn table() -> Vec<(&'static str, String, &'static [Caller])> {
             format!("mutation {{ createBooking(input: {{ shopId: \"{id}\", serviceItemId: \"{id}\", start: \"2030-01-01T06:00:00Z\" }}) {{ id }} }}"),
             &[Consumer],
         ),
+        (
+            "createCounterBooking",
+            format!("mutation {{ createCounterBooking(input: {{ shopId: \"{id}\", serviceItemId: \"{id}\", start: \"2030-01-01T06:00:00Z\", customerName: \"王女士\", customerPhone: \"13800138000\", channel: PHONE }}) {{ id }} }}"),
+            SHOP_STAFF,
+        ),
         ("payOrder", format!("mutation {{ payOrder(id: \"{id}\") {{ id }} }}"), &[Consumer]),
         ("cancelOrder", format!("mutation {{ cancelOrder(id: \"{id}\") {{ id }} }}"), ORDER_READERS),
         ("confirmOrder", format!("mutation {{ confirmOrder(id: \"{id}\") {{ id }} }}"), SHOP_STAFF),

@@ -34,6 +34,7 @@ const ID_TAKING: &[(&str, &str)] = &[
     ("shopOrders", "booking::tenant_b_reaches_no_booking_of_a"),
     ("createBooking", "booking::tenant_b_reaches_no_booking_of_a"),
     ("payOrder", "booking::tenant_b_reaches_no_booking_of_a"),
+    ("createCounterBooking", "counter::tenant_b_and_other_shops_staff_book_nothing_of_a"),
     ("cancelOrder", "booking::an_order_is_seen_by_its_consumer_and_its_shop_only"),
     ("confirmOrder", "booking::an_order_is_seen_by_its_consumer_and_its_shop_only"),
     ("completeOrder", "booking::an_order_is_seen_by_its_consumer_and_its_shop_only"),

@@ -5,6 +5,8 @@ mod audit;
 mod authz;
 mod booking;
 mod cache;
+mod counter;
+mod counter_pages;
 mod features;
 mod helpers;
 mod identity;

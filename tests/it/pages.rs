@@ -13,40 +13,40 @@ use crate::{
 };
 
 /// A browser: keeps cookies, follows no redirect by itself.
-struct Browser<'a> {
+pub struct Browser<'a> {
     app: &'a TestApp,
-    client: reqwest::Client,
-    cookies: HashMap<String, String>,
+    pub client: reqwest::Client,
+    pub cookies: HashMap<String, String>,
 }
 
-struct Page {
-    status: StatusCode,
-    location: Option<String>,
-    body: String,
+pub struct Page {
+    pub status: StatusCode,
+    pub location: Option<String>,
+    pub body: String,
 }
 
 impl Page {
-    fn html(&self) -> Html {
+    pub fn html(&self) -> Html {
         Html::parse_document(&self.body)
     }
 
-    fn texts(&self, selector: &str) -> Vec<String> {
+    pub fn texts(&self, selector: &str) -> Vec<String> {
         let s = Selector::parse(selector).unwrap();
         self.html().select(&s).map(|e| e.text().collect::<String>().trim().to_owned()).collect()
     }
 
-    fn title(&self) -> String {
+    pub fn title(&self) -> String {
         self.texts("title").concat()
     }
 }
 
 impl<'a> Browser<'a> {
-    fn new(app: &'a TestApp) -> Browser<'a> {
+    pub fn new(app: &'a TestApp) -> Browser<'a> {
         let client = reqwest::Client::builder().redirect(Policy::none()).build().unwrap();
         Browser { app, client, cookies: HashMap::new() }
     }
 
-    async fn send(&mut self, req: reqwest::RequestBuilder) -> Page {
+    pub async fn send(&mut self, req: reqwest::RequestBuilder) -> Page {
         let cookie: Vec<String> = self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect();
         let r = req.header("cookie", cookie.join("; ")).send().await.unwrap();
         for set in r.headers().get_all("set-cookie") {
@@ -63,13 +63,13 @@ impl<'a> Browser<'a> {
         Page { status: r.status(), location, body: r.text().await.unwrap() }
     }
 
-    async fn get(&mut self, path: &str) -> Page {
+    pub async fn get(&mut self, path: &str) -> Page {
         let req = self.client.get(self.app.url(path));
         self.send(req).await
     }
 
     /// Posts a form as the page's own form would: with this browser's CSRF token.
-    async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+    pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
         let mut form: Vec<(&str, &str)> = fields.to_vec();
         let csrf = self.cookies.get("civic_csrf").cloned().unwrap_or_default();
         form.push(("csrf", &csrf));
@@ -77,14 +77,14 @@ impl<'a> Browser<'a> {
         self.send(req).await
     }
 
-    async fn sign_in(&mut self, tenant: &str, username: &str, password: &str) -> Page {
+    pub async fn sign_in(&mut self, tenant: &str, username: &str, password: &str) -> Page {
         self.get("/admin/login").await;
         self.post("/admin/login", &[("tenant", tenant), ("username", username), ("password", password)]).await
     }
 }
 
 /// The markup every page needs for a screen reader and a keyboard: GOV.UK's basics and WCAG's.
-fn lint(path: &str, page: &Page) {
+pub fn lint(path: &str, page: &Page) {
     let html = page.html();
     let sel = |s: &str| Selector::parse(s).unwrap();
     let count = |s: &str| html.select(&sel(s)).count();
@@ -142,7 +142,7 @@ async fn paid_booking(app: &TestApp, s: &Shop, days: i64, hh: u32) -> String {
     id
 }
 
-fn tomorrow() -> String {
+pub fn tomorrow() -> String {
     (chrono::Utc::now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive() + chrono::Duration::days(1)).to_string()
 }
 

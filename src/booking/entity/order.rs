@@ -9,7 +9,8 @@ pub struct Model {
     pub tenant_id: Uuid,
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
-    pub consumer_id: Uuid,
+    /// The consumer who booked; none for a booking staff took for a customer (`channel` PHONE or WALK_IN).
+    pub consumer_id: Option<Uuid>,
     pub shop_id: Uuid,
     pub service_item_id: Uuid,
     pub therapist_id: Uuid,
@@ -23,6 +24,12 @@ pub struct Model {
     pub refund_policy: RefundPolicy,
     pub expires_at: DateTimeUtc,
     pub cancel_reason: Option<String>,
+    /// How the booking was taken: `WECHAT` (by the consumer), `PHONE` or `WALK_IN` (by staff for a customer).
+    pub channel: String,
+    /// The customer staff booked for (human text), and their phone, encrypted, with its look-up hash.
+    pub customer_name: Option<String>,
+    pub customer_phone_enc: Option<String>,
+    pub customer_phone_hash: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -10,8 +10,8 @@ use chrono::{DateTime, FixedOffset, Utc};
 
 use crate::{graphql::context::CtxExt, kernel::Role};
 
-pub use mutation::{BookingMutation, CreateBookingInput};
-pub use order::{Order, OrderStatus, Payment, PaymentStatus, Review};
+pub use mutation::{BookingMutation, CounterBookingInput, CounterChannel, CreateBookingInput};
+pub use order::{Order, OrderChannel, OrderStatus, Payment, PaymentStatus, Review};
 pub use query::BookingQuery;
 pub use slots::{AvailableSlot, SlotTherapist};
 

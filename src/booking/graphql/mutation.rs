@@ -1,6 +1,6 @@
 //! Booking's mutations: booking, paying, the order's moves and reviews.
 
-use async_graphql::{Context, ID, InputObject, Object};
+use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
 
 use super::{CONSUMER, ORDER_READERS, Order, Payment, Review, SHOP_STAFF};
@@ -8,8 +8,12 @@ use crate::{
     booking::{payment as payments, review, service as booking},
     error::AppError,
     graphql::{context::CtxExt, guard::Allow, id_of, scalars::Bounded},
-    kernel::Principal,
+    infra::phone::PhoneNumber,
+    kernel::{Principal, Shape},
 };
+
+/// A customer's name, as staff type it.
+const CUSTOMER_NAME: Shape = Shape::line(50);
 
 #[derive(InputObject)]
 pub struct CreateBookingInput {
@@ -19,6 +23,30 @@ pub struct CreateBookingInput {
     pub therapist_id: Option<ID>,
     /// A start offered by `availableSlots`.
     pub start: DateTime<Utc>,
+}
+
+/// How staff took a booking for a customer.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum CounterChannel {
+    /// The customer called the shop.
+    Phone,
+    /// The customer came to the shop.
+    WalkIn,
+}
+
+#[derive(InputObject)]
+pub struct CounterBookingInput {
+    pub shop_id: ID,
+    pub service_item_id: ID,
+    /// A therapist, or none for whoever is free.
+    pub therapist_id: Option<ID>,
+    /// A start offered by `availableSlots`.
+    pub start: DateTime<Utc>,
+    /// The customer's name, as they gave it.
+    pub customer_name: String,
+    /// The customer's mainland mobile number.
+    pub customer_phone: String,
+    pub channel: CounterChannel,
 }
 
 #[derive(Default)]
@@ -42,6 +70,34 @@ impl BookingMutation {
             start,
         )
         .await?;
+        Ok(Order(o))
+    }
+
+    /// Books a slot for a customer on the phone or at the counter, as the shop's staff: an order confirmed at
+    /// once with nothing paid (the customer pays at the shop), by the same rules as a consumer's booking.
+    #[graphql(guard = "Allow(SHOP_STAFF)")]
+    async fn create_counter_booking(
+        &self,
+        ctx: &Context<'_>,
+        input: CounterBookingInput,
+    ) -> async_graphql::Result<Order> {
+        let start = input.start.bounded("input.start")?;
+        let therapist = input.therapist_id.as_ref().map(|t| id_of(t, "therapist")).transpose()?;
+        let what = booking::Wanted {
+            shop_id: id_of(&input.shop_id, "shop")?,
+            service_id: id_of(&input.service_item_id, "service item")?,
+            therapist,
+            start,
+        };
+        let customer = booking::Customer {
+            channel: match input.channel {
+                CounterChannel::Phone => booking::Channel::Phone,
+                CounterChannel::WalkIn => booking::Channel::WalkIn,
+            },
+            name: CUSTOMER_NAME.parse("input.customerName", &input.customer_name)?,
+            phone: PhoneNumber::parse(&input.customer_phone).map_err(|e| e.at("input.customerPhone"))?,
+        };
+        let o = booking::create_counter_booking(ctx.state(), ctx.principal(), ctx.tenant()?, what, customer).await?;
         Ok(Order(o))
     }
 

@@ -12,6 +12,8 @@ use crate::{
     },
     error::AppError,
     graphql::context::CtxExt,
+    infra::phone::PhoneNumber,
+    kernel::Principal,
     storefront::{graphql::Shop, service::View},
 };
 
@@ -54,7 +56,26 @@ impl OrderStatus {
     }
 }
 
+/// How a booking was taken.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum OrderChannel {
+    /// By the consumer, in WeChat.
+    Wechat,
+    /// By the shop's staff, on the phone.
+    Phone,
+    /// By the shop's staff, at the counter.
+    WalkIn,
+}
+
 pub struct Order(pub(super) order::Model);
+
+impl Order {
+    /// Staff of the order's shop and the tenant's administrators see whom it is for.
+    fn staff_sees_customer(&self, ctx: &Context<'_>) -> bool {
+        !matches!(ctx.principal(), Principal::Consumer { .. } | Principal::Anonymous { .. })
+            && booking::may_see(ctx.principal(), &self.0)
+    }
+}
 
 #[Object]
 impl Order {
@@ -103,6 +124,26 @@ impl Order {
     /// An unpaid order expires then and frees its slot.
     async fn pay_before(&self, ctx: &Context<'_>) -> async_graphql::Result<DateTime<FixedOffset>> {
         local(ctx, self.0.expires_at)
+    }
+    /// How the booking was taken.
+    async fn channel(&self) -> async_graphql::Result<OrderChannel> {
+        Ok(match booking::Channel::parse(&self.0.channel)? {
+            booking::Channel::Wechat => OrderChannel::Wechat,
+            booking::Channel::Phone => OrderChannel::Phone,
+            booking::Channel::WalkIn => OrderChannel::WalkIn,
+        })
+    }
+    /// The customer staff booked for (null for a consumer's own booking); shown to staff only.
+    async fn customer_name(&self, ctx: &Context<'_>) -> Option<&str> {
+        self.staff_sees_customer(ctx).then_some(self.0.customer_name.as_deref()).flatten()
+    }
+    /// The customer's phone, masked (`138****8000`); shown to staff only.
+    async fn customer_phone_masked(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
+        let Some(enc) = self.0.customer_phone_enc.as_deref().filter(|_| self.staff_sees_customer(ctx)) else {
+            return Ok(None);
+        };
+        let phone = ctx.state().keys.decrypt(enc).and_then(|p| PhoneNumber::parse(&p))?;
+        Ok(Some(phone.masked()))
     }
     async fn cancel_reason(&self) -> Option<&str> {
         self.0.cancel_reason.as_deref()

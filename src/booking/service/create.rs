@@ -1,4 +1,5 @@
-//! Booking a slot: an order awaiting payment and the claims on its therapist's cells.
+//! Booking a slot: by a consumer, an order awaiting payment; by staff for a customer, an order confirmed at once;
+//! either way with the claims on its therapist's cells.
 
 use std::collections::HashSet;
 
@@ -7,7 +8,7 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, QueryFilter};
 use uuid::Uuid;
 
 use super::{
-    PENDING_PAYMENT,
+    CONFIRMED, PENDING_PAYMENT,
     lifecycle::expire_orders,
     offer::{Offer, offer, within_horizon},
 };
@@ -18,9 +19,10 @@ use crate::{
         entity::{order, slot_claim},
         rules::RefundPolicy,
     },
-    db::TenantTx,
+    db::{TenantTx, audit_scope},
     error::{AppError, AppResult, unique_or},
-    kernel::{Area, TenantInfo},
+    infra::phone::PhoneNumber,
+    kernel::{Area, Principal, TenantInfo, Text},
     state::AppState,
     storefront::service::View,
 };
@@ -46,6 +48,49 @@ async fn claims_near(
     Ok((held.into_iter().map(|c| (c.therapist_id, c.cell_start)).collect(), lapsed))
 }
 
+/// Who a booking is for, which decides how the order starts.
+pub enum Booker {
+    /// A consumer books for themselves: the order awaits payment and holds its slot until paid or expired.
+    Consumer(Uuid),
+    /// Staff book for a customer on the phone or at the counter: confirmed at once, paid at the shop.
+    Counter(Customer),
+}
+
+/// The customer of a booking staff took, and how it was taken.
+pub struct Customer {
+    pub channel: Channel,
+    pub name: Text,
+    pub phone: PhoneNumber,
+}
+
+/// How a booking was taken.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Channel {
+    Wechat,
+    Phone,
+    WalkIn,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Wechat => "WECHAT",
+            Channel::Phone => "PHONE",
+            Channel::WalkIn => "WALK_IN",
+        }
+    }
+
+    /// A stored channel this build does not know is an internal error, never a default.
+    pub fn parse(s: &str) -> AppResult<Channel> {
+        Ok(match s {
+            "WECHAT" => Channel::Wechat,
+            "PHONE" => Channel::Phone,
+            "WALK_IN" => Channel::WalkIn,
+            _ => return Err(AppError::internal(anyhow::anyhow!("unknown stored order channel"))),
+        })
+    }
+}
+
 /// Books a slot for a consumer: an order `PENDING_PAYMENT` with the list price, holding the therapist's cells
 /// until paid or expired. Two bookings of overlapping time for one therapist cannot both succeed: the second's
 /// claim violates the unique key (`CONFLICT`).
@@ -58,7 +103,40 @@ pub async fn create_booking(
     therapist: Option<Uuid>,
     start: DateTime<Utc>,
 ) -> AppResult<order::Model> {
-    let offer = offer(state, tenant, &View::Public, shop_id, service_id, therapist).await?;
+    let what = Wanted { shop_id, service_id, therapist, start };
+    book(state, tenant, &View::Public, what, Booker::Consumer(consumer)).await
+}
+
+/// Books a slot for a customer of the shop, as its staff (or the tenant's administrator): an order `CONFIRMED`
+/// with nothing paid (the customer pays at the shop), by the same rules and claims as a consumer's booking.
+/// Staff book only in their own shops; another shop is `NOT_FOUND`, like a missing one.
+pub async fn create_counter_booking(
+    state: &AppState,
+    who: &Principal,
+    tenant: &TenantInfo,
+    what: Wanted,
+    customer: Customer,
+) -> AppResult<order::Model> {
+    book(state, tenant, &View::of(who), what, Booker::Counter(customer)).await
+}
+
+/// The slot a booking asks for.
+pub struct Wanted {
+    pub shop_id: Uuid,
+    pub service_id: Uuid,
+    /// A therapist, or none for whoever is free.
+    pub therapist: Option<Uuid>,
+    pub start: DateTime<Utc>,
+}
+
+async fn book(
+    state: &AppState,
+    tenant: &TenantInfo,
+    view: &View,
+    Wanted { shop_id, service_id, therapist, start }: Wanted,
+    booker: Booker,
+) -> AppResult<order::Model> {
+    let offer = offer(state, tenant, view, shop_id, service_id, therapist).await?;
     let now = state.now();
     let date = start.with_timezone(&tenant.time_zone).date_naive();
     if !within_horizon(&offer.rules, tenant, date, now) {
@@ -99,7 +177,25 @@ pub async fn create_booking(
         .map(|c| c.order_id)
         .collect();
     expire_orders(&tx, &stale.into_iter().collect::<Vec<_>>(), now).await?;
-    let expires_at = now + Duration::minutes(offer.rules.payment_minutes);
+    // A consumer's order holds its cells until its payment window ends; a counter booking holds them for good.
+    let (expires_at, lapses) = match &booker {
+        Booker::Consumer(_) => {
+            let at = now + Duration::minutes(offer.rules.payment_minutes);
+            (at, Some(at))
+        }
+        Booker::Counter(_) => (now, None),
+    };
+    let (consumer_id, status, channel, name, phone_enc, phone_hash) = match &booker {
+        Booker::Consumer(id) => (Some(*id), PENDING_PAYMENT, Channel::Wechat, None, None, None),
+        Booker::Counter(c) => (
+            None,
+            CONFIRMED,
+            c.channel,
+            Some(c.name.as_str().to_owned()),
+            Some(state.keys.encrypt(c.phone.as_str())),
+            Some(state.keys.lookup_hash("phone", c.phone.as_str())),
+        ),
+    };
     let snapshot = order::PriceSnapshot {
         service_name: offer.service.name.clone(),
         list_price_fen: offer.service.price_fen,
@@ -109,14 +205,14 @@ pub async fn create_booking(
     let model = tx
         .insert(order::ActiveModel {
             tenant_id: Set(tenant.id.0),
-            id: Set(Uuid::now_v7()),
-            consumer_id: Set(consumer),
+            id: Set(audit_scope::new_target()),
+            consumer_id: Set(consumer_id),
             shop_id: Set(offer.shop.model.id),
             service_item_id: Set(offer.service.id),
             therapist_id: Set(slot.therapist_id),
             start_at: Set(start),
             end_at: Set(end),
-            status: Set(PENDING_PAYMENT.into()),
+            status: Set(status.into()),
             amount_fen: Set(offer.service.price_fen),
             paid_fen: Set(0),
             refunded_fen: Set(0),
@@ -124,6 +220,10 @@ pub async fn create_booking(
             refund_policy: Set(RefundPolicy::from(&offer.rules)),
             expires_at: Set(expires_at),
             cancel_reason: Set(None),
+            channel: Set(channel.as_str().into()),
+            customer_name: Set(name),
+            customer_phone_enc: Set(phone_enc),
+            customer_phone_hash: Set(phone_hash),
             created_at: Set(now),
             updated_at: Set(now),
         })
@@ -134,11 +234,11 @@ pub async fn create_booking(
         therapist_id: Set(slot.therapist_id),
         cell_start: Set(cell),
         order_id: Set(model.id),
-        expires_at: Set(Some(expires_at)),
+        expires_at: Set(lapses),
     });
     tx.insert_many(claims.collect()).await.map_err(|e| unique_or(e, "ux_slot_claims_cell", slot_taken))?;
     let generation = tx.bump_generation(Area::Booking).await?;
-    let hold = claims::Hold { order: model.id, lapses: Some(expires_at) };
+    let hold = claims::Hold { order: model.id, lapses };
     claims::of(state).booked(tx.commit(), tenant.id, generation, slot.therapist_id, &cells, hold).await?;
     Ok(model)
 }

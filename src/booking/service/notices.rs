@@ -1,6 +1,6 @@
 //! Booking's notices, through `notify`'s outbox: to the shop, an SMS and a voice call when an order is paid (its
 //! staff may be blind: the call reads the service, the time and the therapist), an SMS when it is cancelled; to
-//! the consumer, a WeChat template message on confirmation, cancellation and refund.
+//! the consumer (when the order has one), a WeChat template message on confirmation, cancellation and refund.
 
 use chrono::Utc;
 
@@ -43,12 +43,15 @@ pub async fn order_event(
     let names = crate::storefront::therapist_names(tx, [o.therapist_id]).await?;
     let therapist = names.get(&o.therapist_id).map(String::as_str).unwrap_or_default();
     let text = message(event, o, therapist, tenant.time_zone);
+    // A booking staff took for a customer has no consumer to message.
+    let recipient = |kind| if kind == Shop { Some(o.shop_id) } else { o.consumer_id };
     let notices = sends
         .iter()
-        .map(|&(channel, kind)| notify::Notice {
+        .filter_map(|&(channel, kind)| Some((channel, kind, recipient(kind)?)))
+        .map(|(channel, kind, id)| notify::Notice {
             channel,
             event: name,
-            recipient: notify::Recipient { kind, id: if kind == Shop { o.shop_id } else { o.consumer_id } },
+            recipient: notify::Recipient { kind, id },
             dedupe_key: format!("order:{}:{name}:{}", o.id, channel.as_str()),
             text: text.clone(),
             about: serde_json::json!({ "order": o.id, "shop": o.shop_id, "therapist": o.therapist_id }),
@@ -70,7 +73,7 @@ mod tests {
         let o = order::Model {
             tenant_id: Uuid::nil(),
             id: Uuid::nil(),
-            consumer_id: Uuid::nil(),
+            consumer_id: None,
             shop_id: Uuid::nil(),
             service_item_id: Uuid::nil(),
             therapist_id: Uuid::nil(),
@@ -89,6 +92,10 @@ mod tests {
             refund_policy: order::RefundPolicy { cancel_cutoff_hours: 2, late_refund_percent: 0 },
             expires_at: start,
             cancel_reason: None,
+            channel: "WECHAT".into(),
+            customer_name: None,
+            customer_phone_enc: None,
+            customer_phone_hash: None,
             created_at: start,
             updated_at: start,
         };

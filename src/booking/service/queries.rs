@@ -15,7 +15,7 @@ use crate::{
 /// May this caller see this order? Its consumer; the tenant's admin; staff of its shop.
 pub fn may_see(who: &Principal, o: &order::Model) -> bool {
     match who {
-        Principal::Consumer { id, .. } => *id == o.consumer_id,
+        Principal::Consumer { id, .. } => o.consumer_id == Some(*id),
         Principal::ApiKey { .. } | Principal::Staff { role: StaffRole::TenantAdmin, .. } => true,
         Principal::Staff { role: StaffRole::ShopManager | StaffRole::ShopStaff, shop_ids, .. } => {
             shop_ids.contains(&o.shop_id)

@@ -12,7 +12,7 @@ use chrono::{Days, NaiveDate, TimeZone};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::status_label;
+use super::{channel_label, status_label};
 use crate::{
     app::exec::Web,
     kernel::StaffRole,
@@ -51,6 +51,8 @@ struct DayOrder {
     end: String,
     amount_fen: i64,
     therapist_id: Option<String>,
+    channel: String,
+    customer_name: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -77,6 +79,7 @@ pub struct Row {
     time: String,
     service: String,
     therapist: String,
+    customer: String,
     status: &'static str,
     amount: String,
 }
@@ -154,6 +157,7 @@ pub async fn today(State(web): State<Web>, visit: Visit, Query(q): Query<DayQuer
                 time: format!("{}–{}", format::clock(&o.start, staff.zone), format::clock(&o.end, staff.zone)),
                 service: o.service_name.clone(),
                 therapist: therapist(&o.therapist_id),
+                customer: o.customer_name.clone().unwrap_or_else(|| channel_label(&o.channel).to_owned()),
                 status: status_label(&o.status),
                 amount: format::money(o.amount_fen),
             })
@@ -192,6 +196,9 @@ struct Order {
     refunded_fen: i64,
     cancel_reason: Option<String>,
     shop: OrderShop,
+    channel: String,
+    customer_name: Option<String>,
+    customer_phone_masked: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -214,6 +221,9 @@ pub struct OrderPage {
     paid: String,
     refunded: String,
     cancel_reason: String,
+    channel: &'static str,
+    customer: String,
+    customer_phone: String,
     refund_if_cancelled: String,
     can_confirm: bool,
     can_complete: bool,
@@ -229,6 +239,7 @@ pub struct Done {
 /// The banner after a change, by the action that made it.
 fn done_banner(done: Option<&str>) -> Option<String> {
     let text = match done? {
+        "booked" => "预约成功，已确认。顾客到店后付款。",
         "confirm" => "已确认预约",
         "complete" => "已完成服务",
         "no-show" => "已标记为未到店",
@@ -262,6 +273,9 @@ async fn order_page(web: &Web, visit: &Visit, staff: &Staff, id: &str, errors: E
         paid: format::money(o.paid_fen),
         refunded: format::money(o.refunded_fen),
         cancel_reason: o.cancel_reason.unwrap_or_default(),
+        channel: channel_label(&o.channel),
+        customer: o.customer_name.unwrap_or_default(),
+        customer_phone: o.customer_phone_masked.unwrap_or_default(),
         refund_if_cancelled: format::money((o.paid_fen - o.refunded_fen).max(0)),
         can_confirm: st == "PAID",
         can_complete: matches!(st, "PAID" | "CONFIRMED"),

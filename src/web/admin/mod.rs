@@ -1,7 +1,9 @@
-//! The admin console: sign-in, today's bookings of a shop, a booking's page with what staff do to it, and the
-//! password.
+//! The admin console: sign-in, today's bookings of a shop, booking a customer on the phone or at the counter, a
+//! booking's page with what staff do to it, and the password.
 
 mod bookings;
+mod counter;
+mod counter_steps;
 mod login;
 mod password;
 mod shops;
@@ -19,6 +21,8 @@ pub fn routes() -> Router<Web> {
         .route("/admin/login", get(login::form).post(login::submit))
         .route("/admin/logout", post(login::logout))
         .route("/admin/password", get(password::form).post(password::submit))
+        .route(counter::PATH, get(counter::step).post(counter::submit))
+        .route("/admin/bookings/new/check", post(counter::check))
         .route("/admin/orders/{id}", get(bookings::order))
         .route("/admin/orders/{id}/{action}", post(bookings::act))
         .route("/admin/shops", get(shops::list))
@@ -35,6 +39,16 @@ pub fn status_label(status: &str) -> &'static str {
         "CANCELLED" => "已取消",
         "EXPIRED" => "已过期",
         "NO_SHOW" => "未到店",
+        _ => "未知",
+    }
+}
+
+/// The words for how a booking was taken.
+pub fn channel_label(channel: &str) -> &'static str {
+    match channel {
+        "WECHAT" => "微信预约",
+        "PHONE" => "电话预约",
+        "WALK_IN" => "到店预约",
         _ => "未知",
     }
 }
