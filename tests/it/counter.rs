@@ -242,9 +242,19 @@ async fn tenant_b_and_other_shops_staff_book_nothing_of_a() {
         assert_eq!(r.message(), nobody.message(), "A's shop is answered like a shop that does not exist");
     }
     // Staff and managers of another shop of A's tenant are refused alike.
-    let elsewhere = "0190f0f0-0000-7000-8000-0000000000cc";
+    let elsewhere = app
+        .bearer(&a.tenant.api_key)
+        .gql(
+            "mutation($i: ShopInput!) { createShop(input: $i) { id } }",
+            json!({ "i": { "name": "第二家店", "address": "北京市", "phone": "010-65000000", "location": { "lat": 39.9, "lng": 116.4 } } }),
+        )
+        .await
+        .data()["createShop"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     for role in ["SHOP_STAFF", "SHOP_MANAGER"] {
-        let other = app.staff(&a.tenant, role, &[elsewhere]).await;
+        let other = app.staff(&a.tenant, role, &[&elsewhere]).await;
         app.bearer(&other.token).gql(COUNTER, theirs.clone()).await.expect_code("NOT_FOUND");
     }
     assert_eq!(shop_order_count(&app, &a).await, 0, "nothing was booked");

@@ -12,7 +12,10 @@ use chrono::{Days, NaiveDate, TimeZone};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{channel_label, status_label};
+use super::{
+    answers::{self, Connection, Named},
+    channel_label, status_label,
+};
 use crate::{
     app::exec::Web,
     kernel::StaffRole,
@@ -24,22 +27,6 @@ use crate::{
         session::Visit,
     },
 };
-
-#[derive(Deserialize)]
-struct Edges<T> {
-    edges: Vec<Edge<T>>,
-}
-
-#[derive(Deserialize)]
-struct Edge<T> {
-    node: T,
-}
-
-#[derive(Deserialize)]
-struct Named {
-    id: String,
-    name: String,
-}
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -59,18 +46,13 @@ struct DayOrder {
 #[serde(rename_all = "camelCase")]
 struct ShopDay {
     shop: Option<ShopNames>,
-    shop_orders: Edges<DayOrder>,
+    shop_orders: Connection<DayOrder>,
 }
 
 #[derive(Deserialize)]
 struct ShopNames {
     name: String,
     therapists: Vec<Named>,
-}
-
-#[derive(Deserialize)]
-struct ShopList {
-    shops: Edges<Named>,
 }
 
 /// One row of a day's table.
@@ -110,8 +92,7 @@ async fn shop_ids(staff: &Staff) -> Result<Vec<String>, Failure> {
     if staff.role != StaffRole::TenantAdmin {
         return Ok(staff.shop_ids.iter().map(|id| id.to_string()).collect());
     }
-    let list: ShopList = staff.runner.run("ShopList", json!({ "first": 100 })).await?;
-    Ok(list.shops.edges.into_iter().map(|e| e.node.id).collect())
+    Ok(answers::tenant_shops::<Named>(staff).await?.into_iter().map(|s| s.id).collect())
 }
 
 pub async fn today(State(web): State<Web>, visit: Visit, Query(q): Query<DayQuery>) -> Response {
@@ -143,7 +124,7 @@ pub async fn today(State(web): State<Web>, visit: Visit, Query(q): Query<DayQuer
             Err(f) => return page::failure_page(&web, &visit, &f),
         };
         let Some(shop) = day.shop else { continue };
-        let mut orders: Vec<DayOrder> = day.shop_orders.edges.into_iter().map(|e| e.node).collect();
+        let mut orders: Vec<DayOrder> = day.shop_orders.nodes();
         orders.sort_by(|a, b| a.start.cmp(&b.start));
         let therapist = |id: &Option<String>| {
             id.as_ref()

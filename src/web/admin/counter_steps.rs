@@ -5,7 +5,10 @@ use chrono::{Days, NaiveDate};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::counter::{Choice, PATH};
+use super::{
+    answers::{self, Named},
+    counter::{Choice, PATH},
+};
 use crate::{
     kernel::StaffRole,
     web::{format, page::Staff, runner::Failure},
@@ -106,12 +109,6 @@ impl Answers {
 }
 
 #[derive(Deserialize, Clone)]
-pub struct Named {
-    pub id: String,
-    pub name: String,
-}
-
-#[derive(Deserialize, Clone)]
 #[serde(rename_all = "camelCase")]
 pub struct Service {
     pub id: String,
@@ -146,21 +143,6 @@ struct Slots {
     available_slots: Vec<Slot>,
 }
 
-#[derive(Deserialize)]
-struct ShopList {
-    shops: Edges,
-}
-
-#[derive(Deserialize)]
-struct Edges {
-    edges: Vec<Edge>,
-}
-
-#[derive(Deserialize)]
-struct Edge {
-    node: Named,
-}
-
 /// What the answers choose, and what each open question offers.
 pub struct Chosen {
     pub zone: chrono_tz::Tz,
@@ -180,8 +162,7 @@ pub struct Chosen {
 /// The shops the staff member books for: their own, or every shop for a tenant administrator.
 async fn shops(staff: &Staff) -> Result<Vec<Named>, Failure> {
     if staff.role == StaffRole::TenantAdmin {
-        let list: ShopList = staff.runner.run("ShopList", json!({ "first": 100 })).await?;
-        return Ok(list.shops.edges.into_iter().map(|e| e.node).collect());
+        return answers::tenant_shops(staff).await;
     }
     let mut named = vec![];
     for id in &staff.shop_ids {

@@ -1,6 +1,7 @@
 //! The admin console: sign-in, today's bookings of a shop, booking a customer on the phone or at the counter, a
 //! booking's page with what staff do to it, and the password.
 
+mod answers;
 mod bookings;
 mod counter;
 mod counter_steps;

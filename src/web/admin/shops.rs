@@ -1,5 +1,6 @@
 //! The shops of a tenant, for its administrator.
 
+use super::answers;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::{
@@ -7,7 +8,6 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use serde::Deserialize;
-use serde_json::json;
 
 use crate::{
     app::exec::Web,
@@ -17,21 +17,6 @@ use crate::{
         session::Visit,
     },
 };
-
-#[derive(Deserialize)]
-struct ShopList {
-    shops: Edges,
-}
-
-#[derive(Deserialize)]
-struct Edges {
-    edges: Vec<Edge>,
-}
-
-#[derive(Deserialize)]
-struct Edge {
-    node: Shop,
-}
 
 #[derive(Deserialize)]
 pub struct Shop {
@@ -67,12 +52,10 @@ pub async fn list(State(web): State<Web>, visit: Visit) -> Response {
     if staff.role != StaffRole::TenantAdmin {
         return page::error_status(&web, &visit, 403);
     }
-    match staff.runner.run::<ShopList>("ShopList", json!({ "first": 100 })).await {
-        Ok(list) => ShopsPage {
-            chrome: Chrome::staff("门店", &visit, &staff, "/admin/shops"),
-            shops: list.shops.edges.into_iter().map(|e| e.node).collect(),
+    match answers::tenant_shops::<Shop>(&staff).await {
+        Ok(list) => {
+            ShopsPage { chrome: Chrome::staff("门店", &visit, &staff, "/admin/shops"), shops: list }.into_response()
         }
-        .into_response(),
         Err(f) => page::failure_page(&web, &visit, &f),
     }
 }
