@@ -182,5 +182,5 @@ pub async fn graphiql(State(web): State<Web>) -> Response {
     if web.state.config.is_production() {
         return StatusCode::NOT_FOUND.into_response();
     }
-    Html(async_graphql::http::GraphiQLSource::build().endpoint("/graphql").finish()).into_response()
+    Html(crate::web::graphiql_page()).into_response()
 }

@@ -205,3 +205,25 @@ describe('admin console', { skip: skipReason ?? false }, () => {
     await page.context().close();
   });
 });
+
+describe('GraphiQL', { skip: skipReason ?? false }, () => {
+  let demo;
+  let browser;
+  before(async () => {
+    demo = await startDemo();
+    browser = await launch();
+  });
+  after(async () => {
+    await browser?.close();
+    demo?.stop();
+  });
+
+  test('runs offline: every script and style comes from the service', async () => {
+    const page = await openPage(browser);
+    await page.goto(`${demo.base}/graphql`);
+    await page.locator('.graphiql-container').waitFor();
+    await page.locator('.graphiql-execute-button').waitFor();
+    assert.deepEqual(page.offsite, [], 'requests to other hosts');
+    await page.context().close();
+  });
+});

@@ -406,3 +406,26 @@ fn pages_run_registered_operations_only() {
         assert!(registry.text(name).is_some(), "{name} is not a registered operation");
     }
 }
+
+/// GraphiQL loads nothing from another host: its scripts and styles are served by the service itself.
+#[tokio::test]
+async fn graphiql_is_served_whole_from_the_binary() {
+    let app = TestApp::spawn().await;
+    let mut b = Browser::new(&app);
+    let page = b.get("/graphql").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = page.html();
+    let mut assets = vec![];
+    for (selector, attr) in [("script", "src"), ("link", "href")] {
+        for e in html.select(&Selector::parse(selector).unwrap()) {
+            assets.push(e.value().attr(attr).unwrap().to_owned());
+        }
+    }
+    assert_eq!(assets.len(), 5, "{assets:?}");
+    for asset in assets {
+        assert!(asset.starts_with("/static/"), "{asset} is not the service's own");
+        let r = app.client.get(app.url(&asset)).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{asset}");
+        assert!(r.bytes().await.unwrap().len() > 100, "{asset}");
+    }
+}
