@@ -50,9 +50,12 @@ pub fn explain(f: &Failure) -> String {
         ("VALIDATION", Some("CONTROL_CHARACTER" | "LINE_BREAK" | "BIDI_OVERRIDE" | "INVISIBLE_CHARACTER")) => {
             "包含不能使用的字符（如控制字符或换行），请删除后重试".into()
         }
-        ("VALIDATION", _) => format!("填写的内容无效：{}", f.message),
+        ("VALIDATION", _) => "填写的内容无效，请检查后重试".into(),
         ("RATE_LIMITED", _) => "尝试次数过多，请稍后再试".into(),
-        ("CONFLICT", _) => format!("无法完成：{}", f.message),
+        ("CONFLICT", Some("NOT_STARTED")) => "还不能这样做：服务开始前一小时起才能完成，开始后才能标记未到店".into(),
+        ("CONFLICT", Some("SLOT_TAKEN")) => "这个时间已被预约，请选择其他时间".into(),
+        ("CONFLICT", Some("ORDER_STATUS" | "ORDER_CHANGED")) => "预约的状态已经变化，请刷新页面后再试".into(),
+        ("CONFLICT", _) => "无法完成此操作，请刷新页面后再试".into(),
         ("FORBIDDEN", _) => "您没有权限进行此操作".into(),
         ("NOT_FOUND", _) => "找不到该记录".into(),
         ("UNAUTHENTICATED", _) => "登录已失效，请重新登录".into(),

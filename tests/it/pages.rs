@@ -182,6 +182,10 @@ async fn a_shop_manager_signs_in_sees_the_day_and_confirms_a_booking() {
     let page = b.get(&order_path).await;
     lint(&order_path, &page);
     assert!(page.texts("button").contains(&"确认预约".to_owned()));
+    // Tomorrow's booking cannot be completed or marked a no-show yet, so neither is offered.
+    for early in ["完成服务", "标记未到店"] {
+        assert!(!page.texts("button").contains(&early.to_owned()), "{early} offered a day early");
+    }
     assert!(page.texts("button").contains(&"取消预约并退款 ¥128.00".to_owned()));
     let done = b.post(&format!("{order_path}/confirm"), &[]).await;
     assert_eq!(done.status, StatusCode::SEE_OTHER);
@@ -196,6 +200,14 @@ async fn a_shop_manager_signs_in_sees_the_day_and_confirms_a_booking() {
         .data();
     assert_eq!(status["order"]["status"], "CONFIRMED");
 
+    // Two days on, the booking has started: both are offered.
+    app.state.clock.advance(chrono::Duration::days(2));
+    assert_eq!(b.get(&order_path).await.status, StatusCode::SEE_OTHER, "the 8-hour session has ended");
+    b.sign_in(&s.tenant.slug, &manager.username, &manager.password).await;
+    let later = b.get(&order_path).await;
+    for due in ["完成服务", "标记未到店"] {
+        assert!(later.texts("button").contains(&due.to_owned()), "{due} not offered after the start");
+    }
     let password = b.get("/admin/password").await;
     lint("/admin/password", &password);
     let fields = [("current", manager.password.as_str()), ("new", "aaaaaaaaaaaa"), ("again", "aaaaaaaaaaaa")];

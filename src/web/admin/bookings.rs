@@ -8,7 +8,7 @@ use axum::{
     extract::{Path, Query, State},
     response::{IntoResponse, Redirect, Response},
 };
-use chrono::{Days, NaiveDate, TimeZone};
+use chrono::{Days, Duration, NaiveDate, TimeZone};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -239,6 +239,8 @@ async fn order_page(web: &Web, visit: &Visit, staff: &Staff, id: &str, errors: E
     let when = format!("{}–{}", format::date_time(&o.start, staff.zone), format::clock(&o.end, staff.zone));
     let heading = format!("预约：{} {}", o.service_name, when);
     let st = o.status.as_str();
+    let now = web.state.now();
+    let started = chrono::DateTime::parse_from_rfc3339(&o.start).ok().map(|t| t.with_timezone(&chrono::Utc));
     OrderPage {
         chrome: Chrome::staff(heading.clone(), visit, staff, "/admin/")
             .with_errors(!errors.is_empty())
@@ -259,8 +261,9 @@ async fn order_page(web: &Web, visit: &Visit, staff: &Staff, id: &str, errors: E
         customer_phone: o.customer_phone_masked.unwrap_or_default(),
         refund_if_cancelled: format::money((o.paid_fen - o.refunded_fen).max(0)),
         can_confirm: st == "PAID",
-        can_complete: matches!(st, "PAID" | "CONFIRMED"),
-        can_no_show: matches!(st, "PAID" | "CONFIRMED"),
+        // What the API allows: completing from an hour before the start, a no-show after it.
+        can_complete: matches!(st, "PAID" | "CONFIRMED") && started.is_some_and(|s| now >= s - Duration::hours(1)),
+        can_no_show: matches!(st, "PAID" | "CONFIRMED") && started.is_some_and(|s| now >= s),
         can_cancel: matches!(st, "PENDING_PAYMENT" | "PAID" | "CONFIRMED"),
     }
     .into_response()
