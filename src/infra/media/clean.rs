@@ -5,7 +5,6 @@ use std::io::Cursor;
 
 use bytes::Bytes;
 use image::codecs::jpeg::JpegEncoder;
-use image::imageops::FilterType;
 use image::metadata::Orientation;
 use image::{ColorType, DynamicImage, GrayImage, ImageDecoder, ImageFormat, ImageReader, Limits, RgbImage};
 
@@ -101,10 +100,9 @@ fn decode_cost_within(upload: &[u8], max_side: u32) -> Result<u64, MediaError> {
     if format == ImageFormat::Jpeg
         && let Some(scaled) = jpeg_scaled_header(upload, width, height, max_side)
     {
-        // Decoded at a fraction of its size; a progressive JPEG still keeps every coefficient (two bytes each,
-        // up to three components a pixel) until its last scan.
+        // Decoded at a fraction of its size: the decoder's component planes and its RGB output.
         let coefficients = if scaled.progressive { 6 * pixels } else { 0 };
-        let decoded = 3 * u64::from(scaled.width) * u64::from(scaled.height);
+        let decoded = 2 * 3 * u64::from(scaled.width) * u64::from(scaled.height);
         let resize = if (scaled.width, scaled.height) == (fit_w, fit_h) { 0 } else { stored };
         let peak = [decoded + coefficients, decoded + resize, finish].into_iter().max().unwrap_or_default();
         return Ok(peak + 1024 * 1024);
@@ -140,13 +138,15 @@ struct ScaledJpeg {
     width: u32,
     height: u32,
     progressive: bool,
+    divisor: u32,
 }
 
-/// The JPEG decoder's header of an upload larger than `max_side`, scaled (by an eighth, a quarter or a half)
-/// to the smallest size that still covers the fitted size; `None` when it would not be scaled.
+/// The JPEG decoder's header of an upload larger than `max_side`, scaled by the least of a half, a quarter or an
+/// eighth that makes it fit (the decoder's scaled inverse DCT); `None` when it would not be scaled.
 fn jpeg_scaled_header(upload: &[u8], width: u32, height: u32, max_side: u32) -> Option<ScaledJpeg> {
-    let (fit_w, fit_h) = fitted(width, height, max_side);
-    if (fit_w, fit_h) == (width, height) {
+    let long = width.max(height);
+    let divisor = [2u32, 4, 8].into_iter().find(|d| long.div_ceil(*d) <= max_side).unwrap_or(8);
+    if long <= max_side {
         return None;
     }
     let mut decoder = jpeg_decoder::Decoder::new(Cursor::new(upload));
@@ -155,9 +155,17 @@ fn jpeg_scaled_header(upload: &[u8], width: u32, height: u32, max_side: u32) -> 
     if !matches!(info.pixel_format, jpeg_decoder::PixelFormat::L8 | jpeg_decoder::PixelFormat::RGB24) {
         return None;
     }
-    let (w, h) = decoder.scale(u16::try_from(fit_w).ok()?, u16::try_from(fit_h).ok()?).ok()?;
+    let request = |side: u32| u16::try_from(side.div_ceil(divisor)).ok();
+    let (w, h) = decoder.scale(request(width)?, request(height)?).ok()?;
+    // A progressive JPEG keeps every coefficient at full size until its last scan: scaling saves little, so it
+    // is decoded whole like any other image.
     let progressive = info.coding_process == jpeg_decoder::CodingProcess::DctProgressive;
-    (u32::from(w) < width).then_some(ScaledJpeg { width: w.into(), height: h.into(), progressive })
+    (u32::from(w) < width && !progressive).then_some(ScaledJpeg {
+        width: w.into(),
+        height: h.into(),
+        progressive,
+        divisor,
+    })
 }
 
 /// Decodes a large JPEG at a fraction of its size (the decoder's scaled inverse DCT): a quarter, a sixteenth or
@@ -172,8 +180,8 @@ fn decode_jpeg_scaled(
     let mut decoder = jpeg_decoder::Decoder::new(Cursor::new(upload));
     decoder.set_max_decoding_buffer_size(MAX_DECODE_ALLOC as usize);
     decoder.read_info().map_err(|_| MediaError::Corrupt)?;
-    let (fit_w, fit_h) = fitted(width, height, max_side);
-    let (w, h) = decoder.scale(fit_w as u16, fit_h as u16).map_err(|_| MediaError::Corrupt)?;
+    let request = |side: u32| side.div_ceil(header.divisor) as u16;
+    let (w, h) = decoder.scale(request(width), request(height)).map_err(|_| MediaError::Corrupt)?;
     debug_assert_eq!((u32::from(w), u32::from(h)), (header.width, header.height));
     let pixels = decoder.decode().map_err(|_| MediaError::Corrupt)?;
     let (w, h) = (u32::from(w), u32::from(h));
@@ -215,7 +223,9 @@ fn process_within(upload: &[u8], max_side: u32) -> Result<Processed, MediaError>
     let mut rgb = flatten_onto_white(decoded);
     let (fit_w, fit_h) = fitted(rgb.width(), rgb.height(), max_side);
     if (fit_w, fit_h) != rgb.dimensions() {
-        rgb = image::imageops::resize(&rgb, fit_w, fit_h, FilterType::Triangle);
+        // Area averaging in integers: no intermediate buffer beside the two images (a filtered resize keeps
+        // a float copy as large as the output's width times the input's height).
+        rgb = image::imageops::thumbnail(&rgb, fit_w, fit_h);
     }
     let mut upright = DynamicImage::ImageRgb8(rgb);
     upright.apply_orientation(orientation);
@@ -393,16 +403,18 @@ mod tests {
 
     #[test]
     fn a_large_jpeg_is_decoded_scaled_down_and_stored_within_the_longest_side() {
-        // 1,000 × 600 against a longest side of 200: decoded at a quarter (250 × 150), then fitted to 200 × 120.
+        // 1,000 × 600 against a longest side of 200: decoded at an eighth (125 × 75), which fits.
         let big =
             jpeg(&RgbImage::from_fn(1000, 600, |x, _| if x < 500 { Rgb([200, 30, 30]) } else { Rgb([30, 30, 200]) }));
         let header = jpeg_scaled_header(&big, 1000, 600, 200).unwrap();
-        assert_eq!((header.width, header.height, header.progressive), (250, 150, false));
+        assert_eq!((header.width, header.height, header.progressive), (125, 75, false));
         let out = process_within(&big, 200).unwrap();
-        assert_eq!((out.width, out.height), (200, 120));
+        assert_eq!((out.width, out.height), (125, 75));
         let stored = image::load_from_memory(&out.image).unwrap().to_rgb8();
-        assert!(close_to(*stored.get_pixel(20, 60), Rgb([200, 30, 30])));
-        assert!(close_to(*stored.get_pixel(180, 60), Rgb([30, 30, 200])));
+        assert!(close_to(*stored.get_pixel(10, 40), Rgb([200, 30, 30])));
+        assert!(close_to(*stored.get_pixel(115, 40), Rgb([30, 30, 200])));
+        // Against 500, a half (500 × 300) fits.
+        assert_eq!(process_within(&big, 500).map(|o| (o.width, o.height)).unwrap(), (500, 300));
         // Scaled decoding costs a fraction of the full decode.
         let scaled = decode_cost_within(&big, 200).unwrap();
         let full = decode_cost_within(&big, 4096).unwrap();
