@@ -2,7 +2,7 @@
 // keyboard alone.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkAxe, focused, launch, openPage, skipReason, startDemo, tabTo } from './harness.mjs';
+import { checkAxe, focused, keyboardSignIn, launch, openPage, signIn, skipReason, startDemo, tabTo } from './harness.mjs';
 
 describe('admin console', { skip: skipReason ?? false }, () => {
   let demo;
@@ -16,15 +16,6 @@ describe('admin console', { skip: skipReason ?? false }, () => {
     demo?.stop();
   });
 
-  async function signIn(page, who) {
-    await page.goto(`${demo.base}/admin/login`);
-    await page.getByLabel('机构代码').fill(demo.tenant);
-    await page.getByLabel('用户名').fill(who.username);
-    await page.getByLabel('密码', { exact: true }).fill(who.password);
-    await page.getByRole('button', { name: '登录', exact: true }).click();
-    await page.waitForURL(`${demo.base}/admin/`);
-  }
-
   test('every page and every form error passes axe', async () => {
     const page = await openPage(browser);
     await page.goto(`${demo.base}/admin/login`);
@@ -32,7 +23,7 @@ describe('admin console', { skip: skipReason ?? false }, () => {
     await page.getByRole('button', { name: '登录', exact: true }).click();
     assert.match(await page.title(), /^错误：/);
     await checkAxe(page, 'sign-in with errors');
-    await signIn(page, demo.manager);
+    await signIn(page, demo, demo.manager);
     await checkAxe(page, "today's bookings");
     await page.getByRole('link', { name: '后一天', exact: true }).click();
     await checkAxe(page, "tomorrow's bookings");
@@ -58,7 +49,7 @@ describe('admin console', { skip: skipReason ?? false }, () => {
     assert.equal((await focused(page)).tag, 'div');
     await summary.getByRole('link', { name: '请输入密码' }).click();
     assert.equal((await focused(page)).name, '密码');
-    await signIn(page, demo.staff);
+    await signIn(page, demo, demo.staff);
     await page.getByRole('navigation', { name: '主导航' }).waitFor();
     await page.getByRole('link', { name: '后一天', exact: true }).click();
     await page.getByRole('table', { name: /康乐盲人推拿.*的预约/ }).waitFor();
@@ -71,14 +62,7 @@ describe('admin console', { skip: skipReason ?? false }, () => {
     await page.waitForURL(/\/admin\/login/);
     const skip = await tabTo(page, '跳到主要内容');
     assert.equal(skip.tag, 'a');
-    await tabTo(page, '机构代码');
-    await page.keyboard.type(demo.tenant);
-    await tabTo(page, '用户名');
-    await page.keyboard.type(demo.manager.username);
-    await tabTo(page, '密码');
-    await page.keyboard.type(demo.manager.password);
-    await page.keyboard.press('Enter');
-    await page.waitForURL(`${demo.base}/admin/`);
+    await keyboardSignIn(page, demo, demo.manager);
     await tabTo(page, '后一天');
     await page.keyboard.press('Enter');
     await page.waitForURL(/date=/);
@@ -98,14 +82,7 @@ describe('admin console', { skip: skipReason ?? false }, () => {
   test('by keyboard alone a receptionist books a caller and checks them in', async (t) => {
     const page = await openPage(browser);
     await page.goto(`${demo.base}/admin/login`);
-    await tabTo(page, '机构代码');
-    await page.keyboard.type(demo.tenant);
-    await tabTo(page, '用户名');
-    await page.keyboard.type(demo.staff.username);
-    await tabTo(page, '密码');
-    await page.keyboard.type(demo.staff.password);
-    await page.keyboard.press('Enter');
-    await page.waitForURL(`${demo.base}/admin/`);
+    await keyboardSignIn(page, demo, demo.staff);
     await tabTo(page, '电话/到店预约');
     await page.keyboard.press('Enter');
     await page.waitForURL(/\/admin\/bookings\/new$/);
