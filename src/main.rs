@@ -123,14 +123,15 @@ async fn main() -> anyhow::Result<()> {
             let listener = civic::listen(config.bind)?;
             let state = civic::app::state(config).await?;
             civic::check_service_role(&state).await?;
-            if demo {
-                civic::seed::demo(&state).await?;
-            }
+            let demo_tenants = if demo { civic::seed::demo(&state).await? } else { vec![] };
             let addr = listener.local_addr()?;
             tracing::info!(%addr, database = if state.config.is_postgres() { "postgres" } else { "sqlite" },
                 cache = state.cache.kind(), "civic is listening");
             if !state.config.is_production() {
                 println!("civic: GraphQL and GraphiQL at http://{addr}/graphql");
+                for slug in &demo_tenants {
+                    println!("civic: the WeChat H5 pages of {slug} at http://{addr}/h5/{slug}/");
+                }
                 println!("civic: the admin console at http://{addr}/admin/ (sign in with an account printed above)");
             }
             let drain = env_secs("CIVIC_SHUTDOWN_DRAIN_SECS", 0);

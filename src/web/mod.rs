@@ -9,6 +9,7 @@ mod admin;
 pub mod assets;
 mod format;
 mod forms;
+mod h5;
 mod page;
 mod runner;
 mod session;
@@ -21,7 +22,7 @@ use crate::app::exec::Web;
 
 /// The routes of every page and of the static files.
 pub fn routes() -> Router<Web> {
-    Router::new().route("/static/{hash}/{*file}", get(assets::serve)).merge(admin::routes())
+    Router::new().route("/static/{hash}/{*file}", get(assets::serve)).merge(admin::routes()).merge(h5::routes())
 }
 
 /// GraphiQL, from the embedded copies of its scripts (see `VENDOR.md`): it works without the internet.

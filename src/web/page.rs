@@ -169,6 +169,9 @@ pub fn error_page(web: &Web, parts: &Parts, status: u16) -> Response {
         ip: std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
         path: parts.uri.path().to_owned(),
         staff_token: None,
+        consumer_token: None,
+        user_agent: String::new(),
+        standin: None,
     };
     error_status(web, &visit, status)
 }

@@ -21,6 +21,10 @@ use crate::{app::exec::Web, infra::crypto};
 pub const CSRF_COOKIE: &str = "civic_csrf";
 pub const CSRF_FIELD: &str = "csrf";
 pub const STAFF_COOKIE: &str = "civic_staff";
+/// Outside WeChat and never in production: the id of this browser's stand-in WeChat identity.
+pub const STANDIN_COOKIE: &str = "civic_standin";
+/// A consumer's session on the H5 pages, scoped to the tenant's path (`/h5/{tenant}/`).
+pub const CONSUMER_COOKIE: &str = "civic_consumer";
 /// Largest form body: forms hold a few short fields.
 const MAX_FORM: usize = 64 * 1024;
 
@@ -39,10 +43,17 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 
 /// A `Set-Cookie` value: HttpOnly, SameSite=Lax, for the whole site; Secure in production. `None` clears it.
 pub fn set_cookie(web: &Web, name: &str, value: Option<&str>) -> HeaderValue {
+    set_cookie_at(web, name, "/", value, None)
+}
+
+/// A `Set-Cookie` value for the pages under `path`, kept for `max_age` seconds when given (else for the
+/// browser's session).
+pub fn set_cookie_at(web: &Web, name: &str, path: &str, value: Option<&str>, max_age: Option<i64>) -> HeaderValue {
     let secure = if web.state.config.is_production() { "; Secure" } else { "" };
-    let text = match value {
-        Some(v) => format!("{name}={v}; Path=/; HttpOnly; SameSite=Lax{secure}"),
-        None => format!("{name}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"),
+    let text = match (value, max_age) {
+        (Some(v), Some(age)) => format!("{name}={v}; Path={path}; HttpOnly; SameSite=Lax; Max-Age={age}{secure}"),
+        (Some(v), None) => format!("{name}={v}; Path={path}; HttpOnly; SameSite=Lax{secure}"),
+        (None, _) => format!("{name}=; Path={path}; HttpOnly; SameSite=Lax; Max-Age=0{secure}"),
     };
     HeaderValue::from_str(&text).unwrap_or(HeaderValue::from_static(""))
 }
@@ -97,6 +108,12 @@ pub struct Visit {
     /// The path and query, to come back to after signing in.
     pub path: String,
     pub staff_token: Option<String>,
+    /// The consumer session of the H5 pages this request is under (its cookie is scoped to the tenant's path).
+    pub consumer_token: Option<String>,
+    /// The `User-Agent`, to tell WeChat's browser from others.
+    pub user_agent: String,
+    /// Cookies the H5 sign-in reads (the stand-in's browser id).
+    pub standin: Option<String>,
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Visit {
@@ -112,6 +129,16 @@ impl<S: Send + Sync> FromRequestParts<S> for Visit {
                 .map_or(IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), |c| c.0.ip()),
             path: parts.uri.path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "/".into()),
             staff_token: cookie(&parts.headers, STAFF_COOKIE).map(str::to_owned),
+            consumer_token: cookie(&parts.headers, CONSUMER_COOKIE).map(str::to_owned),
+            user_agent: parts
+                .headers
+                .get(axum::http::header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .chars()
+                .take(512)
+                .collect(),
+            standin: cookie(&parts.headers, STANDIN_COOKIE).map(str::to_owned),
         })
     }
 }

@@ -64,6 +64,25 @@ pub async fn load_test_consumer_session(state: &AppState, tenant: &TenantInfo, o
     Ok(issue(state, tenant.id, id, SessionKind::Consumer, 0, LOAD_TEST_SESSION))
 }
 
+/// The app id under which the stand-in's consumers are kept (a real one starts with `wx`).
+pub const STANDIN_APP_ID: &str = "standin";
+
+/// Outside WeChat, in development and the demo: signs in at once the consumer of this browser's stand-in
+/// identity (`browser`, a random id the browser keeps), found or made as a WeChat sign-in would. Refused in
+/// production, where only WeChat signs consumers in.
+pub async fn standin_login(state: &AppState, tenant_slug: &str, browser: &str) -> AppResult<Session> {
+    if state.config.is_production() {
+        return Err(AppError::Forbidden);
+    }
+    if browser.len() < 16 || browser.len() > 64 || !browser.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(AppError::invalid_field("browser", "the stand-in id must be 16-64 letters or digits"));
+    }
+    let tenant = tenancy::active_by_slug(state, tenant_slug).await?;
+    let user = wechat::WechatUser { openid: format!("standin-{browser}"), unionid: None };
+    let id = find_or_create_consumer(state, tenant.id, STANDIN_APP_ID, &user).await?;
+    Ok(issue(state, tenant.id, id, SessionKind::Consumer, 0, CONSUMER_SESSION))
+}
+
 /// A demo consumer (`civic seed demo`), found or made by `openid` as a WeChat sign-in would.
 pub async fn demo_consumer(state: &AppState, tenant: TenantId, openid: &str) -> AppResult<Uuid> {
     let user = wechat::WechatUser { openid: openid.to_owned(), unionid: None };

@@ -18,8 +18,8 @@ use crate::{
 };
 
 pub use consumer::{
-    LOAD_TEST_APP_ID, LOAD_TEST_SESSION, demo_consumer, get_consumer, load_test_consumer_session, wechat_authorize_url,
-    wechat_login,
+    LOAD_TEST_APP_ID, LOAD_TEST_SESSION, demo_consumer, get_consumer, load_test_consumer_session, standin_login,
+    wechat_authorize_url, wechat_login,
 };
 pub use login::staff_login;
 pub use shops::{ShopDirectory, Shops};
