@@ -6,6 +6,7 @@
 //! once so the whole flow runs offline.
 
 mod home;
+mod shop;
 mod shopper;
 mod signin;
 
@@ -20,6 +21,8 @@ pub fn routes() -> Router<Web> {
     Router::new()
         .route("/h5/{tenant}/", get(home::page))
         .route("/h5/{tenant}", get(home::to_slash))
+        .route("/h5/{tenant}/shops/{id}", get(shop::shop))
+        .route("/h5/{tenant}/services/{id}", get(shop::service))
         .route("/h5/{tenant}/signin", get(signin::start))
         .route("/h5/{tenant}/signin/wechat", get(signin::wechat_return))
         .route("/h5/{tenant}/signout", post(signin::signout))
