@@ -189,6 +189,24 @@ impl IdentityQuery {
         }
         Ok(service::wechat_authorize_url(ctx.state(), &tenant, &redirect_uri).await?)
     }
+
+    /// The JS-SDK's `wx.config` values for the H5 page at `url` (on the tenant's H5 origin or the service's
+    /// public URL), for the caller's tenant (`X-Tenant`, or the consumer's session).
+    #[graphql(guard = "Public")]
+    async fn wechat_js_config(&self, ctx: &Context<'_>, url: String) -> async_graphql::Result<WechatJsConfig> {
+        let tenant = ctx.tenant()?;
+        let c = service::wechat_js_config(ctx.state(), tenant, &url).await?;
+        Ok(WechatJsConfig { app_id: c.app_id, timestamp: c.timestamp, nonce_str: c.nonce, signature: c.signature })
+    }
+}
+
+/// What `wx.config` takes (its `jsApiList` is the page's own).
+#[derive(SimpleObject)]
+pub struct WechatJsConfig {
+    pub app_id: String,
+    pub timestamp: i64,
+    pub nonce_str: String,
+    pub signature: String,
 }
 
 #[derive(Default)]

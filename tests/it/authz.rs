@@ -36,6 +36,7 @@ fn table() -> Vec<(&'static str, String, &'static [Caller])> {
         ("tenant", "{ tenant { id } }".into(), PUBLIC),
         ("me", "{ me { kind } }".into(), PUBLIC),
         ("wechatAuthorizeUrl", "{ wechatAuthorizeUrl(tenant: \"x-none\", redirectUri: \"https://a.cn\") }".into(), PUBLIC),
+        ("wechatJsConfig", "{ wechatJsConfig(url: \"https://a.cn/\") { signature } }".into(), PUBLIC),
         ("tenants", "{ tenants { edges { node { id } } } }".into(), &[Platform]),
         ("staff", format!("{{ staff(id: \"{id}\") {{ id }} }}"), ADMINS),
         ("staffMembers", "{ staffMembers { edges { node { id } } } }".into(), ADMINS),

@@ -536,6 +536,10 @@ struct Fake {
     used: HashSet<String>,
     calls: usize,
     delay: Duration,
+    /// Access tokens handed out (`cgi-bin/token`), by token: the app they belong to.
+    tokens: HashMap<String, String>,
+    /// `jsapi_ticket`s handed out, newest last.
+    tickets: Vec<String>,
 }
 
 impl FakeWechat {
@@ -578,6 +582,45 @@ impl FakeWechat {
                 }
             }),
         );
+        let shared = inner.clone();
+        let app = app.route(
+            "/cgi-bin/token",
+            get(move |Query(q): Query<HashMap<String, String>>| {
+                let shared = shared.clone();
+                async move {
+                    let mut f = shared.lock().unwrap();
+                    let (Some(appid), Some(secret)) = (q.get("appid"), q.get("secret")) else {
+                        return Json(json!({ "errcode": 41002, "errmsg": "appid missing" }));
+                    };
+                    if q.get("grant_type").map(String::as_str) != Some("client_credential") {
+                        return Json(json!({ "errcode": 40002, "errmsg": "invalid grant_type" }));
+                    }
+                    if f.apps.get(appid) != Some(secret) {
+                        return Json(json!({ "errcode": 40125, "errmsg": "invalid appsecret" }));
+                    }
+                    let token = unique("access");
+                    f.tokens.insert(token.clone(), appid.clone());
+                    Json(json!({ "access_token": token, "expires_in": 7200 }))
+                }
+            }),
+        );
+        let shared = inner.clone();
+        let app = app.route(
+            "/cgi-bin/ticket/getticket",
+            get(move |Query(q): Query<HashMap<String, String>>| {
+                let shared = shared.clone();
+                async move {
+                    let mut f = shared.lock().unwrap();
+                    let known = q.get("access_token").is_some_and(|t| f.tokens.contains_key(t));
+                    if !known || q.get("type").map(String::as_str) != Some("jsapi") {
+                        return Json(json!({ "errcode": 40001, "errmsg": "invalid credential" }));
+                    }
+                    let ticket = unique("ticket");
+                    f.tickets.push(ticket.clone());
+                    Json(json!({ "errcode": 0, "errmsg": "ok", "ticket": ticket, "expires_in": 7200 }))
+                }
+            }),
+        );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, app).await });
@@ -602,5 +645,10 @@ impl FakeWechat {
 
     pub fn calls(&self) -> usize {
         self.inner.lock().unwrap().calls
+    }
+
+    /// The `jsapi_ticket`s handed out so far, oldest first.
+    pub fn tickets(&self) -> Vec<String> {
+        self.inner.lock().unwrap().tickets.clone()
     }
 }

@@ -1,6 +1,7 @@
 //! Staff accounts, sign-in and its throttles, WeChat consumers.
 
 mod consumer;
+mod jssdk;
 mod login;
 mod oauth;
 mod password;
@@ -21,6 +22,7 @@ pub use consumer::{
     LOAD_TEST_APP_ID, LOAD_TEST_SESSION, demo_consumer, get_consumer, load_test_consumer_session, standin_login,
     wechat_authorize_url, wechat_login,
 };
+pub use jssdk::{JsConfig, wechat_js_config};
 pub use login::staff_login;
 pub use shops::{ShopDirectory, Shops};
 pub use staff::{

@@ -18,24 +18,29 @@ pub const STATE_TTL: Duration = Duration::minutes(10);
 
 /// Refuses a `redirectUri` outside the tenant's H5 origin and the service's public URL.
 pub async fn check_redirect(state: &AppState, tenant: &TenantInfo, redirect_uri: &str) -> AppResult<()> {
-    let refused = |msg: &str| {
+    check_on_h5_origin(state, tenant, redirect_uri, "redirectUri").await
+}
+
+/// Refuses an address (the input `field`) outside the tenant's H5 origin and the service's public URL.
+pub async fn check_on_h5_origin(state: &AppState, tenant: &TenantInfo, url: &str, field: &str) -> AppResult<()> {
+    let refused = |msg: String| {
         AppError::Validation(Refusal {
             reason: Some("REDIRECT_NOT_ALLOWED"),
-            field: Some("redirectUri".into()),
+            field: Some(field.into()),
             ..Refusal::new(msg)
         })
     };
-    if redirect_uri.len() > 512 {
-        return Err(refused("redirectUri must be at most 512 characters"));
+    if url.len() > 512 {
+        return Err(refused(format!("{field} must be at most 512 characters")));
     }
-    let Some(origin) = origin::origin_of(redirect_uri) else {
-        return Err(refused("redirectUri must be an http(s) URL"));
+    let Some(origin) = origin::origin_of(url) else {
+        return Err(refused(format!("{field} must be an http(s) URL")));
     };
     let h5 = tenancy::wechat_h5_origin(state, tenant.id).await?;
     if h5.as_deref() == Some(origin.as_str()) || state.config.public_origin.as_deref() == Some(origin.as_str()) {
         return Ok(());
     }
-    Err(refused("redirectUri must lie on this tenant's H5 origin (configureWechat's h5Origin)"))
+    Err(refused(format!("{field} must lie on this tenant's H5 origin (configureWechat's h5Origin)")))
 }
 
 /// A new `state` for the tenant, good for one sign-in within 10 minutes. Expired states of the tenant go.

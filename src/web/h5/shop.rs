@@ -137,7 +137,9 @@ impl Therapist {
 
 impl Hours {
     pub fn day(&self) -> &'static str {
-        ["周一", "周二", "周三", "周四", "周五", "周六", "周日"].get(self.weekday.wrapping_sub(1) as usize).unwrap_or(&"")
+        ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]
+            .get(self.weekday.wrapping_sub(1) as usize)
+            .unwrap_or(&"")
     }
 }
 
@@ -180,6 +182,39 @@ struct ShopPage {
     base: String,
     shop: Shop,
     zone: chrono_tz::Tz,
+    /// `wx.config`'s values, inside WeChat when the tenant's official account is set up.
+    wx: Option<WxConfig>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WxConfig {
+    pub app_id: String,
+    pub timestamp: i64,
+    pub nonce_str: String,
+    pub signature: String,
+}
+
+/// The JS-SDK configuration of this page inside WeChat; `None` elsewhere, or when it cannot be had (the map
+/// link then navigates).
+async fn wx_config(web: &Web, shopper: &shopper::Shopper, visit: &Visit) -> Option<WxConfig> {
+    if !visit.user_agent.contains("MicroMessenger") || shopper.tenant.wechat_app_id.is_none() {
+        return None;
+    }
+    let origin = web.state.config.public_origin.as_deref()?;
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Answer {
+        wechat_js_config: WxConfig,
+    }
+    let url = format!("{origin}{}", visit.path);
+    match shopper.runner.run::<Answer>("WechatJsConfig", json!({ "url": url })).await {
+        Ok(a) => Some(a.wechat_js_config),
+        Err(f) => {
+            tracing::warn!(code = %f.code, reason = ?f.reason, "no JS-SDK configuration for a shop page");
+            None
+        }
+    }
 }
 
 impl ShopPage {
@@ -203,6 +238,7 @@ pub async fn shop(State(web): State<Web>, Path((slug, id)): Path<(String, String
             base: shopper.link(""),
             zone: shopper.tenant.time_zone,
             shop: a.shop,
+            wx: wx_config(&web, &shopper, &visit).await,
         }
         .into_response(),
         Err(f) if f.code == "VALIDATION" => page::error_status(&web, &visit, 404),

@@ -81,7 +81,7 @@ async fn standin(web: &Web, visit: &Visit, slug: &str, next: &str) -> Response {
         .standin
         .clone()
         .filter(|b| b.len() >= 16 && b.len() <= 64 && b.bytes().all(|c| c.is_ascii_alphanumeric()))
-        .unwrap_or_else(|| crypto::random_token(24).replace(['+', '/', '='], ""));
+        .unwrap_or_else(|| crypto::random_token(24).replace(|c: char| !c.is_ascii_alphanumeric(), ""));
     match identity::standin_login(&web.state, slug, &browser).await {
         Ok(session) => {
             let mut response = signed_in(web, slug, &session.token, next);

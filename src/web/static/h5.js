@@ -22,3 +22,39 @@
     );
   });
 })();
+// "Navigate" inside WeChat: WeChat's own map (the JS-SDK's openLocation, configured with the server's
+// signature); elsewhere, or until WeChat accepts the configuration, the link opens Tencent Maps.
+(function () {
+  var link = document.querySelector('[data-navigate][data-wx-signature]');
+  if (!link) return;
+  var d = link.dataset;
+  var ready = false;
+  function withBridge(fn) {
+    if (window.WeixinJSBridge) fn();
+    else document.addEventListener('WeixinJSBridgeReady', fn, false);
+  }
+  withBridge(function () {
+    window.WeixinJSBridge.invoke('preVerifyJSAPI', {
+      verifyJsApiList: ['openLocation'],
+      verifyAppId: d.wxApp,
+      verifySignType: 'sha1',
+      verifyTimestamp: d.wxTimestamp,
+      verifyNonceStr: d.wxNonce,
+      verifySignature: d.wxSignature
+    }, function (r) {
+      ready = /:ok$/.test((r && (r.err_msg || r.errMsg)) || '');
+    });
+  });
+  link.addEventListener('click', function (event) {
+    if (!ready) return;
+    event.preventDefault();
+    window.WeixinJSBridge.invoke('openLocation', {
+      latitude: parseFloat(d.lat),
+      longitude: parseFloat(d.lng),
+      name: d.name,
+      address: d.address,
+      scale: 16,
+      infoUrl: ''
+    }, function () {});
+  });
+})();

@@ -1,4 +1,7 @@
-//! WeChat official-account OAuth (web page authorisation): exchange a code for the user's openid.
+//! WeChat official-account OAuth (web page authorisation): exchange a code for the user's openid; the JS-SDK's
+//! signature (`jsapi`).
+
+pub mod jsapi;
 
 use serde::Deserialize;
 
