@@ -116,6 +116,16 @@ pub struct Visit {
     pub standin: Option<String>,
 }
 
+/// What WeChat's in-app browser puts in its `User-Agent`.
+const WECHAT_AGENT: &str = "MicroMessenger";
+
+impl Visit {
+    /// Whether the page is open in WeChat's browser.
+    pub fn in_wechat(&self) -> bool {
+        self.user_agent.contains(WECHAT_AGENT)
+    }
+}
+
 impl<S: Send + Sync> FromRequestParts<S> for Visit {
     type Rejection = std::convert::Infallible;
 

@@ -198,7 +198,7 @@ pub struct WxConfig {
 /// The JS-SDK configuration of this page inside WeChat; `None` elsewhere, or when it cannot be had (the map
 /// link then navigates).
 async fn wx_config(web: &Web, shopper: &shopper::Shopper, visit: &Visit) -> Option<WxConfig> {
-    if !visit.user_agent.contains("MicroMessenger") || shopper.tenant.wechat_app_id.is_none() {
+    if !visit.in_wechat() || shopper.tenant.wechat_app_id.is_none() {
         return None;
     }
     let origin = web.state.config.public_origin.as_deref()?;

@@ -54,7 +54,7 @@ pub async fn start(State(web): State<Web>, Path(slug): Path<String>, Query(q): Q
         Err(r) => return r,
     };
     let next = safe_next(&slug, q.next.as_deref());
-    let in_wechat = visit.user_agent.contains("MicroMessenger");
+    let in_wechat = visit.in_wechat();
     if !web.state.config.is_production() && !in_wechat {
         return standin(&web, &visit, &slug, &next).await;
     }
