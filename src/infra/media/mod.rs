@@ -12,6 +12,7 @@ mod error;
 #[cfg(test)]
 mod fixtures;
 mod purpose;
+mod scale;
 mod store;
 
 pub use budget::{DecodeBudget, Refused as BudgetRefused, Reserved};
