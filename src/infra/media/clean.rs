@@ -186,7 +186,7 @@ mod tests {
 
     use exif::{In, Tag};
     use image::codecs::webp::WebPEncoder;
-    use image::{GrayImage, ImageEncoder, Rgb, RgbImage, Rgba, RgbaImage};
+    use image::{ImageEncoder, Rgb, RgbImage, Rgba, RgbaImage};
 
     use super::*;
     use crate::error::AppError;

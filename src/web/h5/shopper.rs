@@ -41,6 +41,7 @@ impl Shopper {
     }
 
     /// Sends a visitor who is not signed in to sign in, and back to this page after.
+    #[allow(clippy::result_large_err)] // the redirect, built once per visit
     pub fn require_consumer(&self, web: &Web, visit: &Visit) -> Result<(), Response> {
         if self.signed_in {
             return Ok(());
