@@ -43,10 +43,10 @@ struct DemoStaff {
 }
 
 /// Creates the demo tenants that do not exist yet, each with an administrator, and prints their credentials
-/// (shown only when created). Answers the slugs of every demo tenant.
+/// (shown only when created). Answers the slugs of the demo tenants that have H5 pages (a storefront).
 pub async fn demo(state: &AppState) -> anyhow::Result<Vec<String>> {
     let demo: Demo = toml::from_str(include_str!("../../seed/demo.toml"))?;
-    let slugs = demo.tenant.iter().map(|t| t.slug.clone()).collect();
+    let slugs = demo.tenant.iter().filter(|t| t.storefront.is_some()).map(|t| t.slug.clone()).collect();
     for t in demo.tenant {
         if tenancy::by_slug(state, &t.slug).await?.is_some() {
             println!("demo tenant {} exists already; its credentials were printed when it was created", t.slug);
