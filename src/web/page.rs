@@ -65,6 +65,9 @@ impl Chrome {
         if staff.role == StaffRole::TenantAdmin {
             nav.push(("/admin/shops", "门店"));
         }
+        if matches!(staff.role, StaffRole::ShopManager | StaffRole::TenantAdmin) {
+            nav.push(("/admin/shop/", "门店管理"));
+        }
         nav.push(("/admin/password", "修改密码"));
         chrome.nav = nav.into_iter().map(|(href, label)| NavItem { href, label, current: href == current }).collect();
         chrome

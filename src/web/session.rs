@@ -27,6 +27,8 @@ pub const STANDIN_COOKIE: &str = "civic_standin";
 pub const CONSUMER_COOKIE: &str = "civic_consumer";
 /// Largest form body: forms hold a few short fields.
 const MAX_FORM: usize = 64 * 1024;
+/// Largest multipart form body: an image upload and a few short fields.
+pub const MAX_UPLOAD_FORM: usize = crate::infra::media::MAX_UPLOAD_BYTES + MAX_FORM;
 
 /// The value of a cookie of the request.
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -68,10 +70,16 @@ pub async fn csrf_guard(State(web): State<Web>, req: Request, next: Next) -> Res
     let token = found.clone().unwrap_or_else(|| crypto::random_token(24).replace(['+', '/', '='], ""));
     let (mut parts, body) = req.into_parts();
     let body = if parts.method == Method::POST {
-        let Ok(bytes) = axum::body::to_bytes(body, MAX_FORM).await else {
+        let multipart = is_multipart(&parts.headers);
+        let limit = if multipart { MAX_UPLOAD_FORM } else { MAX_FORM };
+        let Ok(bytes) = axum::body::to_bytes(body, limit).await else {
             return page::error_page(&web, &parts, 413).into_response();
         };
-        let sent = form_field(&bytes, CSRF_FIELD);
+        let sent = if multipart {
+            multipart_field(&parts.headers, bytes.clone(), CSRF_FIELD).await
+        } else {
+            form_field(&bytes, CSRF_FIELD)
+        };
         let valid = match (&found, sent) {
             (Some(cookie), Some(sent)) => bool::from(cookie.as_bytes().ct_eq(sent.as_bytes())),
             _ => false,
@@ -98,6 +106,28 @@ fn form_field(body: &[u8], name: &str) -> Option<String> {
         .into_iter()
         .find(|(k, _)| k == name)
         .map(|(_, v)| v)
+}
+
+/// Whether the body is `multipart/form-data` (a form that uploads a file).
+fn is_multipart(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("multipart/form-data"))
+}
+
+/// One short text field of a multipart body.
+async fn multipart_field(headers: &HeaderMap, body: bytes::Bytes, name: &str) -> Option<String> {
+    use axum::extract::FromRequest;
+    let mut req = Request::new(Body::from(body));
+    *req.headers_mut() = headers.clone();
+    let mut form = axum::extract::Multipart::from_request(req, &()).await.ok()?;
+    while let Ok(Some(field)) = form.next_field().await {
+        if field.name() == Some(name) {
+            return field.text().await.ok();
+        }
+    }
+    None
 }
 
 /// What every page handler knows of its request.

@@ -94,6 +94,7 @@ fn table() -> Vec<(&'static str, String, &'static [Caller])> {
         ),
         ("publishPromotion", format!("mutation {{ publishPromotion(id: \"{id}\") {{ id }} }}"), SHOP_WRITERS),
         ("unpublishPromotion", format!("mutation {{ unpublishPromotion(id: \"{id}\") {{ id }} }}"), SHOP_WRITERS),
+        ("endPromotion", format!("mutation {{ endPromotion(id: \"{id}\") {{ id }} }}"), SHOP_WRITERS),
         (
             "availableSlots",
             format!("{{ availableSlots(shopId: \"{id}\", serviceItemId: \"{id}\", date: \"2030-01-01\") {{ start }} }}"),

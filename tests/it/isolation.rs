@@ -27,6 +27,7 @@ const ID_TAKING: &[(&str, &str)] = &[
     ("createPromotion", "storefront::tenant_b_never_sees_or_changes_a_storefront"),
     ("publishPromotion", "storefront::tenant_b_never_sees_or_changes_a_storefront"),
     ("unpublishPromotion", "storefront::tenant_b_never_sees_or_changes_a_storefront"),
+    ("endPromotion", "storefront::tenant_b_never_sees_or_changes_a_storefront"),
     ("createShop", "storefront::bad_input_is_refused_and_writes_nothing (photoIds of no upload of this tenant)"),
     ("createStaff", "identity::staff_name_only_shops_of_their_tenant"),
     ("availableSlots", "booking::tenant_b_reaches_no_booking_of_a"),

@@ -14,6 +14,7 @@ mod identity;
 mod isolation;
 mod layers;
 mod logs;
+mod manager_pages;
 mod media;
 mod media_limits;
 mod meili;

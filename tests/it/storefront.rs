@@ -414,6 +414,7 @@ async fn tenant_b_never_sees_or_changes_a_storefront() {
             ),
             ("mutation($id: ID!) { publishPromotion(id: $id) { id } }", json!({ "id": s.others[2] })),
             ("mutation($id: ID!) { unpublishPromotion(id: $id) { id } }", json!({ "id": s.running })),
+            ("mutation($id: ID!) { endPromotion(id: $id) { id } }", json!({ "id": s.running })),
             (
                 "mutation($id: ID!) { createTherapist(input: { shopId: $id, name: \"x\" }) { id } }",
                 json!({ "id": s.published }),

@@ -192,6 +192,16 @@ impl StorefrontMutation {
     async fn unpublish_promotion(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Promotion> {
         set_promotion(ctx, &id, false).await
     }
+
+    /// Ends a published promotion that is running: it stops now (`CONFLICT`, reason `PROMOTION_NOT_RUNNING`,
+    /// for one that is not running; withdraw one not yet started with `unpublishPromotion`).
+    #[graphql(guard = "Allow(SHOP_WRITERS)")]
+    async fn end_promotion(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Promotion> {
+        let id = self::id(&id, "promotion")?;
+        ctx.audit_target(id);
+        let row = service::end_promotion(ctx.state(), ctx.principal(), ctx.tenant_id()?, id).await?;
+        Promotion::new(ctx, row)
+    }
 }
 
 async fn set_status(ctx: &Context<'_>, id: &ID, to: &str) -> async_graphql::Result<Shop> {

@@ -21,7 +21,7 @@ use crate::{
 
 pub use bulk::{BulkShop, bulk_load};
 pub use promotions::{
-    PromotionFields, PromotionKind, PromotionRow, create_promotion, promotions, set_promotion_status,
+    PromotionFields, PromotionKind, PromotionRow, create_promotion, end_promotion, promotions, set_promotion_status,
 };
 pub use services::{ServiceFields, create_service, get_service, performers, services_of, update_service};
 pub use shops::{

@@ -155,6 +155,38 @@ pub async fn set_promotion_status(
     id: Uuid,
     publish: bool,
 ) -> AppResult<PromotionRow> {
+    change_promotion(state, who, tenant, id, |_, row| {
+        row.status = Set(if publish { PUBLISHED } else { DRAFT }.into());
+        Ok(())
+    })
+    .await
+}
+
+/// Ends a published promotion that is running: it stops now. One not yet started is withdrawn instead
+/// (`set_promotion_status`); one not running is refused (`CONFLICT`, reason `PROMOTION_NOT_RUNNING`).
+pub async fn end_promotion(state: &AppState, who: &Principal, tenant: TenantId, id: Uuid) -> AppResult<PromotionRow> {
+    let now = state.now();
+    change_promotion(state, who, tenant, id, |current, row| {
+        if current.status != PUBLISHED || current.starts_at >= now || current.ends_at <= now {
+            return Err(AppError::conflict_because(
+                "PROMOTION_NOT_RUNNING",
+                "only a published promotion that is running can be ended",
+            ));
+        }
+        row.ends_at = Set(now);
+        Ok(())
+    })
+    .await
+}
+
+/// Changes a promotion by `change`; the caller must be allowed to change every shop it runs in.
+async fn change_promotion(
+    state: &AppState,
+    who: &Principal,
+    tenant: TenantId,
+    id: Uuid,
+    change: impl FnOnce(&promotion::Model, &mut promotion::ActiveModel) -> AppResult<()>,
+) -> AppResult<PromotionRow> {
     let tx = state.db.begin(tenant).await?;
     let current = tx.get::<promotion::Entity>(id).await?.ok_or(AppError::NotFound("promotion"))?;
     let shop_ids = promotion_shop_ids(&tx, id).await?;
@@ -166,8 +198,8 @@ pub async fn set_promotion_status(
         Some(s) => tx.get::<shop::Entity>(*s).await?.map(|s| s.phone),
         None => None,
     };
-    let mut row = current.into_active_model();
-    row.status = Set(if publish { PUBLISHED } else { DRAFT }.into());
+    let mut row = current.clone().into_active_model();
+    change(&current, &mut row)?;
     row.updated_at = Set(state.now());
     let model = tx.update(row).await?;
     tx.bump_generation(Area::Storefront).await?;

@@ -7,6 +7,7 @@ mod counter;
 mod counter_steps;
 mod login;
 mod password;
+mod shop;
 mod shops;
 
 use axum::{
@@ -28,6 +29,7 @@ pub fn routes() -> Router<Web> {
         .route("/admin/orders/{id}/{action}", post(bookings::act))
         .route("/admin/shops", get(shops::list))
         .route("/admin", get(|| async { axum::response::Redirect::permanent("/admin/") }))
+        .merge(shop::routes())
 }
 
 /// The words for an order status.
