@@ -133,6 +133,9 @@ async fn main() -> anyhow::Result<()> {
                     println!("civic: the WeChat H5 pages of {slug} at http://{addr}/h5/{slug}/");
                 }
                 println!("civic: the admin console at http://{addr}/admin/ (sign in with an account printed above)");
+                println!(
+                    "civic: the platform operator signs in at http://{addr}/admin/login/platform with the platform token"
+                );
             }
             let drain = env_secs("CIVIC_SHUTDOWN_DRAIN_SECS", 0);
             let grace = env_secs("CIVIC_SHUTDOWN_GRACE_SECS", 20);

@@ -154,6 +154,12 @@ impl AppState {
         crypto::secret_eq(candidate, self.platform_token.expose_secret())
     }
 
+    /// A fingerprint of the platform token: a platform session carries it, so replacing the token ends them.
+    pub fn platform_epoch(&self) -> i32 {
+        let digest = crypto::sha256_hex(self.platform_token.expose_secret());
+        i32::from_str_radix(&digest[..7], 16).unwrap_or_default()
+    }
+
     pub fn is_ready(&self) -> bool {
         self.ready.load(Ordering::SeqCst)
     }

@@ -31,8 +31,16 @@ pub async fn resolve(state: &AppState, authorization: Option<&str>, x_tenant: Op
         return Ok(Principal::ApiKey { tenant });
     }
     let claims = state.keys.verify_session(token, state.now().timestamp()).ok_or(AppError::Unauthenticated)?;
+    if claims.kind == SessionKind::Platform {
+        return if claims.ep == state.platform_epoch() {
+            Ok(Principal::Platform)
+        } else {
+            Err(AppError::Unauthenticated)
+        };
+    }
     let tenant = tenancy::active_by_id(state, claims.tid).await?;
     match claims.kind {
+        SessionKind::Platform => Err(AppError::Unauthenticated),
         SessionKind::Consumer => Ok(Principal::Consumer { tenant, id: claims.sub }),
         SessionKind::Staff => {
             let tx = state.db.read(tenant.id).await?;

@@ -146,6 +146,8 @@ pub struct SessionClaims {
 pub enum SessionKind {
     Staff,
     Consumer,
+    /// The platform operator's console session (`sub` and `tid` nil; `ep` the platform token's fingerprint).
+    Platform,
 }
 
 pub fn hex(bytes: &[u8]) -> String {

@@ -64,6 +64,8 @@ impl Chrome {
         }
         if staff.role == StaffRole::TenantAdmin {
             nav.push(("/admin/shops", "门店"));
+            nav.extend([("/admin/staff", "员工"), ("/admin/wechat", "微信设置"), ("/admin/audit", "操作记录")]);
+            nav.push(("/admin/settings", "机构设置"));
         }
         if matches!(staff.role, StaffRole::ShopManager | StaffRole::TenantAdmin) {
             nav.push(("/admin/shop/", "门店管理"));

@@ -30,5 +30,6 @@ mod requests;
 mod sign_in;
 mod storefront;
 mod tenancy;
+mod tenant_pages;
 mod text;
 mod wechat;

@@ -5,6 +5,7 @@ mod jssdk;
 mod login;
 mod oauth;
 mod password;
+mod platform;
 mod shops;
 mod staff;
 mod throttle;
@@ -24,6 +25,7 @@ pub use consumer::{
 };
 pub use jssdk::{JsConfig, wechat_js_config};
 pub use login::staff_login;
+pub use platform::{PLATFORM_SESSION, platform_session};
 pub use shops::{ShopDirectory, Shops};
 pub use staff::{
     NewStaff, StaffPatch, change_password, create_staff, get_staff, list_staff, masked_phone, reset_password, shop_ids,

@@ -125,5 +125,7 @@ pub async fn submit(State(web): State<Web>, visit: Visit, Form(f): Form<LoginFor
 pub async fn logout(State(web): State<Web>) -> Response {
     let mut response = Redirect::to("/admin/login").into_response();
     response.headers_mut().append(header::SET_COOKIE, session::set_cookie(&web, session::STAFF_COOKIE, None));
+    let platform = session::set_cookie(&web, super::tenant::PLATFORM_COOKIE, None);
+    response.headers_mut().append(header::SET_COOKIE, platform);
     response
 }

@@ -9,6 +9,7 @@ mod login;
 mod password;
 mod shop;
 mod shops;
+mod tenant;
 
 use axum::{
     Router,
@@ -27,9 +28,10 @@ pub fn routes() -> Router<Web> {
         .route("/admin/bookings/new/check", post(counter::check))
         .route("/admin/orders/{id}", get(bookings::order))
         .route("/admin/orders/{id}/{action}", post(bookings::act))
-        .route("/admin/shops", get(shops::list))
+        .route("/admin/shops", get(shops::list).post(shops::act))
         .route("/admin", get(|| async { axum::response::Redirect::permanent("/admin/") }))
         .merge(shop::routes())
+        .merge(tenant::routes())
 }
 
 /// The words for an order status.
