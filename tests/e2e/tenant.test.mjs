@@ -43,7 +43,8 @@ describe('tenant admin and platform pages', { skip: skipReason ?? false }, () =>
     await page.keyboard.press('Enter');
     await page.waitForURL(/\/admin\/tenants\/new$/);
     await checkAxe(page, 'new tenant');
-    await tabTo(page, '开通机构');
+    // The form's button is the page's last control (the navigation has an entry of the same name).
+    await tabTo(page, '开通机构', { back: true });
     await page.keyboard.press('Enter');
     await page.getByRole('alert').waitFor();
     await checkAxe(page, 'new tenant with errors');
@@ -115,15 +116,18 @@ describe('tenant admin and platform pages', { skip: skipReason ?? false }, () =>
     await page.keyboard.type('王客服');
     await tabTo(page, '初始密码');
     await page.keyboard.type('wang-ke-fu-2026-pass');
-    await tabTo(page, '客服');
-    await page.keyboard.press('Space');
+    // Tab enters the role radios at the first; the arrow keys move to 客服 (the fourth) and choose it.
+    await tabTo(page, '店员');
+    for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowDown');
+    assert.equal((await focused(page)).name, '客服');
     await tabTo(page, '添加员工');
     await page.keyboard.press('Enter');
     await page.waitForURL(/\/admin\/staff\?done=created$/);
     await page.getByRole('status').getByText(/已添加员工/).waitFor();
     await page.getByRole('rowheader', { name: '王客服' }).waitFor();
     await checkAxe(page, 'staff after adding');
-    await page.getByRole('link', { name: '更改王客服' }).click();
+    await page.locator('tbody tr', { hasText: '王客服' }).getByRole('link').click();
+    await page.waitForURL(/\/admin\/staff\/[0-9a-f-]+$/);
     await checkAxe(page, 'change staff');
     await page.context().close();
   });
