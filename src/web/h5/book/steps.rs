@@ -269,7 +269,7 @@ impl Chosen {
     }
 
     pub fn service_words(&self) -> String {
-        self.service.as_ref().map(|s| format!("{}（{} 分钟）", s.name, s.duration_minutes)).unwrap_or_default()
+        self.service.as_ref().map(|s| s.name.clone()).unwrap_or_default()
     }
 
     pub fn price(&self) -> String {
