@@ -8,6 +8,7 @@ mod cache;
 mod counter;
 mod counter_pages;
 mod features;
+mod h5_booking;
 mod h5_pages;
 mod helpers;
 mod identity;

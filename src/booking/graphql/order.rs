@@ -121,6 +121,12 @@ impl Order {
     async fn refunded_fen(&self) -> i64 {
         self.0.refunded_fen
     }
+    /// What cancelling the order now would refund the caller, in fen, by the rule `cancelOrder` applies (the
+    /// shop refunds in full; a consumer in full before the cut-off, by the booked policy after it); null when the
+    /// caller cannot cancel it now.
+    async fn refund_if_cancelled_fen(&self, ctx: &Context<'_>) -> Option<i64> {
+        booking::refund_if_cancelled(ctx.principal(), &self.0, ctx.state().now())
+    }
     /// An unpaid order expires then and frees its slot.
     async fn pay_before(&self, ctx: &Context<'_>) -> async_graphql::Result<DateTime<FixedOffset>> {
         local(ctx, self.0.expires_at)

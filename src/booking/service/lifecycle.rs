@@ -159,6 +159,27 @@ pub async fn no_show(state: &AppState, who: &Principal, tenant: &TenantInfo, id:
     .await
 }
 
+/// What cancelling `o` at `now` refunds: everything still unrefunded when the shop cancels or the consumer
+/// cancels before the cut-off; after it, the share of the policy booked with the order.
+fn refund_due(o: &order::Model, by_shop: bool, now: DateTime<Utc>) -> i64 {
+    let policy = o.refund_policy;
+    let unrefunded = (o.paid_fen - o.refunded_fen).max(0);
+    if by_shop || now <= o.start_at - Duration::hours(policy.cancel_cutoff_hours) {
+        unrefunded
+    } else {
+        (o.paid_fen * policy.late_refund_percent / 100 - o.refunded_fen).max(0).min(unrefunded)
+    }
+}
+
+/// What `cancel` would refund if this caller cancelled the order now, by the same rule; `None` when they cannot
+/// cancel it now (its status, or a consumer's appointment that has begun).
+pub fn refund_if_cancelled(who: &Principal, o: &order::Model, now: DateTime<Utc>) -> Option<i64> {
+    let by_shop = is_shop_staff(who, o);
+    let begun = !by_shop && now >= o.start_at && o.status != PENDING_PAYMENT;
+    let open = [PENDING_PAYMENT, PAID, CONFIRMED].contains(&effective_status(o, now));
+    (open && !begun).then(|| refund_due(o, by_shop, now))
+}
+
 /// Cancels an order. A consumer may cancel until the cut-off before the start with a full refund, later with
 /// the refund policy booked with the order; the shop may cancel any time with a full refund. Refunds never
 /// exceed what was paid, and a retried refund keeps its refund number.
@@ -183,13 +204,7 @@ pub async fn cancel(
             "the appointment has begun: ask the shop to cancel",
         ));
     }
-    let policy = o.refund_policy;
-    let unrefunded = (o.paid_fen - o.refunded_fen).max(0);
-    let refund = if by_shop || now <= o.start_at - Duration::hours(policy.cancel_cutoff_hours) {
-        unrefunded
-    } else {
-        (o.paid_fen * policy.late_refund_percent / 100 - o.refunded_fen).max(0).min(unrefunded)
-    };
+    let refund = refund_due(&o, by_shop, now);
     let o = transition(&tx, &o, &[PENDING_PAYMENT, PAID, CONFIRMED], CANCELLED, now, |row| {
         row.cancel_reason = Set(reason.clone());
         row.refunded_fen = Set(o.refunded_fen + refund);

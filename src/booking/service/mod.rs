@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use crate::booking::entity::order;
 
 pub use create::{Booker, Channel, Customer, Wanted, create_booking, create_counter_booking};
-pub use lifecycle::{cancel, complete, confirm, expire_due, no_show};
+pub use lifecycle::{cancel, complete, confirm, expire_due, no_show, refund_if_cancelled};
 pub use offer::available_slots;
 pub use queries::{get_order, get_order_in, list_orders, may_see};
 

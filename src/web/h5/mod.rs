@@ -5,7 +5,9 @@
 //! web-page authorisation (`signin`); outside WeChat, in development and the demo, a stand-in signs them in at
 //! once so the whole flow runs offline.
 
+mod book;
 mod home;
+mod orders;
 mod shop;
 mod shopper;
 mod signin;
@@ -26,6 +28,8 @@ pub fn routes() -> Router<Web> {
         .route("/h5/{tenant}/signin", get(signin::start))
         .route("/h5/{tenant}/signin/wechat", get(signin::wechat_return))
         .route("/h5/{tenant}/signout", post(signin::signout))
+        .merge(book::routes())
+        .merge(orders::routes())
 }
 
 /// Where the pages of a tenant live.
