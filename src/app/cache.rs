@@ -1,12 +1,13 @@
 //! The response cache's rules for each domain's root fields: which answers are the same for every anonymous
-//! caller of a tenant (and for every consumer), how long they hold, and on which cache areas they depend.
+//! caller of a tenant (and for every consumer), how long they hold, on which cache areas they depend, and which
+//! are written without the executor.
 
 use std::time::Duration;
 
 use crate::{
     booking::AVAILABILITY_TTL,
     error::AppResult,
-    graphql::response_cache::Policy,
+    graphql::{direct::WriteFn, response_cache::Policy},
     kernel::TenantInfo,
     state::AppState,
     storefront::{self, timetable::STOREFRONT_TTL},
@@ -22,6 +23,16 @@ pub fn policy_of(root: &str) -> Option<Policy> {
         // A day's free slots are asked again within seconds only for a shop in demand, and every booking of the
         // tenant moves them to a new key: stored from their second ask, like a position.
         "availableSlots" => Some(Policy::new(AVAILABILITY_TTL, true, true)),
+        _ => None,
+    }
+}
+
+/// The writer of a public root field whose answer is written without the executor before it is cached
+/// (`graphql::direct`): a shop's profile and promotions, computed once for each shop.
+pub fn writer_of(root: &str) -> Option<WriteFn> {
+    match root {
+        "shop" => Some(storefront::graphql::written::shop),
+        "promotions" => Some(storefront::graphql::written::promotions),
         _ => None,
     }
 }

@@ -38,6 +38,7 @@ pub async fn state_with_clock(config: Config, clock: Clock) -> anyhow::Result<Ap
             .with(storefront::index::Indexes::default())
             .with(storefront::search_sync::Pending::default())
             .with(booking::claims::Claims::default())
+            .with(crate::graphql::direct::Written::default())
     })
     .await
 }

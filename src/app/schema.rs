@@ -53,7 +53,8 @@ pub struct Schemas {
 pub fn plans() -> anyhow::Result<response_cache::Plans> {
     let roots = Arc::new(RootFields::from_sdl(&sdl()));
     let features = Arc::new(domains::featured_roots().into_iter().collect());
-    Ok(response_cache::Plans::new(roots, Arc::new(operations::Registry::load()?), cache::policy_of, features))
+    let registry = Arc::new(operations::Registry::load()?);
+    Ok(response_cache::Plans::new(roots, registry, cache::policy_of, features, cache::writer_of))
 }
 
 /// The schemas, and what the HTTP layer knows of documents (registration, labels, cache policy).

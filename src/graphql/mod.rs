@@ -3,6 +3,7 @@
 //! domains' roots into the schema.
 
 pub mod context;
+pub mod direct;
 pub mod errors;
 pub mod extensions;
 pub mod guard;

@@ -26,6 +26,7 @@ use async_graphql::parser::{
 use sha2::{Digest, Sha256};
 
 use super::{
+    direct::{Direct, Writers},
     extensions::{RootFields, asks_introspection},
     operations::Registry,
 };
@@ -75,6 +76,8 @@ pub struct Plan {
     /// The template features its root fields need (of every operation it holds, through fragments too): a
     /// tenant without one of them is refused before the document runs or its answer is read from the cache.
     pub features: Vec<&'static str>,
+    /// Set for a fixed document whose root field has a writer: answered without the executor (`direct`).
+    pub direct: Option<Direct>,
 }
 
 /// Request data: the request runs this registered document, which below its root fields selects the same
@@ -131,16 +134,23 @@ pub struct Plans {
     registry: Arc<Registry>,
     policies: Policies,
     features: Arc<Features>,
+    writers: Writers,
 }
 
 impl Plans {
-    pub fn new(roots: Arc<RootFields>, registry: Arc<Registry>, policies: Policies, features: Arc<Features>) -> Plans {
+    pub fn new(
+        roots: Arc<RootFields>,
+        registry: Arc<Registry>,
+        policies: Policies,
+        features: Arc<Features>,
+        writers: Writers,
+    ) -> Plans {
         // A parsed document takes a few times the memory of its text.
         let memo = moka::sync::Cache::builder()
             .max_capacity(16 * 1024 * 1024)
             .weigher(|k: &String, _: &Arc<Plan>| (4 * k.len()).try_into().unwrap_or(u32::MAX))
             .build();
-        Plans { memo, roots, registry, policies, features }
+        Plans { memo, roots, registry, policies, features, writers }
     }
 
     /// The text of the registered operation of this name, alone, and its plan (for in-process clients: the web
@@ -169,6 +179,7 @@ impl Plans {
                 plain: false,
                 fixed: None,
                 features: vec![],
+                direct: None,
             };
         };
         let registered = self.registry.allows(&doc);
@@ -193,7 +204,8 @@ impl Plans {
             doc.operations.iter().all(|(_, op)| op.node.ty == OperationType::Query) && !asks_introspection(&doc);
         let fixed = if registered { FixedDocument::of(&doc) } else { None };
         let features = features_of(&doc, &self.features);
-        Plan { registered, label, policy, name, document: registered.then_some(doc), plain, fixed, features }
+        let direct = fixed.and_then(|_| Direct::of(&doc, self.writers));
+        Plan { registered, label, policy, name, document: registered.then_some(doc), plain, fixed, features, direct }
     }
 }
 

@@ -149,8 +149,15 @@ struct Exec<'a> {
 
 impl Exec<'_> {
     /// The serialized response, and whether it holds errors. A registered document is not parsed again; a plain
-    /// query runs on the schema without hooks.
+    /// query runs on the schema without hooks; some are answered without the executor (`graphql::direct`).
     async fn run(&self, gql: async_graphql::Request, plan: &Plan) -> (Bytes, bool) {
+        if let Some(direct) = &plan.direct {
+            let name = gql.operation_name.as_deref();
+            // Boxed, like the execution: every cacheable request's future, hits included, carries this one.
+            if let Some(body) = Box::pin(direct.answer(&self.web.state, &self.who, name, &gql.variables)).await {
+                return (body, false);
+            }
+        }
         let ctx = RequestCtx::new(self.who.clone(), self.request_id.to_owned(), self.ip, self.idempotency_key.clone());
         let response = exec::execute(self.web, ctx, gql, plan).await;
         let errors = !response.errors.is_empty();

@@ -655,6 +655,11 @@ async fn answer_text(caller: &Caller<'_>, query: &str, variables: Value) -> Stri
     caller.post_raw(body).await.text().await.unwrap()
 }
 
+/// How many answers this app wrote without the executor (`graphql::direct`).
+fn written_directly(app: &TestApp) -> u64 {
+    app.state.part::<civic::graphql::direct::Written>().count()
+}
+
 /// The error code and data of an answer.
 fn refusal(answer: &str) -> (Value, Value) {
     let v: Value = serde_json::from_str(answer).unwrap();
@@ -662,7 +667,7 @@ fn refusal(answer: &str) -> (Value, Value) {
 }
 
 #[tokio::test]
-async fn a_registered_shop_is_the_executed_answer_byte_for_byte() {
+async fn a_shop_written_directly_is_the_executed_answer_byte_for_byte() {
     let app = TestApp::spawn().await;
     let tenant = app.tenant("massage").await;
     let admin = app.bearer(&tenant.api_key);
@@ -707,7 +712,9 @@ async fn a_registered_shop_is_the_executed_answer_byte_for_byte() {
             assert!(want.contains(part), "{part} in {want}");
         }
         assert!(!want.contains("王师傅") && !want.contains("下月活动") && !want.contains("errors"), "{want}");
+        let before = written_directly(&app);
         assert_eq!(answer_text(&caller, &registered, json!({ "id": id })).await, want);
+        assert_eq!(written_directly(&app), before + 1, "answered without the executor");
     }
     // What the executor refuses is refused alike: a draft, another tenant's shop, an id that is not one.
     let draft = shop(&admin, "草稿店", 39.9, 116.4, false).await;
@@ -721,7 +728,7 @@ async fn a_registered_shop_is_the_executed_answer_byte_for_byte() {
 }
 
 #[tokio::test]
-async fn registered_promotions_are_the_executed_answer_byte_for_byte() {
+async fn promotions_written_directly_are_the_executed_answer_byte_for_byte() {
     let app = TestApp::spawn().await;
     let tenant = app.tenant("massage").await;
     let admin = app.bearer(&tenant.api_key);
@@ -749,7 +756,9 @@ async fn registered_promotions_are_the_executed_answer_byte_for_byte() {
         for vars in &cases {
             let want = answer_text(&caller, &executed, vars.clone()).await;
             assert!(!want.contains("下月活动") && !want.contains("草稿") && !want.contains("errors"), "{want}");
+            let before = written_directly(&app);
             assert_eq!(answer_text(&caller, &registered, vars.clone()).await, want, "{vars}");
+            assert_eq!(written_directly(&app), before + 1, "answered without the executor: {vars}");
         }
     }
     assert!(first.contains("\"hasNextPage\":true") && first.contains("西店特惠"), "{first}");

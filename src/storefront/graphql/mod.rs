@@ -7,6 +7,7 @@ mod service_item;
 mod shop;
 mod therapist;
 mod values;
+pub mod written;
 
 use std::sync::Arc;
 
