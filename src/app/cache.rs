@@ -28,11 +28,13 @@ pub fn policy_of(root: &str) -> Option<Policy> {
 }
 
 /// The writer of a public root field whose answer is written without the executor before it is cached
-/// (`graphql::direct`): a shop's profile and promotions, computed once for each shop.
+/// (`graphql::direct`): a shop's profile and promotions, computed once for each shop, and the shops nearest a
+/// position, asked for at a new position by nearly every consumer who opens the pages.
 pub fn writer_of(root: &str) -> Option<WriteFn> {
     match root {
         "shop" => Some(storefront::graphql::written::shop),
         "promotions" => Some(storefront::graphql::written::promotions),
+        "nearestShops" => Some(storefront::graphql::written::nearest_shops),
         _ => None,
     }
 }

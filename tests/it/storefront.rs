@@ -774,3 +774,51 @@ async fn promotions_written_directly_are_the_executed_answer_byte_for_byte() {
         assert!(want.0.is_string(), "{want:?}");
     }
 }
+
+#[tokio::test]
+async fn nearest_shops_written_directly_are_the_executed_answer_byte_for_byte() {
+    let app = TestApp::spawn().await;
+    let tenant = app.tenant("massage").await;
+    let admin = app.bearer(&tenant.api_key);
+    let (status, body) =
+        crate::media::upload(&app, Some(&tenant.api_key), "shop_photo", "p.jpg", crate::media::exif_jpeg()).await;
+    assert_eq!(status, 201, "{body}");
+    let east = shop(&admin, "东直门店", 39.9413, 116.4345, true).await;
+    let mut input = shop_input("东直门店", 39.9413, 116.4345);
+    input["photoIds"] = json!([body["id"]]);
+    let update = "mutation($id: ID!, $i: ShopInput!) { updateShop(id: $id, input: $i) { id } }";
+    admin.gql(update, json!({ "id": east, "i": input })).await.data();
+    shop(&admin, "朝阳门店", 39.9240, 116.4350, true).await;
+    shop(&admin, "草稿店", 39.9300, 116.4300, false).await;
+    let consumer = app.consumer(&tenant, &unique("openid")).await;
+    let (registered, executed) = documents("NearestShops");
+    let near = |lat: f64, lng: f64, datum: &str, r: f64, first: Option<i32>| json!({ "near": { "lat": lat, "lng": lng, "datum": datum }, "radiusMeters": r, "first": first });
+    let cases = [
+        near(39.93, 116.43, "GCJ02", 3_000.0, Some(10)),
+        near(39.93, 116.43, "WGS84", 3_000.0, Some(1)),
+        near(39.93, 116.43, "GCJ02", 3_000.0, None),
+        near(31.23, 121.47, "GCJ02", 3_000.0, Some(10)),
+    ];
+    for caller in [app.with_tenant(&tenant.slug), app.bearer(&consumer)] {
+        for vars in &cases {
+            let want = answer_text(&caller, &executed, vars.clone()).await;
+            assert!(!want.contains("草稿店") && !want.contains("errors"), "{want}");
+            let before = written_directly(&app);
+            assert_eq!(answer_text(&caller, &registered, vars.clone()).await, want, "{vars}");
+            assert_eq!(written_directly(&app), before + 1, "answered without the executor: {vars}");
+        }
+    }
+    let both = answer_text(&app.with_tenant(&tenant.slug), &executed, cases[0].clone()).await;
+    assert!(both.find("东直门店").unwrap() > both.find("朝阳门店").unwrap() && both.contains("/media/"), "{both}");
+    // What the executor refuses is refused alike.
+    let anon = app.with_tenant(&tenant.slug);
+    for vars in [
+        near(39.93, 116.43, "GCJ02", 0.0, Some(10)),
+        near(39.93, 116.43, "GCJ02", 3_000.0, Some(0)),
+        near(95.0, 116.43, "GCJ02", 3_000.0, Some(10)),
+    ] {
+        let want = refusal(&answer_text(&anon, &executed, vars.clone()).await);
+        assert_eq!(refusal(&answer_text(&anon, &registered, vars.clone()).await), want, "{vars}");
+        assert!(want.0.is_string(), "{want:?}");
+    }
+}

@@ -1,4 +1,4 @@
-//! `shop` and `promotions` for consumers and anonymous callers, written without the executor
+//! `shop`, `promotions` and `nearestShops` for consumers and anonymous callers, written without the executor
 //! (`graphql::direct`) from the published storefront the resolvers read: each object's fields by name, as the
 //! resolvers of this module's siblings make them.
 
@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use super::{
     promotion::Promotion,
     shop::{AccessibilityFacts, Rating, SHOP_PROMOTIONS, ShopStatus},
-    values::{Location, OpeningHours, Photo, photo, week_out},
+    values::{GeoPointInput, Location, OpeningHours, Photo, photo, week_out},
 };
 use crate::{
     graphql::{
@@ -20,6 +20,7 @@ use crate::{
         entity::service_item,
         hours::Week,
         index::{self, TenantIndex},
+        nearest,
         profile::{ShopProfile, TherapistProfile},
         service::{self, Gender},
     },
@@ -48,6 +49,35 @@ pub fn promotions<'a>(call: &'a Call<'a>, fields: &'a Fields, out: &'a mut Vec<u
         let conn = page.connection(rows.into_iter().map(|r| (r.model.id, Promotion::of(r, tz))).collect());
         direct::object(out, &Connection(&conn), fields)
     })
+}
+
+/// `nearestShops(near, radiusMeters, first)`: the published shops nearest a point, nearest first.
+pub fn nearest_shops<'a>(call: &'a Call<'a>, fields: &'a Fields, out: &'a mut Vec<u8>) -> BoxFuture<'a, Option<()>> {
+    Box::pin(async move {
+        let near = call.argument::<GeoPointInput>("near")?;
+        let (radius, first) = (call.argument::<f64>("radiusMeters")?, call.argument::<Option<i32>>("first")?);
+        let (index, shops) = nearest::nearest_shops(call.state, call.tenant, &near, radius, first).await.ok()?;
+        let read = Read { index: &index, slug: &call.tenant.slug, tz: call.tenant.time_zone, now: call.state.now() };
+        let near = shops.iter().map(|(p, meters)| ShopDistance { shop: ShopOut { read: &read, p }, meters: *meters });
+        direct::list(out, near, Some(fields))
+    })
+}
+
+struct ShopDistance<'a> {
+    shop: ShopOut<'a>,
+    meters: f64,
+}
+
+impl Object for ShopDistance<'_> {
+    const TYPE: &'static str = "ShopDistance";
+
+    fn field(&self, out: &mut Vec<u8>, name: &str, sub: Option<&Fields>) -> Option<()> {
+        match name {
+            "distanceMeters" => direct::value(out, &ScalarType::to_value(&self.meters)),
+            "shop" => sub_object(out, &self.shop, sub),
+            _ => None,
+        }
+    }
 }
 
 /// What the fields of a published shop are read from.
