@@ -6,10 +6,7 @@
 
 use axum::{
     Json,
-    body::Body,
-    extract::State,
-    http::{Method, Request, StatusCode, header::CONTENT_TYPE},
-    middleware::Next,
+    http::{HeaderMap, Method, StatusCode, header::CONTENT_TYPE},
     response::{IntoResponse, Response},
 };
 
@@ -25,35 +22,37 @@ pub fn refuse(err: AppError, request_id: &str) -> Response {
     (status, Json(error_body(&err, request_id))).into_response()
 }
 
-fn request_id<B>(req: &Request<B>) -> String {
-    req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-").to_owned()
+pub(super) fn request_id(headers: &HeaderMap) -> String {
+    headers.get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-").to_owned()
 }
 
 /// `application/json`, with or without parameters (`; charset=utf-8`).
-fn is_json(content_type: Option<&str>) -> bool {
+pub(super) fn is_json(content_type: Option<&str>) -> bool {
     content_type
         .and_then(|t| t.split(';').next())
         .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"))
 }
 
-/// Refuses a `POST` whose body is not declared JSON.
-pub async fn json_only(req: Request<Body>, next: Next) -> Response {
-    let content_type = req.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
-    if req.method() == Method::POST && !is_json(content_type) {
-        return refuse(AppError::UnsupportedMediaType, &request_id(&req));
-    }
-    next.run(req).await
+/// A `POST` whose body is not declared JSON: refused before its body is read.
+pub(super) fn refuse_unless_json(parts: &axum::http::request::Parts) -> Option<Response> {
+    let content_type = parts.headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    (parts.method == Method::POST && !is_json(content_type))
+        .then(|| refuse(AppError::UnsupportedMediaType, &request_id(&parts.headers)))
 }
 
-/// Answers the body limit's own refusal (413, plain text) as JSON with a code.
-pub async fn too_large_as_json(State(limit): State<usize>, req: Request<Body>, next: Next) -> Response {
-    let id = request_id(&req);
-    let response = next.run(req).await;
-    let json = is_json(response.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()));
-    if response.status() == StatusCode::PAYLOAD_TOO_LARGE && !json {
-        return refuse(AppError::BodyTooLarge(limit), &id);
+/// The body limit of an API route, whose refusals are answered in JSON; `None` for the pages.
+pub(super) fn api_limit(route: &str) -> Option<usize> {
+    match route {
+        "/media" => Some(super::media::MAX_UPLOAD_BODY),
+        "/graphql" | "/webhooks/pay/{provider}/{tenant}" => Some(super::MAX_BODY),
+        _ => None,
     }
-    response
+}
+
+/// The body limit's own refusal: 413 in plain text.
+pub(super) fn is_plain_too_large(response: &Response) -> bool {
+    response.status() == StatusCode::PAYLOAD_TOO_LARGE
+        && !is_json(response.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()))
 }
 
 #[cfg(test)]

@@ -31,6 +31,9 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 
 pub async fn graphql(State(web): State<Web>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
+    if let Some(refusal) = super::body::refuse_unless_json(&parts) {
+        return refusal;
+    }
     let request_id = header(&parts.headers, REQUEST_ID.as_str()).unwrap_or("-").to_owned();
     let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
     let bytes = match axum::body::to_bytes(body, MAX_BODY).await {
@@ -56,7 +59,8 @@ pub async fn graphql(State(web): State<Web>, req: Request) -> Response {
         Err(err) => return refuse(err, &request_id),
     };
     if let Err(err) = nul {
-        crate::app::hooks::audit_unrun(&web.state, &who, &request_id, &envelope.query, &bytes, &err).await;
+        // Boxed: a rare path, whose writes would otherwise enlarge every request's future.
+        Box::pin(crate::app::hooks::audit_unrun(&web.state, &who, &request_id, &envelope.query, &bytes, &err)).await;
         return refuse(err, &request_id);
     }
     let machine = matches!(who, Principal::Platform | Principal::ApiKey { .. });

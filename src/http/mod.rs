@@ -19,10 +19,7 @@ use axum::{
     routing::{get, post},
 };
 use tower_http::{
-    catch_panic::CatchPanicLayer,
-    limit::RequestBodyLimitLayer,
-    request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer},
-    trace::TraceLayer,
+    catch_panic::CatchPanicLayer, limit::RequestBodyLimitLayer, request_id::PropagateRequestIdLayer, trace::TraceLayer,
 };
 
 pub use crate::app::exec::{REQUEST_ID, Web, WebParts};
@@ -35,28 +32,21 @@ pub const MAX_BODY: usize = 256 * 1024;
 #[derive(Clone, Copy)]
 pub struct OpLabel(pub &'static str);
 
-#[derive(Clone, Copy, Default)]
-struct MakeId;
-
-impl MakeRequestId for MakeId {
-    fn make_request_id<B>(&mut self, _: &Request<B>) -> Option<RequestId> {
-        uuid::Uuid::now_v7().to_string().parse().ok().map(RequestId::new)
-    }
-}
-
 /// A client's request id is kept (in logs, audit rows, the response) only when it is 1–64 characters of
 /// `[A-Za-z0-9._-]`.
 fn fit_request_id(id: &[u8]) -> bool {
     (1..=64).contains(&id.len()) && id.iter().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
 }
 
-/// Removes the client's `X-Request-Id` unless it is one fit id, so that [`SetRequestIdLayer`] makes a fresh one.
-async fn drop_unfit_request_id(mut req: Request<Body>) -> Request<Body> {
+/// Keeps the client's `X-Request-Id` when it is one fit id, else sets a fresh one (a UUIDv7): every request
+/// has exactly one id, which `PropagateRequestIdLayer` returns in the response.
+async fn request_id(mut req: Request<Body>) -> Request<Body> {
     let ids = req.headers().get_all(REQUEST_ID);
     let mut ids = ids.iter();
     let keep = matches!((ids.next(), ids.next()), (Some(id), None) if fit_request_id(id.as_bytes()));
     if !keep {
-        req.headers_mut().remove(REQUEST_ID);
+        let fresh = uuid::Uuid::now_v7().to_string();
+        req.headers_mut().insert(REQUEST_ID, fresh.parse().expect("a UUID is a header value"));
     }
     req
 }
@@ -67,17 +57,15 @@ pub fn router(state: AppState) -> anyhow::Result<Router> {
     let uploads = Router::new()
         .route("/media", post(media::upload))
         .layer(DefaultBodyLimit::max(media::MAX_UPLOAD_BODY))
-        .layer(RequestBodyLimitLayer::new(media::MAX_UPLOAD_BODY))
-        .layer(middleware::from_fn_with_state(media::MAX_UPLOAD_BODY, body::too_large_as_json));
+        .layer(RequestBodyLimitLayer::new(media::MAX_UPLOAD_BODY));
     Ok(Router::new()
-        .route("/graphql", get(graphql::graphiql).post(graphql::graphql).layer(middleware::from_fn(body::json_only)))
+        .route("/graphql", get(graphql::graphiql).post(graphql::graphql))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
         .route("/media/{id}", get(media::read))
         .route("/webhooks/pay/{provider}/{tenant}", post(webhooks::pay))
         .layer(RequestBodyLimitLayer::new(MAX_BODY))
-        .layer(middleware::from_fn_with_state(MAX_BODY, body::too_large_as_json))
         .merge(uploads)
         .merge(crate::web::routes().layer(middleware::from_fn_with_state(web.clone(), crate::web::csrf_guard)))
         .fallback(crate::web::not_found)
@@ -88,16 +76,23 @@ pub fn router(state: AppState) -> anyhow::Result<Router> {
             tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
         }))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeId))
-        .layer(middleware::map_request(drop_unfit_request_id))
+        .layer(middleware::map_request(request_id))
         .with_state(web))
 }
 
-/// Counts requests and their latency by operation (a GraphQL root field, or the route).
+/// Counts requests and their latency by operation (a GraphQL root field, or the route), and answers an API
+/// route's body-limit refusal (413, plain text from `RequestBodyLimitLayer`) as JSON with its code. One
+/// middleware for both: each layer is cloned for every request.
 async fn record_metrics(req: Request<Body>, next: Next) -> Response {
     let route = req.extensions().get::<MatchedPath>().cloned();
+    let id = body::request_id(req.headers());
     let start = Instant::now();
-    let response = next.run(req).await;
+    let mut response = next.run(req).await;
+    if let Some(limit) = route.as_ref().and_then(|r| body::api_limit(r.as_str()))
+        && body::is_plain_too_large(&response)
+    {
+        response = body::refuse(crate::error::AppError::BodyTooLarge(limit), &id);
+    }
     let op: metrics::SharedString = match (response.extensions().get::<OpLabel>(), route) {
         (Some(l), _) => l.0.into(),
         (None, Some(route)) => route.as_str().to_owned().into(),
