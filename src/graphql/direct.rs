@@ -1,7 +1,7 @@
-//! Answers written without the executor. A published shop's profile and its promotions are computed once for
-//! each shop before they are cached, and executing them (a profile is a few hundred fields) cost several times
-//! a cached answer, most of it building the executor's values and writing them out again. For a registered
-//! document whose one root field has a writer (`app::direct` names them) and whose selection is fixed by its
+//! Answers written without the executor. A published shop's profile, its promotions and the shops nearest a new
+//! position are computed afresh before they are cached, and executing them (a profile is a few hundred fields)
+//! cost several times a cached answer, most of it building the executor's values and writing them out again.
+//! For a registered document whose one root field has a writer (`app::cache::writer_of` names them) and whose selection is fixed by its
 //! text ([`FixedDocument`](super::response_cache::FixedDocument)), the writer finds the data as the resolver does and writes the JSON field by field,
 //! in the executor's order, each object's fields by name ([`Object`]).
 //!
@@ -30,7 +30,7 @@ use crate::{
 /// A writer: writes the root field's value for `call` into `out`, or `None` when the executor must answer.
 pub type WriteFn = for<'a> fn(&'a Call<'a>, &'a Fields, &'a mut Vec<u8>) -> BoxFuture<'a, Option<()>>;
 
-/// The writer of a root field, by its name (`app::direct`).
+/// The writer of a root field, by its name (`app::cache::writer_of`).
 pub type Writers = fn(&str) -> Option<WriteFn>;
 
 /// How many answers this instance wrote without the executor (a part of the state).
@@ -210,6 +210,15 @@ pub trait Object {
 
     /// Writes the value of the field `name`; `sub` is its selection when it is an object or a list of them.
     fn field(&self, out: &mut Vec<u8>, name: &str, sub: Option<&Fields>) -> Option<()>;
+}
+
+/// An object borrowed from a list or a page is written as the object.
+impl<T: Object> Object for &T {
+    const TYPE: &'static str = T::TYPE;
+
+    fn field(&self, out: &mut Vec<u8>, name: &str, sub: Option<&Fields>) -> Option<()> {
+        (**self).field(out, name, sub)
+    }
 }
 
 /// `{`, each selected field as `value.field` writes it after its key, `}`.

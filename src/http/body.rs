@@ -6,7 +6,7 @@
 
 use axum::{
     Json,
-    http::{HeaderMap, Method, StatusCode, header::CONTENT_TYPE},
+    http::{HeaderMap, StatusCode, header::CONTENT_TYPE},
     response::{IntoResponse, Response},
 };
 
@@ -33,11 +33,10 @@ pub(super) fn is_json(content_type: Option<&str>) -> bool {
         .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"))
 }
 
-/// A `POST` whose body is not declared JSON: refused before its body is read.
-pub(super) fn refuse_unless_json(parts: &axum::http::request::Parts) -> Option<Response> {
-    let content_type = parts.headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
-    (parts.method == Method::POST && !is_json(content_type))
-        .then(|| refuse(AppError::UnsupportedMediaType, &request_id(&parts.headers)))
+/// A `POST /graphql` whose body is not declared JSON: refused before its body is read.
+pub(super) fn refuse_unless_json(headers: &HeaderMap) -> Option<Response> {
+    let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    (!is_json(content_type)).then(|| refuse(AppError::UnsupportedMediaType, &request_id(headers)))
 }
 
 /// The body limit of an API route, whose refusals are answered in JSON; `None` for the pages.

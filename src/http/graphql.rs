@@ -31,7 +31,7 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 
 pub async fn graphql(State(web): State<Web>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
-    if let Some(refusal) = super::body::refuse_unless_json(&parts) {
+    if let Some(refusal) = super::body::refuse_unless_json(&parts.headers) {
         return refusal;
     }
     let request_id = header(&parts.headers, REQUEST_ID.as_str()).unwrap_or("-").to_owned();

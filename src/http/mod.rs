@@ -13,7 +13,7 @@ use axum::{
     body::Body,
     extract::DefaultBodyLimit,
     extract::MatchedPath,
-    http::Request,
+    http::{HeaderValue, Request},
     middleware::{self, Next},
     response::Response,
     routing::{get, post},
@@ -45,8 +45,11 @@ async fn request_id(mut req: Request<Body>) -> Request<Body> {
     let mut ids = ids.iter();
     let keep = matches!((ids.next(), ids.next()), (Some(id), None) if fit_request_id(id.as_bytes()));
     if !keep {
-        let fresh = uuid::Uuid::now_v7().to_string();
-        req.headers_mut().insert(REQUEST_ID, fresh.parse().expect("a UUID is a header value"));
+        // A UUID is always a header value: the id is never left out.
+        match HeaderValue::from_str(&uuid::Uuid::now_v7().to_string()) {
+            Ok(fresh) => req.headers_mut().insert(REQUEST_ID, fresh),
+            Err(_) => req.headers_mut().remove(REQUEST_ID),
+        };
     }
     req
 }
@@ -85,13 +88,14 @@ pub fn router(state: AppState) -> anyhow::Result<Router> {
 /// middleware for both: each layer is cloned for every request.
 async fn record_metrics(req: Request<Body>, next: Next) -> Response {
     let route = req.extensions().get::<MatchedPath>().cloned();
-    let id = body::request_id(req.headers());
+    let id = req.headers().get(REQUEST_ID).cloned();
     let start = Instant::now();
     let mut response = next.run(req).await;
     if let Some(limit) = route.as_ref().and_then(|r| body::api_limit(r.as_str()))
         && body::is_plain_too_large(&response)
     {
-        response = body::refuse(crate::error::AppError::BodyTooLarge(limit), &id);
+        let id = id.as_ref().and_then(|v| v.to_str().ok()).unwrap_or("-");
+        response = body::refuse(crate::error::AppError::BodyTooLarge(limit), id);
     }
     let op: metrics::SharedString = match (response.extensions().get::<OpLabel>(), route) {
         (Some(l), _) => l.0.into(),

@@ -288,7 +288,7 @@ impl Object for Connection<'_> {
         match name {
             "pageInfo" => sub_object(out, &PageInfo(conn), sub),
             "edges" => list(out, conn.edges.iter().map(Edge), sub),
-            "nodes" => list(out, conn.edges.iter().map(|e| Node(&e.node)), sub),
+            "nodes" => list(out, conn.edges.iter().map(|e| &e.node), sub),
             _ => None,
         }
     }
@@ -319,19 +319,8 @@ impl Object for Edge<'_> {
     fn field(&self, out: &mut Vec<u8>, name: &str, sub: Option<&Fields>) -> Option<()> {
         match name {
             "cursor" => leaf(out, &self.0.cursor),
-            "node" => sub_object(out, &Node(&self.0.node), sub),
+            "node" => sub_object(out, &self.0.node, sub),
             _ => None,
         }
-    }
-}
-
-/// A promotion in a list (the list's items are borrowed).
-struct Node<'a>(&'a Promotion);
-
-impl Object for Node<'_> {
-    const TYPE: &'static str = "Promotion";
-
-    fn field(&self, out: &mut Vec<u8>, name: &str, sub: Option<&Fields>) -> Option<()> {
-        self.0.field(out, name, sub)
     }
 }
