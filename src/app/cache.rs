@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use crate::{
-    booking::AVAILABILITY_TTL,
+    booking::{self, AVAILABILITY_TTL},
     error::AppResult,
     graphql::{direct::WriteFn, response_cache::Policy},
     kernel::TenantInfo,
@@ -29,12 +29,14 @@ pub fn policy_of(root: &str) -> Option<Policy> {
 
 /// The writer of a public root field whose answer is written without the executor before it is cached
 /// (`graphql::direct`): a shop's profile and promotions, computed once for each shop, and the shops nearest a
-/// position, asked for at a new position by nearly every consumer who opens the pages.
+/// position, asked for at a new position by nearly every consumer who opens the pages, and a day's free slots,
+/// asked for at a new shop and date by nearly every consumer who books.
 pub fn writer_of(root: &str) -> Option<WriteFn> {
     match root {
         "shop" => Some(storefront::graphql::written::shop),
         "promotions" => Some(storefront::graphql::written::promotions),
         "nearestShops" => Some(storefront::graphql::written::nearest_shops),
+        "availableSlots" => Some(booking::graphql::written::available_slots),
         _ => None,
     }
 }

@@ -70,7 +70,7 @@ impl Direct {
         if !self.root.named(operation_name) {
             return None;
         }
-        let call = Call { state, tenant, root: &self.root, variables };
+        let call = Call { state, who, tenant, root: &self.root, variables };
         let mut out = Vec::with_capacity(4096);
         out.extend_from_slice(b"{\"data\":{");
         key(&mut out, self.root.field.node.response_key().node.as_str());
@@ -84,6 +84,8 @@ impl Direct {
 /// What a writer is given: the request as far as it matters to the answer.
 pub struct Call<'a> {
     pub state: &'a AppState,
+    /// An anonymous caller or a consumer of `tenant`.
+    pub who: &'a Principal,
     pub tenant: &'a TenantInfo,
     root: &'a Root,
     variables: &'a Variables,

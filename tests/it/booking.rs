@@ -4,7 +4,9 @@ use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Asia::Shanghai;
 use serde_json::{Value, json};
 
-use crate::helpers::{Gql, TestApp, TestTenant, unique};
+use crate::helpers::{
+    Gql, TestApp, TestTenant, answer_text, refusal, registered_and_executed, unique, written_directly,
+};
 
 const BOOK: &str = "mutation($i: CreateBookingInput!) { createBooking(input: $i) { id status amountFen paidFen refundedFen start end shop { id } therapistId } }";
 const PAY: &str = "mutation($id: ID!) { payOrder(id: $id) { id status amountFen order { status paidFen } } }";
@@ -70,26 +72,8 @@ fn date(days: i64) -> NaiveDate {
     Utc::now().with_timezone(&Shanghai).date_naive() + Duration::days(days)
 }
 
-/// The registered `AvailableSlots` (graphql/operations/booking.graphql), and the same selection under another
-/// operation name, which is not registered and so is executed.
-const SLOTS_REGISTERED: &str =
-    "query AvailableSlots($shopId: ID!, $serviceItemId: ID!, $therapistId: ID, $date: Date!) {
-  availableSlots(shopId: $shopId, serviceItemId: $serviceItemId, therapistId: $therapistId, date: $date) {
-    start end therapist { id name }
-  }
-}";
-const SLOTS_EXECUTED: &str = "query FreeSlots($shopId: ID!, $serviceItemId: ID!, $therapistId: ID, $date: Date!) {
-  availableSlots(shopId: $shopId, serviceItemId: $serviceItemId, therapistId: $therapistId, date: $date) {
-    start end therapist { id name }
-  }
-}";
-
-async fn answer_text(caller: &crate::helpers::Caller<'_>, query: &str, variables: &Value) -> String {
-    caller.post_raw(json!({ "query": query, "variables": variables }).to_string()).await.text().await.unwrap()
-}
-
 #[tokio::test]
-async fn free_slots_registered_are_the_executed_answer_byte_for_byte() {
+async fn free_slots_written_directly_are_the_executed_answer_byte_for_byte() {
     let app = TestApp::spawn().await;
     let s = open_shop(&app).await;
     let consumer = app.consumer(&s.tenant, &unique("openid")).await;
@@ -97,28 +81,36 @@ async fn free_slots_registered_are_the_executed_answer_byte_for_byte() {
     let start = Shanghai.from_local_datetime(&date(1).and_hms_opt(15, 0, 0).unwrap()).unwrap().with_timezone(&Utc);
     let start = start.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     app.bearer(&consumer).gql(BOOK, book_vars(&s, Some(&s.therapist), &start)).await.data();
-    let anon = app.with_tenant(&s.tenant.slug);
-    let cases = [
-        json!({ "shopId": s.shop, "serviceItemId": s.service, "date": date(1).to_string() }),
-        json!({ "shopId": s.shop, "serviceItemId": s.service, "therapistId": s.therapist, "date": date(2).to_string() }),
-        json!({ "shopId": s.shop, "serviceItemId": s.service, "date": date(400).to_string() }),
-    ];
-    for vars in &cases {
-        let executed = answer_text(&anon, SLOTS_EXECUTED, vars).await;
-        let written = answer_text(&anon, SLOTS_REGISTERED, vars).await;
-        assert_eq!(written, executed, "{vars}");
-        assert!(written.starts_with("{\"data\":{\"availableSlots\":["), "{written}");
+    let (registered, executed) =
+        registered_and_executed(include_str!("../../graphql/operations/booking.graphql"), "AvailableSlots");
+    let day = |days: i64, therapist: Option<&str>| json!({ "shopId": s.shop, "serviceItemId": s.service, "therapistId": therapist, "date": date(days).to_string() });
+    let cases = [day(1, None), day(2, Some(&s.therapist)), day(400, None)];
+    for caller in [app.with_tenant(&s.tenant.slug), app.bearer(&consumer)] {
+        for vars in &cases {
+            let want = answer_text(&caller, &executed, vars).await;
+            assert!(want.starts_with("{\"data\":{\"availableSlots\":[") && !want.contains("errors"), "{want}");
+            let before = written_directly(&app);
+            assert_eq!(answer_text(&caller, &registered, vars).await, want, "{vars}");
+            assert_eq!(written_directly(&app), before + 1, "answered without the executor: {vars}");
+        }
     }
-    assert!(answer_text(&anon, SLOTS_EXECUTED, &cases[0]).await.contains("张师傅"));
-    // A consumer's answer, and what the executor refuses, refused alike.
-    let vars = json!({ "shopId": s.shop, "serviceItemId": s.service, "date": date(3).to_string() });
-    let as_consumer = app.bearer(&consumer);
-    assert_eq!(
-        answer_text(&as_consumer, SLOTS_REGISTERED, &vars).await,
-        answer_text(&as_consumer, SLOTS_EXECUTED, &vars).await
-    );
-    let unknown = json!({ "shopId": s.service, "serviceItemId": s.service, "date": date(1).to_string() });
-    app.with_tenant(&s.tenant.slug).gql(SLOTS_REGISTERED, unknown).await.expect_code("NOT_FOUND");
+    let tomorrow = answer_text(&app.with_tenant(&s.tenant.slug), &executed, &cases[0]).await;
+    assert!(tomorrow.contains("张师傅") && tomorrow.contains("李师傅"), "{tomorrow}");
+    assert!(answer_text(&app.with_tenant(&s.tenant.slug), &executed, &cases[2]).await.contains("[]"));
+    // What the executor refuses is refused alike: another tenant's shop, a service given as the shop, an id that
+    // is not one, a date out of range.
+    let other = app.tenant("massage").await;
+    for (slug, vars) in [
+        (&other.slug, day(1, None)),
+        (&s.tenant.slug, json!({ "shopId": s.service, "serviceItemId": s.service, "date": date(1).to_string() })),
+        (&s.tenant.slug, json!({ "shopId": "not-an-id", "serviceItemId": s.service, "date": date(1).to_string() })),
+        (&s.tenant.slug, json!({ "shopId": s.shop, "serviceItemId": s.service, "date": "1900-01-01" })),
+    ] {
+        let anon = app.with_tenant(slug);
+        let want = refusal(&answer_text(&anon, &executed, &vars).await);
+        assert_eq!(refusal(&answer_text(&anon, &registered, &vars).await), want, "{vars}");
+        assert!(want.0.is_string(), "{want:?}");
+    }
 }
 
 fn book_vars(s: &Shop, therapist: Option<&str>, start: &str) -> Value {

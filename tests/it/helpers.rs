@@ -652,3 +652,28 @@ impl FakeWechat {
         self.inner.lock().unwrap().tickets.clone()
     }
 }
+
+/// The registered query `name` from `operations` (a file of `graphql/operations/`), and the same document under
+/// another name, which is not registered and so is executed.
+pub fn registered_and_executed(operations: &str, name: &str) -> (String, String) {
+    let start = operations.find(&format!("query {name}(")).unwrap();
+    let doc = &operations[start..start + operations[start..].find("\n}\n").unwrap() + 2];
+    (doc.to_owned(), doc.replacen(&format!("query {name}("), "query Executed(", 1))
+}
+
+/// The body of the answer to `query`, as sent.
+pub async fn answer_text(caller: &Caller<'_>, query: &str, variables: &Value) -> String {
+    let body = json!({ "query": query, "variables": variables }).to_string();
+    caller.post_raw(body).await.text().await.unwrap()
+}
+
+/// How many answers this app wrote without the executor (`graphql::direct`).
+pub fn written_directly(app: &TestApp) -> u64 {
+    app.state.part::<civic::graphql::direct::Written>().count()
+}
+
+/// The error code and data of an answer.
+pub fn refusal(answer: &str) -> (Value, Value) {
+    let v: Value = serde_json::from_str(answer).unwrap();
+    (v["errors"][0]["extensions"]["code"].clone(), v["data"].clone())
+}

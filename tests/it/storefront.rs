@@ -3,7 +3,9 @@
 use chrono::{Duration, Utc};
 use serde_json::{Value, json};
 
-use crate::helpers::{Caller, TestApp, TestTenant, unique};
+use crate::helpers::{
+    Caller, TestApp, TestTenant, answer_text, refusal, registered_and_executed, unique, written_directly,
+};
 
 const CREATE_SHOP: &str = "mutation($i: ShopInput!) { createShop(input: $i) { id status callUrl } }";
 const PUBLISH: &str = "mutation($id: ID!) { publishShop(id: $id) { status } }";
@@ -641,30 +643,7 @@ async fn the_volume_seed_makes_load_test_tenants_that_purge_removes() {
     app.with_tenant("load-0003").gql("{ shops { edges { node { id } } } }", json!({})).await.data();
 }
 
-/// The registered query `name` (graphql/operations/storefront.graphql), and the same document under another
-/// name, which is not registered and so is executed.
-fn documents(name: &str) -> (String, String) {
-    let ops = include_str!("../../graphql/operations/storefront.graphql");
-    let start = ops.find(&format!("query {name}(")).unwrap();
-    let doc = &ops[start..start + ops[start..].find("\n}\n").unwrap() + 2];
-    (doc.to_owned(), doc.replacen(&format!("query {name}("), "query Executed(", 1))
-}
-
-async fn answer_text(caller: &Caller<'_>, query: &str, variables: Value) -> String {
-    let body = json!({ "query": query, "variables": variables }).to_string();
-    caller.post_raw(body).await.text().await.unwrap()
-}
-
-/// How many answers this app wrote without the executor (`graphql::direct`).
-fn written_directly(app: &TestApp) -> u64 {
-    app.state.part::<civic::graphql::direct::Written>().count()
-}
-
-/// The error code and data of an answer.
-fn refusal(answer: &str) -> (Value, Value) {
-    let v: Value = serde_json::from_str(answer).unwrap();
-    (v["errors"][0]["extensions"]["code"].clone(), v["data"].clone())
-}
+const STOREFRONT_OPS: &str = include_str!("../../graphql/operations/storefront.graphql");
 
 #[tokio::test]
 async fn a_shop_written_directly_is_the_executed_answer_byte_for_byte() {
@@ -704,16 +683,16 @@ async fn a_shop_written_directly_is_the_executed_answer_byte_for_byte() {
     promotion(&admin, &id, "开业八折", -1, 5, true).await;
     promotion(&admin, &id, "下月活动", 20, 30, true).await;
     let consumer = app.consumer(&tenant, &unique("openid")).await;
-    let (registered, executed) = documents("Shop");
+    let (registered, executed) = registered_and_executed(STOREFRONT_OPS, "Shop");
     for caller in [app.with_tenant(&tenant.slug), app.bearer(&consumer)] {
-        let want = answer_text(&caller, &executed, json!({ "id": id })).await;
+        let want = answer_text(&caller, &executed, &json!({ "id": id })).await;
         for part in ["张师傅", "李师傅", "中医推拿", "足疗", "开业八折", "无障碍", "2027-02-10", "/media/", "\"12:00\""]
         {
             assert!(want.contains(part), "{part} in {want}");
         }
         assert!(!want.contains("王师傅") && !want.contains("下月活动") && !want.contains("errors"), "{want}");
         let before = written_directly(&app);
-        assert_eq!(answer_text(&caller, &registered, json!({ "id": id })).await, want);
+        assert_eq!(answer_text(&caller, &registered, &json!({ "id": id })).await, want);
         assert_eq!(written_directly(&app), before + 1, "answered without the executor");
     }
     // What the executor refuses is refused alike: a draft, another tenant's shop, an id that is not one.
@@ -721,8 +700,8 @@ async fn a_shop_written_directly_is_the_executed_answer_byte_for_byte() {
     let other = app.tenant("massage").await;
     for (slug, id) in [(&tenant.slug, draft.as_str()), (&other.slug, id.as_str()), (&tenant.slug, "not-an-id")] {
         let caller = app.with_tenant(slug);
-        let want = refusal(&answer_text(&caller, &executed, json!({ "id": id })).await);
-        assert_eq!(refusal(&answer_text(&caller, &registered, json!({ "id": id })).await), want);
+        let want = refusal(&answer_text(&caller, &executed, &json!({ "id": id })).await);
+        assert_eq!(refusal(&answer_text(&caller, &registered, &json!({ "id": id })).await), want);
         assert!(want.0.is_string(), "{want:?}");
     }
 }
@@ -740,9 +719,9 @@ async fn promotions_written_directly_are_the_executed_answer_byte_for_byte() {
     promotion(&admin, &east, "下月活动", 20, 30, true).await;
     promotion(&admin, &east, "草稿", -1, 5, false).await;
     let consumer = app.consumer(&tenant, &unique("openid")).await;
-    let (registered, executed) = documents("Promotions");
+    let (registered, executed) = registered_and_executed(STOREFRONT_OPS, "Promotions");
     let anon = app.with_tenant(&tenant.slug);
-    let first = answer_text(&anon, &executed, json!({ "first": 2 })).await;
+    let first = answer_text(&anon, &executed, &json!({ "first": 2 })).await;
     let after: Value = serde_json::from_str(&first).unwrap();
     let after = after["data"]["promotions"]["pageInfo"]["endCursor"].as_str().unwrap().to_owned();
     let cases = [
@@ -754,10 +733,10 @@ async fn promotions_written_directly_are_the_executed_answer_byte_for_byte() {
     ];
     for caller in [app.with_tenant(&tenant.slug), app.bearer(&consumer)] {
         for vars in &cases {
-            let want = answer_text(&caller, &executed, vars.clone()).await;
+            let want = answer_text(&caller, &executed, vars).await;
             assert!(!want.contains("下月活动") && !want.contains("草稿") && !want.contains("errors"), "{want}");
             let before = written_directly(&app);
-            assert_eq!(answer_text(&caller, &registered, vars.clone()).await, want, "{vars}");
+            assert_eq!(answer_text(&caller, &registered, vars).await, want, "{vars}");
             assert_eq!(written_directly(&app), before + 1, "answered without the executor: {vars}");
         }
     }
@@ -769,8 +748,8 @@ async fn promotions_written_directly_are_the_executed_answer_byte_for_byte() {
         json!({ "first": 0 }),
         json!({ "after": "not-a-cursor" }),
     ] {
-        let want = refusal(&answer_text(&anon, &executed, vars.clone()).await);
-        assert_eq!(refusal(&answer_text(&anon, &registered, vars.clone()).await), want, "{vars}");
+        let want = refusal(&answer_text(&anon, &executed, &vars).await);
+        assert_eq!(refusal(&answer_text(&anon, &registered, &vars).await), want, "{vars}");
         assert!(want.0.is_string(), "{want:?}");
     }
 }
@@ -791,7 +770,7 @@ async fn nearest_shops_written_directly_are_the_executed_answer_byte_for_byte() 
     shop(&admin, "朝阳门店", 39.9240, 116.4350, true).await;
     shop(&admin, "草稿店", 39.9300, 116.4300, false).await;
     let consumer = app.consumer(&tenant, &unique("openid")).await;
-    let (registered, executed) = documents("NearestShops");
+    let (registered, executed) = registered_and_executed(STOREFRONT_OPS, "NearestShops");
     let near = |lat: f64, lng: f64, datum: &str, r: f64, first: Option<i32>| json!({ "near": { "lat": lat, "lng": lng, "datum": datum }, "radiusMeters": r, "first": first });
     let cases = [
         near(39.93, 116.43, "GCJ02", 3_000.0, Some(10)),
@@ -801,14 +780,14 @@ async fn nearest_shops_written_directly_are_the_executed_answer_byte_for_byte() 
     ];
     for caller in [app.with_tenant(&tenant.slug), app.bearer(&consumer)] {
         for vars in &cases {
-            let want = answer_text(&caller, &executed, vars.clone()).await;
+            let want = answer_text(&caller, &executed, vars).await;
             assert!(!want.contains("草稿店") && !want.contains("errors"), "{want}");
             let before = written_directly(&app);
-            assert_eq!(answer_text(&caller, &registered, vars.clone()).await, want, "{vars}");
+            assert_eq!(answer_text(&caller, &registered, vars).await, want, "{vars}");
             assert_eq!(written_directly(&app), before + 1, "answered without the executor: {vars}");
         }
     }
-    let both = answer_text(&app.with_tenant(&tenant.slug), &executed, cases[0].clone()).await;
+    let both = answer_text(&app.with_tenant(&tenant.slug), &executed, &cases[0]).await;
     assert!(both.find("东直门店").unwrap() > both.find("朝阳门店").unwrap() && both.contains("/media/"), "{both}");
     // What the executor refuses is refused alike.
     let anon = app.with_tenant(&tenant.slug);
@@ -817,8 +796,8 @@ async fn nearest_shops_written_directly_are_the_executed_answer_byte_for_byte() 
         near(39.93, 116.43, "GCJ02", 3_000.0, Some(0)),
         near(95.0, 116.43, "GCJ02", 3_000.0, Some(10)),
     ] {
-        let want = refusal(&answer_text(&anon, &executed, vars.clone()).await);
-        assert_eq!(refusal(&answer_text(&anon, &registered, vars.clone()).await), want, "{vars}");
+        let want = refusal(&answer_text(&anon, &executed, &vars).await);
+        assert_eq!(refusal(&answer_text(&anon, &registered, &vars).await), want, "{vars}");
         assert!(want.0.is_string(), "{want:?}");
     }
 }

@@ -4,6 +4,7 @@ mod mutation;
 mod order;
 mod query;
 mod slots;
+pub mod written;
 
 use async_graphql::Context;
 use chrono::{DateTime, FixedOffset, Utc};
