@@ -15,13 +15,14 @@ use std::{
 };
 
 use async_graphql::{
-    InputType, Name, Positioned, Value, Variables,
+    InputType, Name, Pos, Positioned, Value, Variables,
     futures_util::future::BoxFuture,
     parser::types::{ExecutableDocument, Field, OperationType, Selection, SelectionSet},
 };
 use bytes::Bytes;
 use serde::Serialize;
 
+use super::response_cache::FixedDocument;
 use crate::{
     kernel::{Principal, TenantInfo},
     state::AppState,
@@ -45,17 +46,18 @@ impl Written {
 
 /// A registered document answered by a writer.
 pub struct Direct {
+    document: FixedDocument,
     root: Root,
     fields: Fields,
     write: WriteFn,
 }
 
 impl Direct {
-    pub fn of(doc: &ExecutableDocument, writers: Writers) -> Option<Direct> {
+    pub fn of(document: FixedDocument, doc: &ExecutableDocument, writers: Writers) -> Option<Direct> {
         let root = Root::of(doc)?;
         let write = writers(root.field.node.name.node.as_str())?;
-        let fields = Fields::of(doc, &root.field.node.selection_set.node)?;
-        Some(Direct { root, fields, write })
+        let fields = Fields::of(doc, &root.field)?;
+        Some(Direct { document, root, fields, write })
     }
 
     /// The whole response body, or `None` when the executor must answer.
@@ -66,11 +68,11 @@ impl Direct {
         operation_name: Option<&str>,
         variables: &Variables,
     ) -> Option<Bytes> {
-        let (tenant, _) = who.public_reader()?;
+        let (tenant, consumer) = who.public_reader()?;
         if !self.root.named(operation_name) {
             return None;
         }
-        let call = Call { state, who, tenant, root: &self.root, variables };
+        let call = Call { state, who, tenant, consumer, document: self.document, root: &self.root, variables };
         let mut out = Vec::with_capacity(4096);
         out.extend_from_slice(b"{\"data\":{");
         key(&mut out, self.root.field.node.response_key().node.as_str());
@@ -87,6 +89,10 @@ pub struct Call<'a> {
     /// An anonymous caller or a consumer of `tenant`.
     pub who: &'a Principal,
     pub tenant: &'a TenantInfo,
+    /// A consumer, not an anonymous caller.
+    pub consumer: bool,
+    /// The registered document answered.
+    pub document: FixedDocument,
     root: &'a Root,
     variables: &'a Variables,
 }
@@ -146,6 +152,8 @@ pub struct Fields {
     items: Vec<Item>,
     /// The type conditions of the fragments spread in it: the object's type must meet each.
     on: Vec<Name>,
+    /// Where the field whose selection this is stands in the document.
+    pub at: Pos,
 }
 
 struct Item {
@@ -157,9 +165,9 @@ struct Item {
 impl Fields {
     /// `None` when the executor must resolve the selection: a field with arguments or directives, or a response
     /// key that comes twice (merging is left to the executor).
-    fn of(doc: &ExecutableDocument, set: &SelectionSet) -> Option<Fields> {
-        let mut fields = Fields { items: vec![], on: vec![] };
-        fields.collect(doc, set, 0)?;
+    fn of(doc: &ExecutableDocument, field: &Positioned<Field>) -> Option<Fields> {
+        let mut fields = Fields { items: vec![], on: vec![], at: field.pos };
+        fields.collect(doc, &field.node.selection_set.node, 0)?;
         let mut keys: Vec<&Name> = fields.items.iter().map(|i| &i.key).collect();
         keys.sort();
         keys.dedup();
@@ -172,13 +180,12 @@ impl Fields {
         }
         for selection in &set.items {
             match &selection.node {
-                Selection::Field(f) => {
-                    let f = &f.node;
+                Selection::Field(field) => {
+                    let f = &field.node;
                     if !f.arguments.is_empty() || !f.directives.is_empty() {
                         return None;
                     }
-                    let sub = &f.selection_set.node;
-                    let sub = if sub.items.is_empty() { None } else { Some(Fields::of(doc, sub)?) };
+                    let sub = if f.selection_set.node.items.is_empty() { None } else { Some(Fields::of(doc, field)?) };
                     self.items.push(Item { key: f.response_key().node.clone(), name: f.name.node.clone(), sub });
                 }
                 Selection::FragmentSpread(spread) => {
@@ -295,7 +302,7 @@ mod tests {
     }
 
     fn direct(query: &str) -> Option<Direct> {
-        Direct::of(&parse_query(query).unwrap(), writers)
+        Direct::of(FixedDocument(1), &parse_query(query).unwrap(), writers)
     }
 
     #[test]

@@ -204,7 +204,7 @@ impl Plans {
             doc.operations.iter().all(|(_, op)| op.node.ty == OperationType::Query) && !asks_introspection(&doc);
         let fixed = if registered { FixedDocument::of(&doc) } else { None };
         let features = features_of(&doc, &self.features);
-        let direct = fixed.and_then(|_| Direct::of(&doc, self.writers));
+        let direct = fixed.and_then(|f| Direct::of(f, &doc, self.writers));
         Plan { registered, label, policy, name, document: registered.then_some(doc), plain, fixed, features, direct }
     }
 }

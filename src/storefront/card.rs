@@ -1,6 +1,6 @@
 //! Shop cards: published shops in a list of results (`nearestShops`, `searchShops`). A phone's position is
 //! asked once, so such answers are seldom cached whole, but the shops in them repeat. The value a card resolved
-//! to, for one selection of a registered document ([`FixedDocument`]) and one kind of caller, is kept with the
+//! to (or the JSON a writer wrote for it, `graphql::direct`), for one selection of a registered document ([`FixedDocument`]) and one kind of caller, is kept with the
 //! shop's published profile (one storefront generation: a write to the storefront makes new profiles) and
 //! reused for as long as a whole cached answer lives (until a promotion of the tenant starts or ends, at most
 //! [`STOREFRONT_TTL`]), instead of resolving the card field by field again. As
@@ -13,6 +13,7 @@ use std::{
 };
 
 use async_graphql::{ContextSelectionSet, Pos, Positioned, Value, parser::types::Field};
+use bytes::Bytes;
 
 use super::timetable::{STOREFRONT_TTL, Timetable};
 use crate::graphql::{context::RequestCtx, response_cache::FixedDocument};
@@ -45,12 +46,17 @@ impl CardKey {
 /// A handful of entries at most: one per registered document that lists shops, per kind of caller.
 const MOST: usize = 8;
 
-/// A card's resolved value.
+/// A card's resolved value, or the JSON a writer wrote for it (`graphql::direct`).
 struct Card {
     key: CardKey,
     /// Until when it is used.
     until: Instant,
-    value: Value,
+    kept: Kept,
+}
+
+enum Kept {
+    Value(Value),
+    Json(Bytes),
 }
 
 /// The resolved values of one published shop's card, and when the tenant's storefront changes by itself.
@@ -64,21 +70,47 @@ impl Cards {
         Cards { held: RwLock::default(), changes }
     }
 
+    /// The value the executor resolved for `key`.
     pub fn get(&self, key: &CardKey) -> Option<Value> {
-        let held = self.held.read().unwrap_or_else(|p| p.into_inner());
-        let now = Instant::now();
-        held.iter().find(|c| c.key == *key && now < c.until).map(|c| c.value.clone())
+        self.find(key, |kept| match kept {
+            Kept::Value(v) => Some(v.clone()),
+            Kept::Json(_) => None,
+        })
+    }
+
+    /// The JSON a writer wrote for `key`.
+    pub fn json(&self, key: &CardKey) -> Option<Bytes> {
+        self.find(key, |kept| match kept {
+            Kept::Json(j) => Some(j.clone()),
+            Kept::Value(_) => None,
+        })
     }
 
     /// Keeps the value the executor resolved.
     pub fn put(&self, key: CardKey, value: Value, at: chrono::DateTime<chrono::Utc>) {
+        self.keep(key, Kept::Value(value), at);
+    }
+
+    /// Keeps the JSON a writer wrote.
+    pub fn put_json(&self, key: CardKey, json: &[u8], at: chrono::DateTime<chrono::Utc>) {
+        self.keep(key, Kept::Json(Bytes::copy_from_slice(json)), at);
+    }
+
+    fn find<T>(&self, key: &CardKey, kind: impl Fn(&Kept) -> Option<T>) -> Option<T> {
+        let held = self.held.read().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        held.iter().filter(|c| c.key == *key && now < c.until).find_map(|c| kind(&c.kept))
+    }
+
+    fn keep(&self, key: CardKey, kept: Kept, at: chrono::DateTime<chrono::Utc>) {
         let now = Instant::now();
         let until = now + self.changes.holds(at, STOREFRONT_TTL);
+        let json = matches!(kept, Kept::Json(_));
         let mut held = self.held.write().unwrap_or_else(|p| p.into_inner());
-        held.retain(|c| c.key != key && now < c.until);
+        held.retain(|c| (c.key != key || matches!(c.kept, Kept::Json(_)) != json) && now < c.until);
         if held.len() >= MOST {
             held.remove(0);
         }
-        held.push(Card { key, until, value });
+        held.push(Card { key, until, kept });
     }
 }

@@ -789,6 +789,14 @@ async fn nearest_shops_written_directly_are_the_executed_answer_byte_for_byte() 
     }
     let both = answer_text(&app.with_tenant(&tenant.slug), &executed, &cases[0]).await;
     assert!(both.find("东直门店").unwrap() > both.find("朝阳门店").unwrap() && both.contains("/media/"), "{both}");
+    // Each shop's card is written once and kept with its published profile: a change to the shop is seen at once.
+    input["name"] = json!("东直门新店");
+    admin.gql(update, json!({ "id": east, "i": input })).await.data();
+    for caller in [app.with_tenant(&tenant.slug), app.bearer(&consumer)] {
+        let want = answer_text(&caller, &executed, &cases[0]).await;
+        assert!(want.contains("东直门新店"), "{want}");
+        assert_eq!(answer_text(&caller, &registered, &cases[0]).await, want);
+    }
     // What the executor refuses is refused alike.
     let anon = app.with_tenant(&tenant.slug);
     for vars in [

@@ -15,8 +15,10 @@ use crate::{
         direct::{self, Call, Fields, Object, leaf, list, sub_object},
         id_of,
         pagination::Page,
+        response_cache::FixedDocument,
     },
     storefront::{
+        card::CardKey,
         entity::service_item,
         hours::Week,
         index::{self, TenantIndex},
@@ -58,7 +60,12 @@ pub fn nearest_shops<'a>(call: &'a Call<'a>, fields: &'a Fields, out: &'a mut Ve
         let (radius, first) = (call.argument::<f64>("radiusMeters")?, call.argument::<Option<i32>>("first")?);
         let (index, shops) = nearest::nearest_shops(call.state, call.tenant, &near, radius, first).await.ok()?;
         let read = Read { index: &index, slug: &call.tenant.slug, tz: call.tenant.time_zone, now: call.state.now() };
-        let near = shops.iter().map(|(p, meters)| ShopDistance { shop: ShopOut { read: &read, p }, meters: *meters });
+        let near = shops.iter().map(|(p, meters)| ShopDistance {
+            shop: ShopOut { read: &read, p },
+            meters: *meters,
+            document: call.document,
+            consumer: call.consumer,
+        });
         direct::list(out, near, Some(fields))
     })
 }
@@ -66,6 +73,8 @@ pub fn nearest_shops<'a>(call: &'a Call<'a>, fields: &'a Fields, out: &'a mut Ve
 struct ShopDistance<'a> {
     shop: ShopOut<'a>,
     meters: f64,
+    document: FixedDocument,
+    consumer: bool,
 }
 
 impl Object for ShopDistance<'_> {
@@ -74,9 +83,26 @@ impl Object for ShopDistance<'_> {
     fn field(&self, out: &mut Vec<u8>, name: &str, sub: Option<&Fields>) -> Option<()> {
         match name {
             "distanceMeters" => direct::value(out, &ScalarType::to_value(&self.meters)),
-            "shop" => sub_object(out, &self.shop, sub),
+            "shop" => self.card(out, sub?),
             _ => None,
         }
+    }
+}
+
+impl ShopDistance<'_> {
+    /// The shop's card as written the first time this selection of this document asked for it (`card`).
+    fn card(&self, out: &mut Vec<u8>, sub: &Fields) -> Option<()> {
+        let key = CardKey::at(self.document, sub.at, self.consumer);
+        let cards = &self.shop.p.cards;
+        match cards.json(&key) {
+            Some(card) => out.extend_from_slice(&card),
+            None => {
+                let start = out.len();
+                direct::object(out, &self.shop, sub)?;
+                cards.put_json(key, &out[start..], self.shop.read.now);
+            }
+        }
+        Some(())
     }
 }
 
