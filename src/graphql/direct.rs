@@ -1,9 +1,10 @@
-//! Answers written without the executor. A published shop's profile, its promotions and the shops nearest a new
-//! position are computed afresh before they are cached, and executing them (a profile is a few hundred fields)
-//! cost several times a cached answer, most of it building the executor's values and writing them out again.
-//! For a registered document whose one root field has a writer (`app::cache::writer_of` names them) and whose selection is fixed by its
-//! text ([`FixedDocument`](super::response_cache::FixedDocument)), the writer finds the data as the resolver does and writes the JSON field by field,
-//! in the executor's order, each object's fields by name ([`Object`]).
+//! Answers written without the executor. A published shop's profile, its promotions, the shops nearest a new
+//! position and a day's free slots are computed afresh before they are cached, and executing them (a profile is
+//! a few hundred fields, a day a hundred slots) cost several times a cached answer, most of it building the
+//! executor's values and writing them out again. For a registered document whose one root field has a writer
+//! (`app::cache::writer_of` names them) and whose selection is fixed by its text
+//! ([`FixedDocument`](super::response_cache::FixedDocument)), the writer finds the data as the resolver does and
+//! writes the JSON field by field, in the executor's order, each object's fields by name ([`Object`]).
 //!
 //! Whatever a writer does not handle exactly as the executor would (an argument the resolver would refuse, a
 //! field it does not know, a field selected twice, a caller who is neither anonymous nor a consumer) is left to
