@@ -100,6 +100,7 @@ mod tests {
             created_at: chrono::Utc::now(),
             features: &[],
             generations: Generations { storefront, booking },
+            api_key_hash: None,
         };
         let anon = |s, b| Principal::Anonymous { tenant: Some(Arc::new(tenant(s, b))) };
         let p = plans();

@@ -37,11 +37,13 @@ pub struct Registry {
     batch: Arc<Mutex<Batch>>,
     /// Slug → id of tenants seen; a slug resolved here is still checked against the fresh row.
     slugs: RwLock<HashMap<String, Uuid>>,
+    /// API key hash → id of tenants whose key was used; checked against the fresh row's hash likewise.
+    keys: RwLock<HashMap<String, Uuid>>,
 }
 
 impl Registry {
     pub fn new(db: Db) -> Registry {
-        Registry { db, batch: Arc::default(), slugs: RwLock::default() }
+        Registry { db, batch: Arc::default(), slugs: RwLock::default(), keys: RwLock::default() }
     }
 
     /// The tenant's row as of a moment after this call began; `None` when there is no such tenant.
@@ -75,6 +77,25 @@ impl Registry {
         }
         let Some(row) = unscoped::tenant_by_slug(&self.db, slug).await? else { return Ok(None) };
         self.slugs.write().unwrap_or_else(|p| p.into_inner()).insert(row.slug.clone(), row.id);
+        Ok(Some(Arc::new(unscoped::tenant_info(&row)?)))
+    }
+
+    /// The tenant whose current API key has this hash, fresh as in [`Registry::fresh`]: a key used before is
+    /// known from memory and checked against the fresh row (which every concurrent request shares), so a key
+    /// rotated or a tenant suspended by any process is refused on the next request.
+    pub async fn by_api_key_hash(&self, hash: &str) -> AppResult<Option<Arc<TenantInfo>>> {
+        let known = self.keys.read().unwrap_or_else(|p| p.into_inner()).get(hash).copied();
+        if let Some(id) = known {
+            match self.fresh(id).await? {
+                Some(t) if t.api_key_hash.as_ref().is_some_and(|h| h.0 == hash) => return Ok(Some(t)),
+                // Rotated, or the tenant purged.
+                _ => {
+                    self.keys.write().unwrap_or_else(|p| p.into_inner()).remove(hash);
+                }
+            }
+        }
+        let Some(row) = unscoped::tenant_by_api_key_hash(&self.db, hash).await? else { return Ok(None) };
+        self.keys.write().unwrap_or_else(|p| p.into_inner()).insert(hash.to_owned(), row.id);
         Ok(Some(Arc::new(unscoped::tenant_info(&row)?)))
     }
 }

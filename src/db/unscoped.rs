@@ -184,5 +184,6 @@ pub fn tenant_info(t: &tenant::Model) -> Result<TenantInfo, DbErr> {
         created_at: t.created_at,
         features: &template::find(&t.template).ok_or_else(|| bad("template"))?.features,
         generations: crate::kernel::Generations { storefront: t.storefront_generation, booking: t.booking_generation },
+        api_key_hash: t.api_key_hash.clone().map(crate::kernel::KeyHash),
     })
 }

@@ -10,6 +10,6 @@ pub mod text;
 pub use caller::{Principal, Role, StaffRole};
 pub use clock::Clock;
 pub use money::Fen;
-pub use tenant::{Area, Generations, TenantId, TenantInfo};
+pub use tenant::{Area, Generations, KeyHash, TenantId, TenantInfo};
 pub use text::{Shape, Text};
 pub mod template;

@@ -38,6 +38,18 @@ pub struct TenantInfo {
     pub features: &'static [String],
     /// The cache generations as of this request.
     pub generations: Generations,
+    /// The SHA-256 of the tenant's current API key, if it has one.
+    pub api_key_hash: Option<KeyHash>,
+}
+
+/// An API key's hash: compared, never shown (`Debug` prints no digit of it).
+#[derive(Clone, PartialEq, Eq)]
+pub struct KeyHash(pub String);
+
+impl std::fmt::Debug for KeyHash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("KeyHash(..)")
+    }
 }
 
 impl TenantInfo {

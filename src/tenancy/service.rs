@@ -166,14 +166,7 @@ pub async fn active_by_id(state: &AppState, id: Uuid) -> AppResult<Arc<TenantInf
 
 /// The active tenant whose API key this is; `None` when no tenant has it.
 pub async fn active_by_api_key(state: &AppState, key: &str) -> AppResult<Option<Arc<TenantInfo>>> {
-    match unscoped::tenant_by_api_key_hash(&state.db, &crypto::sha256_hex(key)).await? {
-        Some(t) => active(&t).map(Some),
-        None => Ok(None),
-    }
-}
-
-fn active(t: &tenant::Model) -> AppResult<Arc<TenantInfo>> {
-    active_info(Arc::new(unscoped::tenant_info(t)?))
+    state.tenants.by_api_key_hash(&crypto::sha256_hex(key)).await?.map(active_info).transpose()
 }
 
 fn active_info(t: Arc<TenantInfo>) -> AppResult<Arc<TenantInfo>> {

@@ -67,6 +67,37 @@ async fn rotating_the_api_key_retires_the_old_one() {
     app.bearer(platform_key).gql("{ me { kind } }", json!({})).await.data();
 }
 
+/// API keys are known from memory by their hash, checked against the tenant's fresh registry row: a key rotated
+/// or a tenant suspended through one process is refused by every other on its next request.
+#[tokio::test]
+async fn a_key_rotated_or_a_tenant_suspended_in_one_process_is_refused_by_the_others_at_once() {
+    let app = TestApp::spawn().await;
+    let other = app.spawn_beside().await;
+    let t = app.tenant("massage").await;
+    // Both processes have used the key (and so know it).
+    for p in [&app, &other] {
+        assert_eq!(p.bearer(&t.api_key).gql("{ me { kind } }", json!({})).await.data()["me"]["kind"], "API_KEY");
+    }
+    let r = app.bearer(&t.api_key).gql("mutation { rotateApiKey { apiKey } }", json!({})).await.data();
+    let new_key = r["rotateApiKey"]["apiKey"].as_str().unwrap().to_owned();
+    for p in [&app, &other] {
+        p.bearer(&t.api_key).gql("{ me { kind } }", json!({})).await.expect_code("UNAUTHENTICATED");
+        p.bearer(&new_key).gql("{ tenant { slug } }", json!({})).await.data();
+    }
+    other
+        .platform()
+        .gql("mutation($id: ID!) { suspendTenant(id: $id) { status } }", json!({ "id": t.id }))
+        .await
+        .data();
+    for p in [&app, &other] {
+        p.bearer(&new_key).gql("{ me { kind } }", json!({})).await.expect_code("TENANT_SUSPENDED");
+    }
+    app.platform().gql("mutation($id: ID!) { activateTenant(id: $id) { status } }", json!({ "id": t.id })).await.data();
+    for p in [&app, &other] {
+        p.bearer(&new_key).gql("{ me { kind } }", json!({})).await.data();
+    }
+}
+
 #[tokio::test]
 async fn a_suspended_tenant_is_refused_everywhere() {
     let app = TestApp::spawn().await;
