@@ -75,7 +75,8 @@ impl Registry {
                 }
             }
         }
-        let Some(row) = unscoped::tenant_by_slug(&self.db, slug).await? else { return Ok(None) };
+        // Boxed, like the key's look-up below: a first sight, whose query every request's future would carry.
+        let Some(row) = Box::pin(unscoped::tenant_by_slug(&self.db, slug)).await? else { return Ok(None) };
         self.slugs.write().unwrap_or_else(|p| p.into_inner()).insert(row.slug.clone(), row.id);
         Ok(Some(Arc::new(unscoped::tenant_info(&row)?)))
     }
@@ -94,7 +95,7 @@ impl Registry {
                 }
             }
         }
-        let Some(row) = unscoped::tenant_by_api_key_hash(&self.db, hash).await? else { return Ok(None) };
+        let Some(row) = Box::pin(unscoped::tenant_by_api_key_hash(&self.db, hash)).await? else { return Ok(None) };
         self.keys.write().unwrap_or_else(|p| p.into_inner()).insert(hash.to_owned(), row.id);
         Ok(Some(Arc::new(unscoped::tenant_info(&row)?)))
     }

@@ -1,10 +1,14 @@
 //! Who is calling: resolved once per request from `Authorization` or `X-Tenant`, then fixed.
 
+use std::sync::Arc;
+
+use uuid::Uuid;
+
 use super::entity::staff;
 use crate::{
     error::{AppError, AppResult},
     infra::crypto::SessionKind,
-    kernel::{Principal, StaffRole},
+    kernel::{Principal, StaffRole, TenantInfo},
     state::AppState,
     tenancy::service as tenancy,
 };
@@ -42,13 +46,18 @@ pub async fn resolve(state: &AppState, authorization: Option<&str>, x_tenant: Op
     match claims.kind {
         SessionKind::Platform => Err(AppError::Unauthenticated),
         SessionKind::Consumer => Ok(Principal::Consumer { tenant, id: claims.sub }),
-        SessionKind::Staff => {
-            let tx = state.db.read(tenant.id).await?;
-            let row = tx.get::<staff::Entity>(claims.sub).await?;
-            tx.commit().await?;
-            let row = row.filter(|s| s.active && s.session_epoch == claims.ep).ok_or(AppError::Unauthenticated)?;
-            let role = StaffRole::parse(&row.role)?;
-            Ok(Principal::Staff { tenant, id: row.id, role, shop_ids: super::service::shop_ids(&row) })
-        }
+        // Boxed: a staff member's row is read in a transaction, whose state every consumer's request would
+        // otherwise carry.
+        SessionKind::Staff => Box::pin(staff(state, tenant, claims.sub, claims.ep)).await,
     }
+}
+
+/// A staff session's member, while they are active and the session's epoch is theirs.
+async fn staff(state: &AppState, tenant: Arc<TenantInfo>, id: Uuid, epoch: i32) -> AppResult<Principal> {
+    let tx = state.db.read(tenant.id).await?;
+    let row = tx.get::<staff::Entity>(id).await?;
+    tx.commit().await?;
+    let row = row.filter(|s| s.active && s.session_epoch == epoch).ok_or(AppError::Unauthenticated)?;
+    let role = StaffRole::parse(&row.role)?;
+    Ok(Principal::Staff { tenant, id: row.id, role, shop_ids: super::service::shop_ids(&row) })
 }

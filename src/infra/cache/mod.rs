@@ -125,6 +125,15 @@ impl Cache {
             metrics::counter!("civic_cache_hits_total", "layer" => "local").increment(1);
             return Some((entry, Source::Local));
         }
+        // Boxed: Redis and the load are the rarer path, and their state would make every hit's future large.
+        Box::pin(self.get_or_load_shared(key, load)).await
+    }
+
+    /// [`Cache::get_or_load`] past a miss in this process: one load shared by concurrent calls for the key.
+    async fn get_or_load_shared<F>(&self, key: String, load: F) -> Option<(Arc<Entry>, Source)>
+    where
+        F: Future<Output = Option<(Bytes, Duration)>> + Send,
+    {
         const LOCAL: u8 = 0;
         const REDIS: u8 = 1;
         const LOADED: u8 = 2;
