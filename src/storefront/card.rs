@@ -1,11 +1,11 @@
 //! Shop cards: published shops in a list of results (`nearestShops`, `searchShops`). A phone's position is
 //! asked once, so such answers are seldom cached whole, but the shops in them repeat. The value a card resolved
-//! to (or the JSON a writer wrote for it, `graphql::direct`), for one selection of a registered document ([`FixedDocument`]) and one kind of caller, is kept with the
-//! shop's published profile (one storefront generation: a write to the storefront makes new profiles) and
-//! reused for as long as a whole cached answer lives (until a promotion of the tenant starts or ends, at most
-//! [`STOREFRONT_TTL`]), instead of resolving the card field by field again. As
-//! with the response cache, a shop's public fields are the same for every consumer: a field that depended on
-//! which consumer asks could not be kept here.
+//! to (or the JSON a writer wrote for it, `graphql::direct`), for one selection of a registered document
+//! ([`FixedDocument`]) and one kind of caller, is kept with the shop's published profile (one storefront
+//! generation: a write to the storefront makes new profiles) and reused for as long as a whole cached answer
+//! lives (until a promotion of the tenant starts or ends, at most [`STOREFRONT_TTL`]), instead of resolving the
+//! card field by field again. As with the response cache, a shop's public fields are the same for every
+//! consumer: a field that depended on which consumer asks could not be kept here.
 
 use std::{
     sync::{Arc, RwLock},
@@ -43,7 +43,8 @@ impl CardKey {
     }
 }
 
-/// A handful of entries at most: one per registered document that lists shops, per kind of caller.
+/// A handful of entries at most: one per registered document that lists shops, per kind of caller (and per
+/// kind of keeping: the executor's value or a writer's JSON).
 const MOST: usize = 8;
 
 /// A card's resolved value, or the JSON a writer wrote for it (`graphql::direct`).
@@ -105,9 +106,9 @@ impl Cards {
     fn keep(&self, key: CardKey, kept: Kept, at: chrono::DateTime<chrono::Utc>) {
         let now = Instant::now();
         let until = now + self.changes.holds(at, STOREFRONT_TTL);
-        let json = matches!(kept, Kept::Json(_));
+        let kind = std::mem::discriminant(&kept);
         let mut held = self.held.write().unwrap_or_else(|p| p.into_inner());
-        held.retain(|c| (c.key != key || matches!(c.kept, Kept::Json(_)) != json) && now < c.until);
+        held.retain(|c| (c.key != key || std::mem::discriminant(&c.kept) != kind) && now < c.until);
         if held.len() >= MOST {
             held.remove(0);
         }
