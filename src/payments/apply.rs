@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::{
     Notification,
     entity::{allocation, payment, payment_event},
-    payee::{Payees, Receipt},
+    payee::{Now, Payees, Receipt},
     provider::{FAILED, PENDING, SUCCEEDED},
     refund,
 };
@@ -22,8 +22,9 @@ use crate::{
 
 #[derive(Debug)]
 pub enum Applied {
-    /// The payment succeeded and its payables took the money (the payment as it now is).
-    Settled(payment::Model),
+    /// The payment succeeded and its payables took the money: the payment as it now is, and each payable a payee
+    /// took with what it answered of it.
+    Settled(payment::Model, Vec<(Uuid, Option<Now>)>),
     /// This notification was applied before; nothing changed.
     Duplicate,
     /// The payment (as it now is) failed at the provider.
@@ -79,9 +80,12 @@ pub async fn apply(state: &AppState, provider: &str, tenant: &TenantInfo, n: &No
     if parts.iter().map(|a| a.amount_fen).sum::<i64>() != pay.amount_fen {
         return Err(AppError::internal(anyhow::anyhow!("payment {} is not the sum of its allocations", pay.id)));
     }
+    let mut taken = Vec::with_capacity(parts.len());
     for part in &parts {
         let payee = Payees::of(state, &part.payable_kind)?;
-        if payee.paid(&tx, tenant, part.payable_id, part.amount_fen, now).await? == Receipt::GiveBack {
+        if let Receipt::Taken(payable) = payee.paid(&tx, tenant, part.payable_id, part.amount_fen, now).await? {
+            taken.push((part.payable_id, payable));
+        } else {
             // Paid too late (closed meanwhile): this part goes back at once.
             let no = format!(
                 "RP{}{}",
@@ -94,7 +98,7 @@ pub async fn apply(state: &AppState, provider: &str, tenant: &TenantInfo, n: &No
     }
     tx.commit().await?;
     crate::notify::wake(state, tenant.id);
-    Ok(Applied::Settled(pay))
+    Ok(Applied::Settled(pay, taken))
 }
 
 fn txn_id(n: &Notification) -> String {

@@ -13,7 +13,7 @@ pub mod start;
 pub use apply::{Applied, apply};
 /// A payment as stored.
 pub use entity::payment::Model as Payment;
-pub use payee::{Payable, Payee, Payees, Receipt};
+pub use payee::{Now, Payable, Payee, Payees, Receipt};
 pub use provider::{Notification, PaymentProvider, Provider, SimulatedProvider, may_use_simulation, provider};
 pub use refund::refund_payable;
-pub use start::{NewPayment, by_key, of_payable, open, settle};
+pub use start::{NewPayment, Settled, by_key, of_payable, open, settle};

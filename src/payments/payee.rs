@@ -2,7 +2,7 @@
 //! bills), each owned by a domain that registers a [`Payee`] for its kind of payable. `payments` never names a
 //! domain: when money arrives it asks the payee of each allocation to take it, inside the payment's transaction.
 
-use std::{collections::HashMap, sync::Arc};
+use std::{any::Any, collections::HashMap, sync::Arc};
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -18,13 +18,34 @@ pub struct Payable {
 }
 
 /// What a payee did with money that arrived for one of its payables.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum Receipt {
-    /// Taken: the payable is paid (by this part of the payment).
-    Taken,
+    /// Taken: the payable is paid (by this part of the payment). With the payable as it now is, when the payee
+    /// has it at hand: the caller that started the payment answers with it instead of reading it again.
+    Taken(Option<Now>),
     /// The payable can no longer be paid (closed meanwhile): the payee recorded the money as paid and given back,
     /// and `payments` refunds this part at once.
     GiveBack,
+}
+
+/// A payable as it is after taking the money, in its domain's own type (which only that domain reads back).
+pub struct Now(Box<dyn Any + Send + Sync>);
+
+impl Now {
+    pub fn of<T: Any + Send + Sync>(payable: T) -> Now {
+        Now(Box::new(payable))
+    }
+
+    /// The payable, when it is a `T`.
+    pub fn into<T: Any>(self) -> Option<T> {
+        self.0.downcast().ok().map(|b| *b)
+    }
+}
+
+impl std::fmt::Debug for Now {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Now(..)")
+    }
 }
 
 /// A domain's side of its payables.

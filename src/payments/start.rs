@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::{
     apply::{Applied, apply},
     entity::{allocation, payment},
-    payee::Payable,
+    payee::{Now, Payable},
     provider::{self, PENDING},
 };
 use crate::{
@@ -60,10 +60,25 @@ pub async fn open(
     Ok(p)
 }
 
+/// A payment as settling left it, with the payables its payees took there, as they answered them.
+#[derive(Debug)]
+pub struct Settled {
+    pub payment: payment::Model,
+    taken: Vec<(Uuid, Option<Now>)>,
+}
+
+impl Settled {
+    /// The payable as its payee answered it when it took this payment's money, when it did so here.
+    pub fn taken<T: std::any::Any>(&mut self, payable: Uuid) -> Option<T> {
+        let at = self.taken.iter().position(|(id, now)| *id == payable && now.is_some())?;
+        self.taken.swap_remove(at).1?.into()
+    }
+}
+
 /// Asks the provider to settle a committed payment. A provider that settles at once (the simulated one) gives
 /// its signed notification, applied like a webhook's; otherwise the payment stays pending until the webhook.
 /// Answers the payment as it now is.
-pub async fn settle(state: &AppState, tenant: &TenantInfo, p: payment::Model) -> AppResult<payment::Model> {
+pub async fn settle(state: &AppState, tenant: &TenantInfo, p: payment::Model) -> AppResult<Settled> {
     let provider = provider::provider(state);
     let settle = provider::Charge { id: p.id, amount_fen: p.amount_fen };
     if let Some((body, signature)) = provider.settle_now(&settle) {
@@ -71,15 +86,16 @@ pub async fn settle(state: &AppState, tenant: &TenantInfo, p: payment::Model) ->
             .verify(&body, Some(&signature))
             .ok_or_else(|| AppError::internal(anyhow::anyhow!("own notification did not verify")))?;
         match apply(state, provider.name(), tenant, &n).await? {
-            Applied::Settled(p) | Applied::Failed(p) => return Ok(p),
+            Applied::Settled(payment, taken) => return Ok(Settled { payment, taken }),
+            Applied::Failed(payment) => return Ok(Settled { payment, taken: vec![] }),
             Applied::Duplicate => {}
         }
     }
     // Settled elsewhere (a notification that came first), or later: as it is now.
     let tx = state.db.read(tenant.id).await?;
-    let now = tx.get::<payment::Entity>(p.id).await?.ok_or(AppError::NotFound("payment"))?;
+    let payment = tx.get::<payment::Entity>(p.id).await?.ok_or(AppError::NotFound("payment"))?;
     tx.commit().await?;
-    Ok(now)
+    Ok(Settled { payment, taken: vec![] })
 }
 
 /// The payment opened with an idempotency key.

@@ -31,7 +31,13 @@ async fn one_payment_pays_two_orders_and_a_refund_comes_from_the_part_that_paid_
     let new = NewPayment { idempotency_key: &key, request_hash: "h", payables: &payables };
     let opened = payments::open(&app.state, &tx, &tenant, new).await.unwrap();
     tx.commit().await.unwrap();
-    let settled = payments::settle(&app.state, &tenant, opened).await.unwrap();
+    let mut answer = payments::settle(&app.state, &tenant, opened).await.unwrap();
+    let took: Vec<_> = orders
+        .iter()
+        .map(|id| answer.taken::<civic::booking::entity::order::Model>(*id).map(|o| (o.status, o.paid_fen)))
+        .collect();
+    assert_eq!(took, vec![Some(("PAID".to_owned(), 12800)); 2], "each order as its payee took the money");
+    let settled = answer.payment;
     assert_eq!((settled.status.as_str(), settled.amount_fen), ("SUCCEEDED", 25600));
 
     let tx = app.state.db.read(tenant.id).await.unwrap();

@@ -114,7 +114,7 @@ async fn staff_move(
     let now = state.now();
     let o = transition(&tx, &o, from, to, now, |_| {}).await?;
     if let Some(event) = event {
-        notices::order_event(&tx, tenant, &o, event, now).await?;
+        notices::order_events(&tx, tenant, &o, &[event], now).await?;
     }
     tx.commit().await?;
     if event.is_some() {
@@ -214,7 +214,7 @@ pub async fn cancel(
     payments::refund_payable(&tx, tenant, super::payment::ORDER, o.id, refund, &refund_no, reason, now).await?;
     tx.exec_delete(tx.delete_many::<slot_claim::Entity>().map(|q| q.filter(slot_claim::Column::OrderId.eq(o.id))))
         .await?;
-    notices::order_event(&tx, tenant, &o, "CANCELLED", now).await?;
+    notices::order_events(&tx, tenant, &o, &["CANCELLED"], now).await?;
     let generation = tx.bump_generation(Area::Booking).await?;
     claims::of(state).released(tx.commit(), tenant.id, generation, o.therapist_id, o.id).await?;
     crate::notify::wake(state, tenant.id);

@@ -25,38 +25,46 @@ fn message(event: &str, o: &order::Model, therapist: &str, tz: chrono_tz::Tz) ->
     }
 }
 
-/// Writes the notices an order event causes, in the caller's transaction (through `notify`).
-pub async fn order_event(
+/// Writes the notices the order's events cause (in order, e.g. `PAID` then `CONFIRMED`), in the caller's
+/// transaction (through `notify`): one read of the therapist's name, one insert.
+pub async fn order_events(
     tx: &TenantTx,
     tenant: &TenantInfo,
     o: &order::Model,
-    event: &str,
+    events: &[&str],
     now: chrono::DateTime<Utc>,
 ) -> AppResult<()> {
     use notify::{Channel::*, RecipientKind::*};
-    let (name, sends): (&'static str, &[(notify::Channel, notify::RecipientKind)]) = match event {
-        "PAID" => ("ORDER_PAID", &[(Sms, Shop), (VoiceCall, Shop)]),
-        "CONFIRMED" => ("ORDER_CONFIRMED", &[(WechatTemplate, Consumer)]),
-        "CANCELLED" => ("ORDER_CANCELLED", &[(WechatTemplate, Consumer), (Sms, Shop)]),
-        _ => return Ok(()),
+    let sends = |event: &str| -> (&'static str, &'static [(notify::Channel, notify::RecipientKind)]) {
+        match event {
+            "PAID" => ("ORDER_PAID", &[(Sms, Shop), (VoiceCall, Shop)]),
+            "CONFIRMED" => ("ORDER_CONFIRMED", &[(WechatTemplate, Consumer)]),
+            "CANCELLED" => ("ORDER_CANCELLED", &[(WechatTemplate, Consumer), (Sms, Shop)]),
+            _ => ("", &[]),
+        }
     };
+    if events.iter().all(|e| sends(e).1.is_empty()) {
+        return Ok(());
+    }
     let names = crate::storefront::therapist_names(tx, [o.therapist_id]).await?;
     let therapist = names.get(&o.therapist_id).map(String::as_str).unwrap_or_default();
-    let text = message(event, o, therapist, tenant.time_zone);
     // A booking staff took for a customer has no consumer to message.
     let recipient = |kind| if kind == Shop { Some(o.shop_id) } else { o.consumer_id };
-    let notices = sends
-        .iter()
-        .filter_map(|&(channel, kind)| Some((channel, kind, recipient(kind)?)))
-        .map(|(channel, kind, id)| notify::Notice {
-            channel,
-            event: name,
-            recipient: notify::Recipient { kind, id },
-            dedupe_key: format!("order:{}:{name}:{}", o.id, channel.as_str()),
-            text: text.clone(),
-            about: serde_json::json!({ "order": o.id, "shop": o.shop_id, "therapist": o.therapist_id }),
-        })
-        .collect();
+    let mut notices = vec![];
+    for &event in events {
+        let (name, sends) = sends(event);
+        let text = message(event, o, therapist, tenant.time_zone);
+        notices.extend(sends.iter().filter_map(|&(channel, kind)| Some((channel, kind, recipient(kind)?))).map(
+            |(channel, kind, id)| notify::Notice {
+                channel,
+                event: name,
+                recipient: notify::Recipient { kind, id },
+                dedupe_key: format!("order:{}:{name}:{}", o.id, channel.as_str()),
+                text: text.clone(),
+                about: serde_json::json!({ "order": o.id, "shop": o.shop_id, "therapist": o.therapist_id }),
+            },
+        ));
+    }
     notify::enqueue(tx, now, notices).await?;
     Ok(())
 }

@@ -75,12 +75,10 @@ impl payments::Payee for OrderPayee {
         if held == 0 {
             return Err(AppError::internal(anyhow::anyhow!("unpaid order {} holds no slot", paid.id)));
         }
-        notices::order_event(tx, tenant, &paid, "PAID", now).await?;
-        if rules.auto_confirm {
-            notices::order_event(tx, tenant, &paid, "CONFIRMED", now).await?;
-        }
+        let events: &[&str] = if rules.auto_confirm { &["PAID", "CONFIRMED"] } else { &["PAID"] };
+        notices::order_events(tx, tenant, &paid, events, now).await?;
         // No generation is raised: the cells were held before and are held now (see `booking::claims`).
-        Ok(Receipt::Taken)
+        Ok(Receipt::Taken(Some(payments::Now::of(paid))))
     }
 }
 
@@ -162,7 +160,9 @@ pub async fn pay_order(
         Err(e) => return Err(e.into()),
     };
     // The payment row is committed before the provider is asked, so the order can never be PAID without it.
-    Ok(answer(payments::settle(state, tenant, p).await?))
+    let mut settled = payments::settle(state, tenant, p).await?;
+    let order = settled.taken::<order::Model>(order_id);
+    Ok(Paid { payment: settled.payment, order_id, order })
 }
 
 /// The payments of an order the caller may see.

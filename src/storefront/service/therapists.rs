@@ -182,6 +182,11 @@ pub async fn therapist_names(
     if ids.is_empty() {
         return Ok(Default::default());
     }
-    let rows = tx.all(tx.select::<therapist::Entity>().map(|q| q.filter(therapist::Column::Id.is_in(ids)))).await?;
-    Ok(rows.into_iter().map(|t| (t.id, t.name)).collect())
+    let rows: Vec<(Uuid, String)> = tx
+        .tuples(
+            tx.select::<therapist::Entity>().map(|q| q.filter(therapist::Column::Id.is_in(ids))),
+            [therapist::Column::Id, therapist::Column::Name],
+        )
+        .await?;
+    Ok(rows.into_iter().collect())
 }
