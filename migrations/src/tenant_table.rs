@@ -93,7 +93,8 @@ pub fn scoped_fk(table: &str, column: &str, parent: &str) -> ForeignKeyCreateSta
         .to_owned()
 }
 
-/// Creates an index (unique or not) on `table(cols…)`.
+/// Creates an index (unique or not) on `table(cols…)`. A unique index of a tenant table leads with `tenant_id`
+/// (so the table stays distributable by it: `tests/it/postgres.rs` checks the migrated schema).
 pub async fn index(
     manager: &SchemaManager<'_>,
     name: &str,
@@ -101,6 +102,10 @@ pub async fn index(
     cols: &[&str],
     unique: bool,
 ) -> Result<(), DbErr> {
+    assert!(
+        !unique || !TENANT_TABLES.contains(&table) || cols.first() == Some(&"tenant_id"),
+        "unique index {name} of tenant table {table} must lead with tenant_id"
+    );
     let mut stmt = Index::create();
     stmt.name(name).table(ident(table));
     for c in cols {

@@ -39,6 +39,56 @@ async fn the_tenant_table_list_names_every_table_with_tenant_id() {
     assert_eq!(strings(&conn, sql).await, expected);
 }
 
+/// What Citus needs to distribute every tenant table by `tenant_id` and keep a tenant's rows on one shard: the
+/// primary key and every unique key lead with `tenant_id`; a foreign key either names the tenant alone
+/// (`tenant_id` → `tenants`) or leads with `tenant_id` on both sides, into another tenant table; no column takes
+/// its default from a sequence.
+#[tokio::test]
+async fn every_tenant_table_is_distributable_by_tenant_id() {
+    if !is_postgres() {
+        return;
+    }
+    let app = TestApp::spawn().await;
+    let conn = app.service_conn().await;
+    let tables = migration::TENANT_TABLES.iter().map(|t| format!("'{t}'")).collect::<Vec<_>>().join(",");
+    let first = |kind: &str| {
+        format!(
+            "SELECT t.relname::text || ' ' || c.conname::text FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid
+             JOIN pg_namespace n ON n.oid = t.relnamespace
+             WHERE n.nspname = current_schema() AND t.relname IN ({tables}) AND c.contype = '{kind}'
+               AND (SELECT attname FROM pg_attribute WHERE attrelid = t.oid AND attnum = c.conkey[1]) <> 'tenant_id'
+             ORDER BY 1"
+        )
+    };
+    assert_eq!(strings(&conn, &first("p")).await, Vec::<String>::new(), "primary keys not led by tenant_id");
+    assert_eq!(strings(&conn, &first("f")).await, Vec::<String>::new(), "foreign keys not led by tenant_id");
+    let unique = format!(
+        "SELECT t.relname::text || ' ' || x.relname::text FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid
+         JOIN pg_class x ON x.oid = i.indexrelid JOIN pg_namespace n ON n.oid = t.relnamespace
+         WHERE n.nspname = current_schema() AND t.relname IN ({tables}) AND i.indisunique
+           AND (SELECT attname FROM pg_attribute WHERE attrelid = t.oid AND attnum = i.indkey[0]) <> 'tenant_id'
+         ORDER BY 1"
+    );
+    assert_eq!(strings(&conn, &unique).await, Vec::<String>::new(), "unique indexes not led by tenant_id");
+    let foreign = format!(
+        "SELECT t.relname::text || ' ' || c.conname::text FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid
+         JOIN pg_class r ON r.oid = c.confrelid JOIN pg_namespace n ON n.oid = t.relnamespace
+         WHERE n.nspname = current_schema() AND t.relname IN ({tables}) AND c.contype = 'f'
+           AND NOT (r.relname = 'tenants' AND cardinality(c.conkey) = 1)
+           AND NOT (r.relname IN ({tables})
+                    AND (SELECT attname FROM pg_attribute WHERE attrelid = r.oid AND attnum = c.confkey[1]) = 'tenant_id')
+         ORDER BY 1"
+    );
+    assert_eq!(strings(&conn, &foreign).await, Vec::<String>::new(), "foreign keys that would cross shards");
+    let serial = format!(
+        "SELECT table_name::text || '.' || column_name::text FROM information_schema.columns
+         WHERE table_schema = current_schema() AND table_name IN ({tables})
+           AND (column_default LIKE 'nextval(%' OR is_identity = 'YES')
+         ORDER BY 1"
+    );
+    assert_eq!(strings(&conn, &serial).await, Vec::<String>::new(), "columns numbered by a sequence");
+}
+
 /// Data in two tenants, so that "sees nothing" means something.
 async fn populated() -> (TestApp, crate::helpers::TestTenant) {
     let app = TestApp::spawn().await;
