@@ -58,6 +58,7 @@ pub async fn migrate(config: &Config) -> anyhow::Result<()> {
             .await
             .context("cannot connect to the database as the owner (DATABASE_ADMIN_URL)")?;
     unscoped::migrate(&admin).await.context("migrations failed")?;
+    db::citus::distribute(&admin).await.context("distributing the tables on Citus failed")?;
     if let Some(role) = service_role(config)? {
         unscoped::grant_service_role(&admin, &role).await.context("granting the service role failed")?;
     }

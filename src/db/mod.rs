@@ -1,11 +1,12 @@
 //! The database, reachable only through a tenant-scoped handle.
 //!
 //! `Db` keeps its connection private. Tenant-owned tables are read and written through [`TenantTx`], a
-//! transaction bound to one tenant: on PostgreSQL its `BEGIN` runs `set_config('app.tenant_id', …, true)` so that
+//! transaction bound to one tenant: on PostgreSQL its `BEGIN` runs `SET LOCAL app.tenant_id = …` so that
 //! row-level security applies, and on every backend each query it runs carries `tenant_id = <tenant>` (added
 //! when the query runs, after any refinement) and each row it inserts gets the tenant's id. The few code paths that need no tenant live in [`unscoped`].
 
 pub mod audit_scope;
+pub mod citus;
 mod pg_txn;
 pub mod registry;
 pub mod tenant_row;
@@ -53,6 +54,8 @@ macro_rules! tenant_entity {
 #[derive(Clone)]
 pub struct Db {
     conn: DatabaseConnection,
+    /// The database is a Citus coordinator: a tenant transaction names its tenant in a statement of its own.
+    citus: bool,
 }
 
 pub struct PoolOptions {
@@ -81,7 +84,9 @@ impl Db {
                     .foreign_keys(true)
             });
         }
-        Ok(Db { conn: Database::connect(opts).await? })
+        let conn = Database::connect(opts).await?;
+        let citus = conn.get_database_backend() == DbBackend::Postgres && unscoped::has_citus(&conn).await?;
+        Ok(Db { conn, citus })
     }
 
     pub fn backend(&self) -> DbBackend {
@@ -112,7 +117,7 @@ impl Db {
             // Boxed, as sea-orm boxes its own: sqlx's acquiring and beginning is a future of kilobytes, which every
             // future awaiting a transaction would otherwise carry inline and be copied with (+9% instructions).
             DbBackend::Postgres => {
-                Txn::Pg(Box::pin(PgTxn::begin(self.conn.get_postgres_connection_pool(), tenant)).await?)
+                Txn::Pg(Box::pin(PgTxn::begin(self.conn.get_postgres_connection_pool(), tenant, self.citus)).await?)
             }
             _ => {
                 let options = TransactionOptions { sqlite_transaction_mode: mode, ..Default::default() };

@@ -1,4 +1,4 @@
-//! A PostgreSQL transaction that names its tenant in the same round trip as its `BEGIN`.
+//! A PostgreSQL transaction that names its tenant in the same round trip as its `BEGIN` (on Citus, just after).
 //!
 //! Row-level security reads the tenant from `app.tenant_id`, set for the transaction only. sea-orm's
 //! transaction sends `BEGIN` on its own, which made naming the tenant a second round trip to the server in
@@ -31,15 +31,29 @@ fn query(stmt: Statement) -> sqlx::query::Query<'static, Postgres, SqlxValues> {
     sqlx::query_with(sqlx::AssertSqlSafe(stmt.sql), SqlxValues(values))
 }
 
+/// The statement that names the transaction's tenant for row-level security. `SET LOCAL` rather than
+/// `set_config(…, true)`: Citus passes `SET LOCAL` on to the workers that hold the shards (with
+/// `citus.propagate_set_commands = 'local'`), and never a function call.
+pub(crate) fn name_tenant(tenant: TenantId) -> String {
+    // A UUID prints as hex digits and hyphens only: nothing in it can end the literal.
+    format!("SET LOCAL app.tenant_id = '{}'", tenant.0)
+}
+
 impl PgTxn {
-    pub async fn begin(pool: &PgPool, tenant: TenantId) -> Result<PgTxn, DbErr> {
-        // A UUID prints as hex digits and hyphens only: nothing in it can end the literal.
-        let begin = format!("BEGIN; SELECT set_config('app.tenant_id', '{}', true)", tenant.0);
-        let tx = pool.begin_with(sqlx::AssertSqlSafe(begin)).await.map_err(|e| match e {
+    /// Begins a transaction of `tenant`. On plain PostgreSQL `BEGIN` and the tenant go in one simple query (one
+    /// round trip). `apart` (Citus) sends them as two: Citus replays the whole text of a statement that
+    /// carried a `SET` on each worker connection, where a `BEGIN` in it is refused.
+    pub async fn begin(pool: &PgPool, tenant: TenantId, apart: bool) -> Result<PgTxn, DbErr> {
+        let name = name_tenant(tenant);
+        let begin = if apart { "BEGIN".to_owned() } else { format!("BEGIN; {name}") };
+        let mut tx = pool.begin_with(sqlx::AssertSqlSafe(begin)).await.map_err(|e| match e {
             sqlx::Error::PoolTimedOut => DbErr::ConnectionAcquire(ConnAcquireErr::Timeout),
             sqlx::Error::PoolClosed => DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed),
             e => DbErr::Conn(RuntimeErr::SqlxError(e.into())),
         })?;
+        if apart {
+            tx.execute(sqlx::AssertSqlSafe(name)).await.map_err(exec_err)?;
+        }
         Ok(PgTxn(Mutex::new(tx)))
     }
 

@@ -137,18 +137,27 @@ pub async fn role_powers(db: &Db) -> Result<Option<(bool, bool, bool)>, DbErr> {
     })
 }
 
+/// Whether the database is a Citus coordinator (the `citus` extension is installed).
+pub(crate) async fn has_citus(conn: &impl ConnectionTrait) -> Result<bool, DbErr> {
+    let row = conn
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')",
+        ))
+        .await?;
+    Ok(match row {
+        Some(r) => r.try_get_by_index(0)?,
+        None => false,
+    })
+}
+
 /// Deletes a tenant and every row it owns, in one transaction. Run by the CLI as the owner; on PostgreSQL the
 /// deletes run with `app.tenant_id` set, as row-level security (forced, so the owner too) requires.
 pub async fn purge_tenant(db: &Db, tenant: TenantId) -> Result<(), DbErr> {
     let txn = db.raw().begin().await?;
     let backend = txn.get_database_backend();
     if backend == DbBackend::Postgres {
-        txn.execute_raw(Statement::from_sql_and_values(
-            backend,
-            "SELECT set_config('app.tenant_id', $1, true)",
-            [tenant.0.to_string().into()],
-        ))
-        .await?;
+        txn.execute_unprepared(&super::pg_txn::name_tenant(tenant)).await?;
     }
     let placeholder = if backend == DbBackend::Postgres { "$1" } else { "?" };
     for table in migration::TENANT_TABLES {
