@@ -5,6 +5,7 @@ mod audit;
 mod authz;
 mod booking;
 mod cache;
+mod citus;
 mod counter;
 mod counter_pages;
 mod features;
