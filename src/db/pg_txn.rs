@@ -44,15 +44,14 @@ impl PgTxn {
     /// round trip). `apart` (Citus) sends them as two: Citus replays the whole text of a statement that
     /// carried a `SET` on each worker connection, where a `BEGIN` in it is refused.
     pub async fn begin(pool: &PgPool, tenant: TenantId, apart: bool) -> Result<PgTxn, DbErr> {
-        let name = name_tenant(tenant);
-        let begin = if apart { "BEGIN".to_owned() } else { format!("BEGIN; {name}") };
+        let begin = if apart { "BEGIN".to_owned() } else { format!("BEGIN; {}", name_tenant(tenant)) };
         let mut tx = pool.begin_with(sqlx::AssertSqlSafe(begin)).await.map_err(|e| match e {
             sqlx::Error::PoolTimedOut => DbErr::ConnectionAcquire(ConnAcquireErr::Timeout),
             sqlx::Error::PoolClosed => DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed),
             e => DbErr::Conn(RuntimeErr::SqlxError(e.into())),
         })?;
         if apart {
-            tx.execute(sqlx::AssertSqlSafe(name)).await.map_err(exec_err)?;
+            tx.execute(sqlx::AssertSqlSafe(name_tenant(tenant))).await.map_err(exec_err)?;
         }
         Ok(PgTxn(Mutex::new(tx)))
     }

@@ -45,11 +45,7 @@ async fn the_tenant_table_list_names_every_table_with_tenant_id() {
 /// its default from a sequence.
 #[tokio::test]
 async fn every_tenant_table_is_distributable_by_tenant_id() {
-    if !is_postgres() {
-        return;
-    }
-    let app = TestApp::spawn().await;
-    let conn = app.service_conn().await;
+    let Some((_app, conn)) = service_role_on_postgres().await else { return };
     let tables = migration::TENANT_TABLES.iter().map(|t| format!("'{t}'")).collect::<Vec<_>>().join(",");
     let first = |kind: &str| {
         format!(
@@ -89,6 +85,16 @@ async fn every_tenant_table_is_distributable_by_tenant_id() {
     assert_eq!(strings(&conn, &serial).await, Vec::<String>::new(), "columns numbered by a sequence");
 }
 
+/// A fresh app and a connection as its service role, on PostgreSQL only (`None` on SQLite).
+async fn service_role_on_postgres() -> Option<(TestApp, sea_orm::DatabaseConnection)> {
+    if !is_postgres() {
+        return None;
+    }
+    let app = TestApp::spawn().await;
+    let conn = app.service_conn().await;
+    Some((app, conn))
+}
+
 /// Data in two tenants, so that "sees nothing" means something.
 async fn populated() -> (TestApp, crate::helpers::TestTenant) {
     let app = TestApp::spawn().await;
@@ -103,11 +109,7 @@ async fn populated() -> (TestApp, crate::helpers::TestTenant) {
 
 #[tokio::test]
 async fn every_tenant_table_has_forced_row_level_security_with_a_policy() {
-    if !is_postgres() {
-        return;
-    }
-    let app = TestApp::spawn().await;
-    let conn = app.service_conn().await;
+    let Some((_app, conn)) = service_role_on_postgres().await else { return };
     let rows = conn
         .query_all_raw(Statement::from_string(
             DbBackend::Postgres,
